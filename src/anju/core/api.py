@@ -1,0 +1,54 @@
+"""Sign-in for API clients and who-am-I."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from anju.core import audit as audit_service, identity
+from anju.core.web import ActorDep, SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class MeOut(BaseModel):
+    username: str
+    role: str
+    division_code: str
+    department: str | None
+    person_code: str | None
+
+
+@router.post("/auth/token", response_model=TokenOut)
+def token(request: Request, session: SessionDep,
+          form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
+    client = request.client.host if request.client else "-"
+    account = identity.login(session, form.username, form.password, client)
+    return TokenOut(access_token=identity.issue_token(account))
+
+
+@router.get("/me", response_model=MeOut)
+def me(actor: ActorDep) -> MeOut:
+    return MeOut(username=actor.username, role=actor.role, division_code=actor.division_code,
+                 department=actor.department, person_code=actor.person_code)
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    checked: int
+    bad_seq: int | None
+    message: str
+
+
+@router.get("/audit/verify", response_model=VerifyOut)
+def audit_verify(session: SessionDep, actor: ActorDep) -> VerifyOut:
+    result = audit_service.verify(session, actor)
+    return VerifyOut(ok=result.ok, checked=result.checked, bad_seq=result.bad_seq,
+                     message=result.message())

@@ -1,0 +1,56 @@
+"""Settings, read once from the environment (prefix ANJU_) and refused when insecure.
+
+Every setting is documented in docs/operations.md; a test keeps the two in step.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-development-only"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANJU_", extra="ignore")
+
+    environment: str = Field("development", description="development | test | production")
+    secret_key: str = Field(DEFAULT_SECRET, description="signs sessions/tokens; derives SM4 keys")
+    data_dir: Path = Field(Path("var"), description="SQLite file, Parquet events, uploads")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
+    county_code: str = Field("330522", description="the county this installation serves")
+    token_ttl_seconds: int = Field(8 * 3600, description="lifetime of API bearer tokens")
+    session_ttl_seconds: int = Field(8 * 3600, description="lifetime of a UI login session")
+    login_max_failures: int = Field(5, description="failed logins before an account+address waits")
+    login_lockout_seconds: int = Field(300, description="how long the wait lasts")
+    db_pool_size: int = Field(10, description="PostgreSQL connection pool size per process")
+    room_capacity_warning: bool = Field(True, description="accept over-capacity rooms with a warning")
+
+    @model_validator(mode="after")
+    def _refuse_insecure_defaults(self) -> "Settings":
+        if self.environment not in ("development", "test") and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                "ANJU_SECRET_KEY must be set outside development (生产环境必须设置 ANJU_SECRET_KEY)"
+            )
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("ANJU_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'anju.sqlite3').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Tests and the CLI change the environment; this makes the next read see it."""
+    get_settings.cache_clear()

@@ -1,0 +1,59 @@
+"""Error types shared by every layer. Each carries a machine code and a message in both languages,
+so the API, the pages and the import reports can show the same reason to staff and to developers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AnjuError(Exception):
+    """Base of all expected (user-facing) errors."""
+
+    http_status = 400
+
+    def __init__(self, code: str, message_zh: str, message_en: str, field: str | None = None):
+        super().__init__(code, message_zh, message_en, field)
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.message_zh} / {self.message_en}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, field={self.field!r}, {str(self)!r})"
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message_zh": self.message_zh,
+                "message_en": self.message_en, "field": self.field}
+
+
+class ValidationError(AnjuError):
+    """Input that cannot be accepted as given."""
+
+    http_status = 422
+
+
+class NotFound(AnjuError):
+    http_status = 404
+
+
+class Forbidden(AnjuError):
+    http_status = 403
+
+
+class Conflict(AnjuError):
+    http_status = 409
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationIssue:
+    """A non-fatal finding (a warning) reported alongside an accepted value."""
+
+    code: str
+    message_zh: str
+    message_en: str
+
+    def __str__(self) -> str:
+        return f"{self.message_zh} / {self.message_en}"

@@ -1,0 +1,161 @@
+"""The one access policy: role × action × jurisdiction → allowed, and which fields a purpose sees.
+
+Pure data and functions; `anju.core.access` applies them inside service functions, so the API,
+the pages and the CLI all pass through the same check.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    LANDLORD = "landlord"
+    GRID_WORKER = "grid_worker"
+    POLICE = "police"
+    DEPT_OFFICER = "dept_officer"
+    DATA_STEWARD = "data_steward"
+    ANALYST = "analyst"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class Scope(StrEnum):
+    """How far an allowed action reaches."""
+
+    JURISDICTION = "jurisdiction"  # records whose division lies in the actor's subtree
+    SELF = "self"  # the actor's own person record and what hangs off it
+    OWN_PROPERTY = "own_property"  # houses the actor lets, their rooms and tenants
+    GLOBAL = "global"  # not about a person (audit verification, accounts)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting. Built from an account by `anju.core.identity`; never from user input."""
+
+    account_id: int | None
+    username: str
+    role: Role
+    division_code: str  # canonical 12-digit root of the jurisdiction
+    department: str | None = None
+    person_code: str | None = None
+
+
+# --- actions -----------------------------------------------------------------------------
+PERSON_CREATE = "person.create"
+PERSON_READ = "person.read"
+PERSON_SEARCH = "person.search"
+HOUSE_CREATE = "house.create"
+HOUSE_READ = "house.read"
+REGISTRATION_SUBMIT = "registration.submit"
+REGISTRATION_READ = "registration.read"
+REGISTRATION_APPROVE = "registration.approve"  # also reject
+REGISTRATION_END = "registration.end"
+PERMIT_READ = "permit.read"
+PERMIT_ISSUE = "permit.issue"
+PERMIT_ENDORSE = "permit.endorse"
+ACCESS_LOG_READ = "access_log.read"
+AUDIT_VERIFY = "audit.verify"
+AUDIT_READ = "audit.read"
+ACCOUNT_MANAGE = "account.manage"
+
+ALL_ACTIONS = (
+    PERSON_CREATE, PERSON_READ, PERSON_SEARCH, HOUSE_CREATE, HOUSE_READ, REGISTRATION_SUBMIT,
+    REGISTRATION_READ, REGISTRATION_APPROVE, REGISTRATION_END, PERMIT_READ, PERMIT_ISSUE,
+    PERMIT_ENDORSE, ACCESS_LOG_READ, AUDIT_VERIFY, AUDIT_READ, ACCOUNT_MANAGE,
+)
+
+R, S, J, O, G = Role, Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL
+
+# Each role lists what it may do and how far. Anything absent is denied. A role may hold more
+# than one scope for an action (a landlord reads their own record and their tenants').
+RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
+    R.RESIDENT: {
+        PERSON_READ: (S,), REGISTRATION_SUBMIT: (S,), REGISTRATION_READ: (S,),
+        REGISTRATION_END: (S,), PERMIT_READ: (S,), ACCESS_LOG_READ: (S,), HOUSE_READ: (S,),
+    },
+    R.LANDLORD: {
+        PERSON_READ: (S, O), PERSON_CREATE: (O,), HOUSE_CREATE: (O,), HOUSE_READ: (O,),
+        REGISTRATION_SUBMIT: (S, O), REGISTRATION_READ: (S, O), REGISTRATION_END: (S, O),
+        PERMIT_READ: (S,), ACCESS_LOG_READ: (S,),
+    },
+    R.GRID_WORKER: {
+        PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_CREATE: (J,), HOUSE_CREATE: (J,),
+        HOUSE_READ: (J,), REGISTRATION_SUBMIT: (J,), REGISTRATION_READ: (J,),
+        REGISTRATION_END: (J,), PERMIT_READ: (J,),
+    },
+    R.POLICE: {
+        PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_CREATE: (J,), HOUSE_CREATE: (J,),
+        HOUSE_READ: (J,), REGISTRATION_SUBMIT: (J,), REGISTRATION_READ: (J,),
+        REGISTRATION_APPROVE: (J,), REGISTRATION_END: (J,), PERMIT_READ: (J,),
+        PERMIT_ISSUE: (J,), PERMIT_ENDORSE: (J,),
+    },
+    R.DEPT_OFFICER: {
+        PERSON_READ: (J,), PERSON_SEARCH: (J,), REGISTRATION_READ: (J,), PERMIT_READ: (J,),
+    },
+    R.DATA_STEWARD: {PERSON_READ: (J,), PERSON_SEARCH: (J,)},
+    # Analysts see aggregates only (monitoring); no person-level action at all.
+    R.ANALYST: {},
+    R.AUDITOR: {AUDIT_VERIFY: (G,), AUDIT_READ: (G,)},
+    # Administrators manage accounts; they get no person data by virtue of being admin.
+    R.ADMIN: {ACCOUNT_MANAGE: (G,), AUDIT_VERIFY: (G,)},
+}
+
+
+def scopes_for(role: Role, action: str) -> tuple[Scope, ...]:
+    return RULES.get(role, {}).get(action, ())
+
+
+def is_allowed(role: Role, action: str) -> bool:
+    return bool(scopes_for(role, action))
+
+
+# --- purposes and fields -----------------------------------------------------------------
+# The purpose under which a role reads a person decides which fields it sees and whether the
+# ID number is whole or masked. The purpose is recorded in the audit log.
+PERSON_FIELDS_ALL = (
+    "person_code", "name", "id_number", "sex", "birth_date", "phone", "hukou_address",
+    "hukou_division_code", "division_code", "status",
+)
+
+
+@dataclass(frozen=True)
+class Purpose:
+    name: str
+    fields: tuple[str, ...]
+    id_whole: bool  # False: the ID number is shown masked (330522********1234)
+    phone_whole: bool = True
+
+
+PURPOSES: dict[Role, Purpose] = {
+    R.RESIDENT: Purpose("self_service", PERSON_FIELDS_ALL, id_whole=True),
+    # A landlord sees their tenants enough to know who lives there, not their papers.
+    R.LANDLORD: Purpose(
+        "tenancy_management", ("person_code", "name", "id_number", "sex", "phone", "status"),
+        id_whole=False,
+    ),
+    R.GRID_WORKER: Purpose(
+        "field_verification",
+        ("person_code", "name", "id_number", "sex", "birth_date", "phone", "hukou_address",
+         "division_code", "status"),
+        id_whole=False,
+    ),
+    R.POLICE: Purpose("registration_management", PERSON_FIELDS_ALL, id_whole=True),
+    R.DEPT_OFFICER: Purpose(
+        "public_service",
+        ("person_code", "name", "id_number", "sex", "birth_date", "hukou_address",
+         "hukou_division_code", "division_code", "status"),
+        id_whole=False, phone_whole=False,
+    ),
+    R.DATA_STEWARD: Purpose(
+        "data_quality",
+        ("person_code", "name", "id_number", "sex", "birth_date", "hukou_division_code",
+         "division_code", "status"),
+        id_whole=False,
+    ),
+}
+
+
+def purpose_for(role: Role) -> Purpose | None:
+    return PURPOSES.get(role)

@@ -1,0 +1,115 @@
+"""Registry JSON routes: parse → one service call → serialise. No queries, no checks here."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from anju.core.web import ActorDep, SessionDep
+from anju.registry import service
+from anju.registry.schemas import (AccessLogEntry, EligibilityOut, EndIn, HouseIn, HouseOut,
+                                   PermitOut, PersonIn, PersonView, RegistrationIn,
+                                   RegistrationOut, RejectIn)
+
+router = APIRouter(prefix="/api/v1", tags=["registry"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
+
+
+@router.post("/persons", status_code=201, response_model=PersonView, response_model_exclude_none=True)
+def create_person(body: PersonIn, session: SessionDep, actor: ActorDep, response: Response):
+    view = service.create_person(session, actor, body)
+    if view.existing:
+        response.status_code = 200
+    return view
+
+
+@router.get("/persons", response_model=list[PersonView] | PersonView,
+            response_model_exclude_none=True)
+def find_persons(session: SessionDep, actor: ActorDep, id_number: str | None = None,
+                 q: Annotated[str | None, Query(max_length=64)] = None):
+    """`?id_number=` answers the one person with that number; `?q=` searches (masked)."""
+    if id_number:
+        return service.find_person_by_id_number(session, actor, id_number)
+    return service.search_persons(session, actor, q or "")
+
+
+@router.get("/persons/{person_code}", response_model=PersonView, response_model_exclude_none=True)
+def read_person(person_code: str, session: SessionDep, actor: ActorDep):
+    return service.read_person(session, actor, person_code)
+
+
+@router.get("/persons/{person_code}/permit-eligibility", response_model=EligibilityOut)
+def permit_eligibility(person_code: str, session: SessionDep, actor: ActorDep):
+    return service.permit_eligibility(session, actor, person_code)
+
+
+@router.get("/persons/{person_code}/permits", response_model=list[PermitOut])
+def list_permits(person_code: str, session: SessionDep, actor: ActorDep):
+    return service.list_permits(session, actor, person_code)
+
+
+@router.post("/persons/{person_code}/permits", status_code=201, response_model=PermitOut)
+def issue_permit(person_code: str, session: SessionDep, actor: ActorDep):
+    return service.issue_permit(session, actor, person_code)
+
+
+@router.post("/permits/{permit_number}/endorse", response_model=PermitOut)
+def endorse_permit(permit_number: str, session: SessionDep, actor: ActorDep):
+    return service.endorse_permit(session, actor, permit_number)
+
+
+@router.post("/houses", status_code=201, response_model=HouseOut)
+def create_house(body: HouseIn, session: SessionDep, actor: ActorDep):
+    return service.create_house(session, actor, body)
+
+
+@router.get("/houses", response_model=list[HouseOut])
+def list_houses(session: SessionDep, actor: ActorDep):
+    return service.list_houses(session, actor)
+
+
+@router.get("/houses/{house_id}", response_model=HouseOut)
+def read_house(house_id: int, session: SessionDep, actor: ActorDep):
+    return service.read_house(session, actor, house_id)
+
+
+@router.post("/registrations", status_code=201, response_model=RegistrationOut)
+def submit_registration(body: RegistrationIn, session: SessionDep, actor: ActorDep,
+                        response: Response, idempotency_key: IdempotencyKey = None):
+    registration, replayed = service.submit_registration(session, actor, body, idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return registration
+
+
+@router.get("/registrations", response_model=list[RegistrationOut])
+def list_registrations(session: SessionDep, actor: ActorDep, status: str | None = None,
+                       person_code: str | None = None,
+                       limit: Annotated[int, Query(ge=1, le=200)] = 50):
+    return service.list_registrations(session, actor, status, person_code, limit)
+
+
+@router.get("/registrations/{registration_id}", response_model=RegistrationOut)
+def read_registration(registration_id: int, session: SessionDep, actor: ActorDep):
+    return service.read_registration(session, actor, registration_id)
+
+
+@router.post("/registrations/{registration_id}/approve", response_model=RegistrationOut)
+def approve_registration(registration_id: int, session: SessionDep, actor: ActorDep):
+    return service.approve_registration(session, actor, registration_id)
+
+
+@router.post("/registrations/{registration_id}/reject", response_model=RegistrationOut)
+def reject_registration(registration_id: int, body: RejectIn, session: SessionDep, actor: ActorDep):
+    return service.reject_registration(session, actor, registration_id, body.reason)
+
+
+@router.post("/registrations/{registration_id}/end", response_model=RegistrationOut)
+def end_registration(registration_id: int, body: EndIn, session: SessionDep, actor: ActorDep):
+    return service.end_registration(session, actor, registration_id, body.end_date)
+
+
+@router.get("/me/access-log", response_model=list[AccessLogEntry])
+def my_access_log(session: SessionDep, actor: ActorDep,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 200):
+    return service.my_access_log(session, actor, limit)

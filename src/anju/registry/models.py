@@ -1,0 +1,114 @@
+"""Registry tables: persons, houses and rooms, residence registrations, residence permits."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from anju.core.db import Base, utcnow
+
+
+class Person(Base):
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    # The ID number is never stored in clear: SM4 ciphertext, and a keyed SM3 hash for lookup.
+    id_cipher: Mapped[str] = mapped_column(Text)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[date] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    hukou_address: Mapped[str | None] = mapped_column(String(200))
+    hukou_division_code: Mapped[str | None] = mapped_column(String(12))
+    # Managing division: where the person currently lives (their registration's community), or
+    # the registering office's jurisdiction before any registration. Drives jurisdiction checks.
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class House(Base):
+    __tablename__ = "houses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(200))
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    landlord_person_code: Mapped[str] = mapped_column(ForeignKey("persons.person_code"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Room(Base):
+    __tablename__ = "rooms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    house_id: Mapped[int] = mapped_column(ForeignKey("houses.id"), index=True)
+    label: Mapped[str] = mapped_column(String(32))
+    capacity: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("house_id", "label", name="uq_rooms_house_label"),)
+
+
+class Registration(Base):
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_code: Mapped[str] = mapped_column(ForeignKey("persons.person_code"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    # Copied from the house so jurisdiction filters need no join.
+    division_code: Mapped[str] = mapped_column(String(12))
+    landlord_person_code: Mapped[str] = mapped_column(String(16))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    rejection_reason: Mapped[str | None] = mapped_column(String(200))
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_registrations_person", "person_code", "status"),
+        Index("ix_registrations_room", "room_id", "status"),
+        Index("ix_registrations_division", "division_code", "status"),
+        Index("ix_registrations_landlord", "landlord_person_code", "status"),
+    )
+
+
+class Permit(Base):
+    """A residence permit (居住证): valid one year at a time, renewed by annual endorsement."""
+
+    __tablename__ = "permits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permit_number: Mapped[str] = mapped_column(String(24), unique=True)
+    person_code: Mapped[str] = mapped_column(ForeignKey("persons.person_code"), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"))
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="valid")  # valid | revoked
+    issued_by: Mapped[str] = mapped_column(String(64))
+
+
+class PermitEndorsement(Base):
+    __tablename__ = "permit_endorsements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id"), index=True)
+    endorsed_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    endorsed_by: Mapped[str] = mapped_column(String(64))
+
+
+class PermitSerial(Base):
+    """Next permit serial per county and year, taken under a row lock."""
+
+    __tablename__ = "permit_serials"
+
+    county_year: Mapped[str] = mapped_column(String(10), primary_key=True)
+    last_serial: Mapped[int] = mapped_column(Integer, default=0)

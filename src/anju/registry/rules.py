@@ -1,0 +1,169 @@
+"""Pure registry rules: person codes, the registration state machine, permit eligibility."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from anju.core.errors import Conflict, ValidationError
+
+# --- person code: "one person, one code" ---------------------------------------------------
+# Opaque and random (never derived from the ID number, which changes on 15→18 upgrades and
+# must not leak), Crockford base-32 without I L O U, with a Luhn mod-32 check character so a
+# mistyped code is caught at the counter.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+PERSON_CODE_PREFIX = "P"
+PERSON_CODE_BODY = 10
+
+
+def _luhn_check_char(body: str) -> str:
+    n, total, factor = len(ALPHABET), 0, 2
+    for char in reversed(body):
+        addend = factor * ALPHABET.index(char)
+        factor = 1 if factor == 2 else 2
+        total += addend // n + addend % n
+    return ALPHABET[(n - total % n) % n]
+
+
+def new_person_code() -> str:
+    body = "".join(secrets.choice(ALPHABET) for _ in range(PERSON_CODE_BODY))
+    return PERSON_CODE_PREFIX + body + _luhn_check_char(body)
+
+
+def is_valid_person_code(code: str) -> bool:
+    if len(code) != 2 + PERSON_CODE_BODY or not code.startswith(PERSON_CODE_PREFIX):
+        return False
+    body, check = code[1:-1], code[-1]
+    if any(c not in ALPHABET for c in body):
+        return False
+    return _luhn_check_char(body) == check
+
+
+# --- residence registration -----------------------------------------------------------------
+class RegistrationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ENDED = "ended"
+
+
+class Reason(StrEnum):
+    WORK = "work"  # 务工
+    STUDY = "study"  # 就学
+    STABLE_HOME = "stable_home"  # 稳定住所
+    FAMILY = "family"  # 投亲
+    BUSINESS = "business"  # 经商
+    OTHER = "other"
+
+
+REASON_ZH = {Reason.WORK: "务工", Reason.STUDY: "就学", Reason.STABLE_HOME: "稳定住所",
+             Reason.FAMILY: "投亲靠友", Reason.BUSINESS: "经商", Reason.OTHER: "其他"}
+STATUS_ZH = {RegistrationStatus.SUBMITTED: "待审核", RegistrationStatus.APPROVED: "已登记",
+             RegistrationStatus.REJECTED: "已退回", RegistrationStatus.ENDED: "已注销"}
+
+ACTIVE_STATES = (RegistrationStatus.SUBMITTED, RegistrationStatus.APPROVED)
+
+TRANSITIONS = {
+    RegistrationStatus.SUBMITTED: {RegistrationStatus.APPROVED, RegistrationStatus.REJECTED,
+                                   RegistrationStatus.ENDED},
+    RegistrationStatus.APPROVED: {RegistrationStatus.ENDED},
+    RegistrationStatus.REJECTED: set(),
+    RegistrationStatus.ENDED: set(),
+}
+
+
+def require_transition(current: str, target: RegistrationStatus) -> None:
+    if target not in TRANSITIONS[RegistrationStatus(current)]:
+        raise Conflict(
+            "registration_state",
+            f"登记状态为“{STATUS_ZH[RegistrationStatus(current)]}”，不能变为“{STATUS_ZH[target]}”",
+            f"a {current} registration cannot become {target}",
+            field="status",
+        )
+
+
+def check_period(start: date, end: date | None) -> None:
+    if end is not None and end < start:
+        raise ValidationError("end_before_start", "结束日期早于开始日期",
+                              "end date is before the start date", field="end_date")
+
+
+def periods_overlap(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:
+    return (a_end is None or b_start <= a_end) and (b_end is None or a_start <= b_end)
+
+
+def check_start_date(start: date, today: date) -> None:
+    # Registration is declared within days of moving in; far-future or ancient starts are typos.
+    if (start - today).days > 30:
+        raise ValidationError("start_in_future", "开始日期不能晚于今天 30 天以上",
+                              "start date is more than 30 days in the future", field="start_date")
+    if start.year < 1950:
+        raise ValidationError("start_too_early", "开始日期不合理", "start date is implausible",
+                              field="start_date")
+
+
+# --- residence permit (居住证暂行条例 第九条) -------------------------------------------------
+PERMIT_MONTHS_REQUIRED = 6
+PERMIT_REASONS = (Reason.WORK, Reason.STUDY, Reason.STABLE_HOME)
+PERMIT_VALID_DAYS = 365
+
+
+def add_months(d: date, months: int) -> date:
+    month = d.month - 1 + months
+    year, month = d.year + month // 12, month % 12 + 1
+    days = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30,
+            31, 31, 30, 31, 30, 31][month - 1]
+    return date(year, month, min(d.day, days))
+
+
+@dataclass
+class Eligibility:
+    eligible: bool
+    reasons_zh: list[str] = field(default_factory=list)
+    reasons_en: list[str] = field(default_factory=list)
+    eligible_from: date | None = None
+
+
+@dataclass(frozen=True)
+class ResidenceSpell:
+    start: date
+    end: date | None
+    reason: str
+
+
+def permit_eligibility(spells: list[ResidenceSpell], today: date) -> Eligibility:
+    """Six months' continuous approved residence in the county, plus work, study or a stable home.
+
+    `spells` are the person's approved registrations; back-to-back spells (a move between rooms)
+    count as continuous.
+    """
+    if not spells:
+        return Eligibility(False, ["尚无已登记的居住登记"], ["no approved residence registration"])
+    spells = sorted(spells, key=lambda s: s.start)
+    current = [s for s in spells if s.end is None or s.end >= today]
+    if not current:
+        return Eligibility(False, ["当前无有效居住登记"], ["no current residence registration"])
+    # Walk back from the current spell while spells join up (gap of at most one day).
+    chain_start = current[-1].start
+    for spell in reversed(spells[:-1]):
+        if spell.end is not None and (chain_start - spell.end).days <= 1:
+            chain_start = min(chain_start, spell.start)
+    eligible_from = add_months(chain_start, PERMIT_MONTHS_REQUIRED)
+    result = Eligibility(True, eligible_from=eligible_from)
+    if today < eligible_from:
+        result.eligible = False
+        result.reasons_zh.append(f"连续居住未满半年，{eligible_from.isoformat()} 起可申请")
+        result.reasons_en.append(f"six months' residence not reached; eligible from {eligible_from}")
+    if not any(s.reason in PERMIT_REASONS for s in current):
+        result.eligible = False
+        result.reasons_zh.append("须有合法稳定就业、合法稳定住所或连续就读之一")
+        result.reasons_en.append("needs stable work, a stable home or continuous study")
+    return result
+
+
+def permit_number(county_code6: str, year: int, serial: int) -> str:
+    """Permit number: county, year, serial and a mod-11 check digit (as in ID numbers)."""
+    body = f"{county_code6}{year:04d}{serial:07d}"
+    total = sum(int(c) * (i % 9 + 2) for i, c in enumerate(reversed(body)))
+    return body + "0123456789X"[total % 11]

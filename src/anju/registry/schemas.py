@@ -1,0 +1,127 @@
+"""Request and response models of the registry API (and the pages' forms)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from anju.registry.rules import Reason
+
+
+class PersonIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=64)
+    id_number: str = Field(min_length=1, max_length=40)
+    sex: str | None = Field(None, description="M/F or 男/女; must agree with the ID number")
+    birth_date: date | None = Field(None, description="must agree with the ID number")
+    phone: str | None = Field(None, max_length=20)
+    hukou_address: str | None = Field(None, max_length=200)
+
+
+class PersonView(BaseModel):
+    """A person as one purpose may see them: fields the purpose does not allow are absent."""
+
+    person_code: str
+    name: str | None = None
+    id_number: str | None = None
+    id_number_masked: bool | None = None
+    sex: str | None = None
+    birth_date: date | None = None
+    phone: str | None = None
+    hukou_address: str | None = None
+    hukou_division_code: str | None = None
+    division_code: str | None = None
+    status: str | None = None
+    purpose: str | None = None
+    existing: bool | None = None
+    warnings: list[dict] | None = None
+
+
+class RoomIn(BaseModel):
+    label: str = Field(min_length=1, max_length=32)
+    capacity: int = Field(ge=1, le=200)
+
+
+class HouseIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    address: str = Field(min_length=2, max_length=200)
+    division_code: str
+    landlord_person_code: str
+    rooms: list[RoomIn] = Field(min_length=1, max_length=500)
+
+
+class RoomOut(BaseModel):
+    room_id: int
+    label: str
+    capacity: int
+    occupants: int | None = None
+
+
+class HouseOut(BaseModel):
+    house_id: int
+    address: str
+    division_code: str
+    division_name: str | None = None
+    landlord_person_code: str
+    rooms: list[RoomOut]
+
+
+class RegistrationIn(BaseModel):
+    person_code: str
+    room_id: int
+    start_date: date
+    reason: Reason
+
+
+class EndIn(BaseModel):
+    end_date: date
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class RegistrationOut(BaseModel):
+    registration_id: int
+    person_code: str
+    room_id: int
+    division_code: str
+    start_date: date
+    end_date: date | None
+    reason: str
+    status: str
+    rejection_reason: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    warnings: list[dict] = []
+    # Shown in queues so an officer knows who is asking, masked to the purpose.
+    person_name: str | None = None
+    address: str | None = None
+    room_label: str | None = None
+
+
+class EligibilityOut(BaseModel):
+    person_code: str
+    eligible: bool
+    eligible_from: date | None
+    reasons_zh: list[str]
+    reasons_en: list[str]
+
+
+class PermitOut(BaseModel):
+    permit_number: str
+    person_code: str
+    issued_on: date
+    valid_until: date
+    status: str  # valid | expired | revoked
+    endorsements: list[date] = []
+
+
+class AccessLogEntry(BaseModel):
+    at: datetime
+    official: str
+    role: str
+    action: str
+    purpose: str

@@ -1,0 +1,597 @@
+"""Registry use cases: the only code that writes persons, houses, registrations and permits.
+
+Every function takes the session and the acting identity, asks `Access` (policy + jurisdiction),
+writes, and appends to the audit chain, all inside the caller's unit of work.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from anju.core import audit, clock, divisions, idnumber
+from anju.core import policy as P
+from anju.core.access import Access
+from anju.core.audit import AuditEvent
+from anju.core.config import get_settings
+from anju.core.crypto import IdCipher, mask_id_number, mask_name, mask_phone
+from anju.core.db import utcnow
+from anju.core.errors import Conflict, NotFound, ValidationError
+from anju.core.idempotency import run_once
+from anju.core.policy import Actor
+from anju.registry import rules
+from anju.registry.models import (House, Permit, PermitEndorsement, PermitSerial, Person,
+                                  Registration, Room)
+from anju.registry.rules import RegistrationStatus as RS
+from anju.registry.schemas import (AccessLogEntry, EligibilityOut, HouseIn, HouseOut, PermitOut,
+                                   PersonIn, PersonView, RegistrationIn, RegistrationOut, RoomOut)
+
+ACTIVE = [s.value for s in rules.ACTIVE_STATES]
+
+
+@lru_cache(maxsize=4)
+def _cipher_for(secret: str) -> IdCipher:
+    return IdCipher(secret)
+
+
+def cipher() -> IdCipher:
+    return _cipher_for(get_settings().secret_key)
+
+
+# --- domain events: other domains react without registry importing them ----------------------
+# housing issues an e-key when a registration is approved and revokes it when one ends.
+_listeners: dict[str, list[Callable[[Session, Actor, Registration], None]]] = {}
+
+
+def on(event: str, listener: Callable[[Session, Actor, Registration], None]) -> None:
+    if listener not in _listeners.setdefault(event, []):
+        _listeners[event].append(listener)
+
+
+def _emit(event: str, session: Session, actor: Actor, registration: Registration) -> None:
+    for listener in _listeners.get(event, []):
+        listener(session, actor, registration)
+
+
+# --- persons ---------------------------------------------------------------------------------
+def _normalise_phone(raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    digits = re.sub(r"[\s\-()（）]", "", raw)
+    digits = digits.removeprefix("+86").removeprefix("0086")
+    if not re.fullmatch(r"\d{7,12}", digits) or (len(digits) == 11 and digits[0] != "1"):
+        raise ValidationError("phone_format", "电话号码格式不正确", "phone number is malformed",
+                              field="phone")
+    return digits
+
+
+def _normalise_sex(raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    value = {"男": "M", "女": "F", "1": "M", "2": "F", "m": "M", "f": "F"}.get(raw.strip().lower(),
+                                                                             raw.strip().upper())
+    if value not in ("M", "F"):
+        raise ValidationError("sex_code", "性别应为男或女", "sex must be M or F", field="sex")
+    return value
+
+
+def _landlord_reach(session: Session, actor: Actor, person_code: str) -> str | None:
+    """The actor's person code if the person rents (or asks to rent) a room of theirs."""
+    if actor.role is not P.Role.LANDLORD or not actor.person_code:
+        return None
+    found = session.execute(select(Registration.id).where(
+        Registration.person_code == person_code,
+        Registration.landlord_person_code == actor.person_code,
+        Registration.status.in_(ACTIVE)).limit(1)).first()
+    return actor.person_code if found else None
+
+
+def _view(access: Access, person: Person, *, force_mask: bool = False) -> PersonView:
+    purpose = access.purpose(person.person_code)
+    view = PersonView(person_code=person.person_code, purpose=purpose.name)
+    for field in purpose.fields:
+        if field == "person_code":
+            continue
+        if field == "id_number":
+            number = cipher().decrypt(person.id_cipher)
+            whole = purpose.id_whole and not force_mask
+            view.id_number = number if whole else mask_id_number(number)
+            view.id_number_masked = not whole
+        elif field == "phone":
+            whole = purpose.phone_whole and not force_mask
+            view.phone = person.phone if whole or not person.phone else mask_phone(person.phone)
+        elif field == "name" and force_mask:
+            view.name = mask_name(person.name)
+        else:
+            setattr(view, field, getattr(person, field))
+    return view
+
+
+def _load_person(session: Session, code: str) -> Person:
+    person = session.execute(select(Person).where(Person.person_code == code)).scalar()
+    if person is None:
+        raise NotFound("not_found", "人员不存在", "person not found", field="person_code")
+    return person
+
+
+def _reach_person(access: Access, action: str, person: Person) -> None:
+    access.check(action, "人员", division_code=person.division_code,
+                 person_codes=[person.person_code],
+                 landlord_code=_landlord_reach(access.session, access.actor, person.person_code))
+
+
+def read_person(session: Session, actor: Actor, person_code: str) -> PersonView:
+    access = Access(session, actor)
+    access.scopes(P.PERSON_READ)
+    person = _load_person(session, person_code)
+    _reach_person(access, P.PERSON_READ, person)
+    view = _view(access, person)
+    access.record(AuditEvent(P.PERSON_READ, view.purpose, person.person_code, "person",
+                             person.person_code))
+    return view
+
+
+def find_person_by_id_number(session: Session, actor: Actor, id_number: str) -> PersonView:
+    access = Access(session, actor)
+    access.scopes(P.PERSON_READ)
+    lookup = cipher().lookup_hash(idnumber.normalize_id_number(id_number))
+    person = session.execute(select(Person).where(Person.id_hash == lookup)).scalar()
+    if person is None:
+        raise NotFound("not_found", "人员不存在", "person not found", field="id_number")
+    _reach_person(access, P.PERSON_READ, person)
+    view = _view(access, person)
+    access.record(AuditEvent(P.PERSON_READ, view.purpose, person.person_code, "person",
+                             person.person_code, {"by": "id_number"}))
+    return view
+
+
+def search_persons(session: Session, actor: Actor, query: str, limit: int = 20) -> list[PersonView]:
+    """Find persons by ID number, phone or name within the actor's jurisdiction; masked results."""
+    access = Access(session, actor)
+    where = access.restrict(P.PERSON_SEARCH, division_col=Person.division_code)
+    query = query.strip()
+    if not query:
+        return []
+    normalised = idnumber.normalize_id_number(query)
+    if re.fullmatch(r"\d{17}[\dX]", normalised):
+        match = Person.id_hash == cipher().lookup_hash(normalised)
+    elif re.fullmatch(r"[\d+\- ]{7,}", query):
+        match = Person.phone == (_normalise_phone(query) or "")
+    elif rules.is_valid_person_code(query.upper()):
+        match = Person.person_code == query.upper()
+    else:
+        match = Person.name == query
+    people = session.execute(select(Person).where(where, match).order_by(Person.id)
+                             .limit(min(limit, 50))).scalars().all()
+    views = [_view(access, p, force_mask=True) for p in people]
+    access.record(*[AuditEvent(P.PERSON_SEARCH, v.purpose, v.person_code, "person", v.person_code,
+                               {"query_kind": "search"}) for v in views])
+    return views
+
+
+def create_person(session: Session, actor: Actor, data: PersonIn) -> PersonView:
+    access = Access(session, actor)
+    access.check(P.PERSON_CREATE, "辖区", division_code=actor.division_code,
+                 landlord_code=actor.person_code)
+    info = idnumber.parse_id_number(data.id_number, today=clock.today())
+    sex = _normalise_sex(data.sex)
+    if sex and sex != info.sex:
+        raise ValidationError("sex_mismatch", "性别与身份证号码不一致",
+                              "sex does not match the ID number", field="sex")
+    if data.birth_date and data.birth_date != info.birth_date:
+        raise ValidationError("birth_date_mismatch", "出生日期与身份证号码不一致",
+                              "birth date does not match the ID number", field="birth_date")
+    phone = _normalise_phone(data.phone)
+    warnings = [{"code": w.code, "message_zh": w.message_zh, "message_en": w.message_en}
+                for w in info.warnings]
+    lookup = cipher().lookup_hash(info.number)
+    existing = session.execute(select(Person).where(Person.id_hash == lookup)).scalar()
+    if existing is not None:
+        # One person, one code: the same ID number resolves to the person we already know.
+        access.record(AuditEvent(P.PERSON_CREATE, "registration_intake", existing.person_code,
+                                 "person", existing.person_code, {"resolved": "existing"}))
+        return PersonView(person_code=existing.person_code, existing=True, warnings=warnings)
+    region = divisions.get(info.region_code)
+    person = Person(
+        person_code=rules.new_person_code(), name=data.name, id_cipher=cipher().encrypt(info.number),
+        id_hash=lookup, sex=info.sex, birth_date=info.birth_date, phone=phone,
+        hukou_address=data.hukou_address,
+        hukou_division_code=region.code if region is not None else None,
+        division_code=divisions.canonical(actor.division_code),
+    )
+    session.add(person)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("person_exists", "该身份证号码已登记", "this ID number is already registered",
+                       field="id_number") from None
+    access.record(AuditEvent(P.PERSON_CREATE, "registration_intake", person.person_code, "person",
+                             person.person_code))
+    view = PersonView(person_code=person.person_code, existing=False, warnings=warnings)
+    if access.reaches(P.PERSON_READ, division_code=person.division_code,
+                      person_codes=[person.person_code]):
+        view = _view(access, person).model_copy(update={"existing": False, "warnings": warnings})
+    return view
+
+
+# --- houses and rooms --------------------------------------------------------------------------
+def _house_out(session: Session, house: House, with_occupancy: bool = True) -> HouseOut:
+    rooms = session.execute(select(Room).where(Room.house_id == house.id).order_by(Room.id)).scalars()
+    occupancy: dict[int, int] = {}
+    if with_occupancy:
+        occupancy = dict(session.execute(
+            select(Registration.room_id, func.count()).join(Room, Room.id == Registration.room_id)
+            .where(Room.house_id == house.id, Registration.status.in_(ACTIVE))
+            .group_by(Registration.room_id)).all())
+    division = divisions.get(house.division_code)
+    return HouseOut(house_id=house.id, address=house.address, division_code=house.division_code,
+                    division_name=divisions.full_name(house.division_code) if division else None,
+                    landlord_person_code=house.landlord_person_code,
+                    rooms=[RoomOut(room_id=r.id, label=r.label, capacity=r.capacity,
+                                   occupants=occupancy.get(r.id, 0)) for r in rooms])
+
+
+def create_house(session: Session, actor: Actor, data: HouseIn) -> HouseOut:
+    access = Access(session, actor)
+    access.scopes(P.HOUSE_CREATE)
+    code = divisions.canonical(data.division_code)
+    division = divisions.require(code)
+    if division.level < 4:
+        raise ValidationError("division_too_coarse", "房屋须登记到乡镇（街道）或村（社区）",
+                              "a house needs a township or community division code",
+                              field="division_code")
+    access.check(P.HOUSE_CREATE, "辖区", division_code=code, landlord_code=data.landlord_person_code)
+    landlord = session.execute(select(Person).where(
+        Person.person_code == data.landlord_person_code)).scalar()
+    if landlord is None:
+        raise ValidationError("landlord_unknown", "房东人员编码不存在",
+                              "landlord person code not found", field="landlord_person_code")
+    labels = [r.label for r in data.rooms]
+    if len(set(labels)) != len(labels):
+        raise ValidationError("room_label_repeated", "房间号重复", "room labels repeat",
+                              field="rooms")
+    house = House(address=data.address, division_code=code,
+                  landlord_person_code=data.landlord_person_code)
+    session.add(house)
+    session.flush()
+    session.add_all([Room(house_id=house.id, label=r.label, capacity=r.capacity) for r in data.rooms])
+    session.flush()
+    access.record(AuditEvent(P.HOUSE_CREATE, "housing_registration", landlord.person_code, "house",
+                             str(house.id)))
+    return _house_out(session, house)
+
+
+def _load_house(session: Session, house_id: int) -> House:
+    house = session.get(House, house_id)
+    if house is None:
+        raise NotFound("not_found", "房屋不存在", "house not found", field="house_id")
+    return house
+
+
+def read_house(session: Session, actor: Actor, house_id: int) -> HouseOut:
+    access = Access(session, actor)
+    access.scopes(P.HOUSE_READ)
+    house = _load_house(session, house_id)
+    tenant = actor.person_code and session.execute(select(Registration.id).join(
+        Room, Room.id == Registration.room_id).where(
+        Room.house_id == house.id, Registration.person_code == actor.person_code,
+        Registration.status.in_(ACTIVE))).first()
+    access.check(P.HOUSE_READ, "房屋", division_code=house.division_code,
+                 landlord_code=house.landlord_person_code,
+                 person_codes=[actor.person_code] if tenant else [])
+    return _house_out(session, house)
+
+
+def list_houses(session: Session, actor: Actor, limit: int = 100) -> list[HouseOut]:
+    access = Access(session, actor)
+    where = access.restrict(P.HOUSE_READ, division_col=House.division_code,
+                            landlord_col=House.landlord_person_code)
+    houses = session.execute(select(House).where(where).order_by(House.id.desc())
+                             .limit(limit)).scalars().all()
+    return [_house_out(session, h) for h in houses]
+
+
+def list_rooms_for_registration(session: Session, actor: Actor, limit: int = 200) -> list[dict]:
+    """Rooms the actor may register into (residents: any room in the county, by address)."""
+    houses = session.execute(select(House).order_by(House.id).limit(limit)).scalars().all()
+    out = []
+    for house in houses:
+        for room in session.execute(select(Room).where(Room.house_id == house.id)).scalars():
+            out.append({"room_id": room.id, "label": f"{house.address} {room.label}"})
+    return out
+
+
+# --- residence registrations -----------------------------------------------------------------
+def _registration_out(reg: Registration, warnings: list[dict] | None = None,
+                      person_name: str | None = None, address: str | None = None,
+                      room_label: str | None = None) -> RegistrationOut:
+    return RegistrationOut(
+        registration_id=reg.id, person_code=reg.person_code, room_id=reg.room_id,
+        division_code=reg.division_code, start_date=reg.start_date, end_date=reg.end_date,
+        reason=reg.reason, status=reg.status, rejection_reason=reg.rejection_reason,
+        decided_by=reg.decided_by, decided_at=reg.decided_at, warnings=warnings or [],
+        person_name=person_name, address=address, room_label=room_label)
+
+
+def _load_registration(session: Session, registration_id: int, lock: bool = False) -> Registration:
+    query = select(Registration).where(Registration.id == registration_id)
+    reg = session.execute(query.with_for_update() if lock else query).scalar()
+    if reg is None:
+        raise NotFound("not_found", "居住登记不存在", "registration not found",
+                       field="registration_id")
+    return reg
+
+
+def _reach_registration(access: Access, action: str, reg: Registration) -> None:
+    access.check(action, "居住登记", division_code=reg.division_code,
+                 person_codes=[reg.person_code], landlord_code=reg.landlord_person_code)
+
+
+def submit_registration(session: Session, actor: Actor, data: RegistrationIn,
+                        idempotency_key: str | None = None) -> tuple[RegistrationOut, bool]:
+    """Submit a residence registration; returns (registration, replayed)."""
+    return run_once(session, actor, idempotency_key, data,
+                    lambda: _submit_registration(session, actor, data), RegistrationOut)
+
+
+def _submit_registration(session: Session, actor: Actor, data: RegistrationIn) -> RegistrationOut:
+    access = Access(session, actor)
+    access.scopes(P.REGISTRATION_SUBMIT)
+    room = session.get(Room, data.room_id)
+    if room is None:
+        raise NotFound("not_found", "房间不存在", "room not found", field="room_id")
+    house = session.get(House, room.house_id)
+    # Lock the person row: two concurrent submissions for one person must not both pass the
+    # overlap check.
+    person = session.execute(select(Person).where(Person.person_code == data.person_code)
+                             .with_for_update()).scalar()
+    if person is None:
+        raise NotFound("not_found", "人员不存在", "person not found", field="person_code")
+    access.check(P.REGISTRATION_SUBMIT, "房间", division_code=house.division_code,
+                 person_codes=[person.person_code], landlord_code=house.landlord_person_code)
+    rules.check_start_date(data.start_date, clock.today())
+    current = session.execute(select(Registration).where(
+        Registration.person_code == person.person_code,
+        Registration.status.in_(ACTIVE))).scalars().all()
+    for other in current:
+        if rules.periods_overlap(other.start_date, other.end_date, data.start_date, None):
+            raise Conflict(
+                "registration_overlap",
+                f"该人员已有一条{rules.STATUS_ZH[RS(other.status)]}的居住登记（编号 {other.id}），"
+                "请先注销原登记",
+                f"this person already has a {other.status} registration ({other.id}) for that "
+                "period; end it first", field="start_date")
+    occupants = session.execute(select(func.count()).select_from(Registration).where(
+        Registration.room_id == room.id, Registration.status.in_(ACTIVE))).scalar_one()
+    warnings = []
+    if occupants + 1 > room.capacity:
+        warnings.append({"code": "room_over_capacity",
+                         "message_zh": f"房间核定居住 {room.capacity} 人，登记后为 {occupants + 1} 人",
+                         "message_en": f"room holds {room.capacity}; this makes {occupants + 1}"})
+    reg = Registration(person_code=person.person_code, room_id=room.id,
+                       division_code=house.division_code,
+                       landlord_person_code=house.landlord_person_code,
+                       start_date=data.start_date, reason=data.reason.value,
+                       status=RS.SUBMITTED.value, submitted_by=actor.username)
+    session.add(reg)
+    person.division_code = house.division_code
+    session.flush()
+    access.record(AuditEvent(P.REGISTRATION_SUBMIT, "residence_registration", person.person_code,
+                             "registration", str(reg.id)))
+    _emit("registration.submitted", session, actor, reg)
+    return _registration_out(reg, warnings)
+
+
+def _decide(session: Session, actor: Actor, registration_id: int, target: RS,
+            rejection_reason: str | None = None) -> RegistrationOut:
+    access = Access(session, actor)
+    access.scopes(P.REGISTRATION_APPROVE)
+    reg = _load_registration(session, registration_id, lock=True)
+    _reach_registration(access, P.REGISTRATION_APPROVE, reg)
+    rules.require_transition(reg.status, target)
+    reg.status = target.value
+    reg.rejection_reason = rejection_reason
+    reg.decided_by, reg.decided_at = actor.username, utcnow()
+    access.record(AuditEvent(f"registration.{'approve' if target is RS.APPROVED else 'reject'}",
+                             "registration_management", reg.person_code, "registration",
+                             str(reg.id)))
+    _emit(f"registration.{target.value}", session, actor, reg)
+    return _registration_out(reg)
+
+
+def approve_registration(session: Session, actor: Actor, registration_id: int) -> RegistrationOut:
+    return _decide(session, actor, registration_id, RS.APPROVED)
+
+
+def reject_registration(session: Session, actor: Actor, registration_id: int,
+                        reason: str) -> RegistrationOut:
+    return _decide(session, actor, registration_id, RS.REJECTED, reason)
+
+
+def end_registration(session: Session, actor: Actor, registration_id: int,
+                     end_date: date) -> RegistrationOut:
+    access = Access(session, actor)
+    access.scopes(P.REGISTRATION_END)
+    reg = _load_registration(session, registration_id, lock=True)
+    _reach_registration(access, P.REGISTRATION_END, reg)
+    rules.require_transition(reg.status, RS.ENDED)
+    rules.check_period(reg.start_date, end_date)
+    reg.status, reg.end_date = RS.ENDED.value, end_date
+    access.record(AuditEvent(P.REGISTRATION_END, "residence_registration", reg.person_code,
+                             "registration", str(reg.id)))
+    _emit("registration.ended", session, actor, reg)
+    return _registration_out(reg)
+
+
+def read_registration(session: Session, actor: Actor, registration_id: int) -> RegistrationOut:
+    access = Access(session, actor)
+    access.scopes(P.REGISTRATION_READ)
+    reg = _load_registration(session, registration_id)
+    _reach_registration(access, P.REGISTRATION_READ, reg)
+    access.record(AuditEvent(P.REGISTRATION_READ, access.purpose(reg.person_code).name,
+                             reg.person_code, "registration", str(reg.id)))
+    return _registration_out(reg)
+
+
+def list_registrations(session: Session, actor: Actor, status: str | None = None,
+                       person_code: str | None = None, limit: int = 50) -> list[RegistrationOut]:
+    """Registrations the actor reaches, newest first (the police approval queue uses status)."""
+    access = Access(session, actor)
+    where = access.restrict(P.REGISTRATION_READ, division_col=Registration.division_code,
+                            person_col=Registration.person_code,
+                            landlord_col=Registration.landlord_person_code)
+    query = (select(Registration, Person, Room, House)
+             .join(Person, Person.person_code == Registration.person_code)
+             .join(Room, Room.id == Registration.room_id).join(House, House.id == Room.house_id)
+             .where(where))
+    if status:
+        query = query.where(Registration.status == status)
+    if person_code:
+        query = query.where(Registration.person_code == person_code)
+    rows = session.execute(query.order_by(Registration.id.desc()).limit(min(limit, 200))).all()
+    out, events = [], []
+    for reg, person, room, house in rows:
+        own = person.person_code == actor.person_code
+        name = person.name if own or actor.role is P.Role.POLICE else mask_name(person.name)
+        out.append(_registration_out(reg, person_name=name, address=house.address,
+                                     room_label=room.label))
+        if not own:
+            events.append(AuditEvent(P.REGISTRATION_READ, access.purpose(person.person_code).name,
+                                     person.person_code, "registration", str(reg.id),
+                                     {"listing": True}))
+    access.record(*events)
+    return out
+
+
+# --- residence permits -----------------------------------------------------------------------
+def _spells(session: Session, person_code: str) -> list[rules.ResidenceSpell]:
+    regs = session.execute(select(Registration).where(
+        Registration.person_code == person_code,
+        Registration.status.in_([RS.APPROVED.value, RS.ENDED.value]),
+        Registration.decided_at.is_not(None))).scalars()
+    return [rules.ResidenceSpell(r.start_date, r.end_date, r.reason) for r in regs]
+
+
+def permit_eligibility(session: Session, actor: Actor, person_code: str) -> EligibilityOut:
+    access = Access(session, actor)
+    access.scopes(P.PERMIT_READ)
+    person = _load_person(session, person_code)
+    access.check(P.PERMIT_READ, "人员", division_code=person.division_code,
+                 person_codes=[person.person_code])
+    result = rules.permit_eligibility(_spells(session, person_code), clock.today())
+    access.record(AuditEvent("permit.eligibility", access.purpose(person_code).name, person_code,
+                             "person", person_code))
+    return EligibilityOut(person_code=person_code, eligible=result.eligible,
+                          eligible_from=result.eligible_from, reasons_zh=result.reasons_zh,
+                          reasons_en=result.reasons_en)
+
+
+def _permit_out(session: Session, permit: Permit) -> PermitOut:
+    status = permit.status
+    if status == "valid" and permit.valid_until < clock.today():
+        status = "expired"
+    endorsed = session.execute(select(PermitEndorsement.endorsed_on).where(
+        PermitEndorsement.permit_id == permit.id).order_by(PermitEndorsement.id)).scalars().all()
+    return PermitOut(permit_number=permit.permit_number, person_code=permit.person_code,
+                     issued_on=permit.issued_on, valid_until=permit.valid_until, status=status,
+                     endorsements=list(endorsed))
+
+
+def issue_permit(session: Session, actor: Actor, person_code: str) -> PermitOut:
+    access = Access(session, actor)
+    access.scopes(P.PERMIT_ISSUE)
+    person = _load_person(session, person_code)
+    access.check(P.PERMIT_ISSUE, "人员", division_code=person.division_code)
+    today = clock.today()
+    eligibility = rules.permit_eligibility(_spells(session, person_code), today)
+    if not eligibility.eligible:
+        raise Conflict("permit_not_eligible", "；".join(eligibility.reasons_zh),
+                       "; ".join(eligibility.reasons_en), field="person_code")
+    held = session.execute(select(Permit).where(Permit.person_code == person_code,
+                                                Permit.status == "valid",
+                                                Permit.valid_until >= today)).scalar()
+    if held is not None:
+        raise Conflict("permit_exists", f"已持有有效居住证 {held.permit_number}",
+                       f"already holds valid permit {held.permit_number}", field="person_code")
+    reg = session.execute(select(Registration).where(
+        Registration.person_code == person_code, Registration.status == RS.APPROVED.value)
+        .order_by(Registration.start_date.desc())).scalars().first()
+    county = divisions.short_code(reg.division_code)[:6]
+    key = f"{county}{today.year}"
+    serial = session.execute(select(PermitSerial).where(PermitSerial.county_year == key)
+                             .with_for_update()).scalar()
+    if serial is None:
+        serial = PermitSerial(county_year=key, last_serial=0)
+        session.add(serial)
+    serial.last_serial += 1
+    permit = Permit(permit_number=rules.permit_number(county, today.year, serial.last_serial),
+                    person_code=person_code, registration_id=reg.id,
+                    division_code=reg.division_code, issued_on=today,
+                    valid_until=today.replace(year=today.year + 1) if not (
+                        today.month == 2 and today.day == 29) else date(today.year + 1, 2, 28),
+                    issued_by=actor.username)
+    session.add(permit)
+    session.flush()
+    access.record(AuditEvent(P.PERMIT_ISSUE, "residence_permit", person_code, "permit",
+                             permit.permit_number))
+    return _permit_out(session, permit)
+
+
+def endorse_permit(session: Session, actor: Actor, permit_number: str) -> PermitOut:
+    """Annual endorsement (签注): extends validity a year while the person still lives here."""
+    access = Access(session, actor)
+    access.scopes(P.PERMIT_ENDORSE)
+    permit = session.execute(select(Permit).where(Permit.permit_number == permit_number)
+                             .with_for_update()).scalar()
+    if permit is None:
+        raise NotFound("not_found", "居住证不存在", "permit not found", field="permit_number")
+    access.check(P.PERMIT_ENDORSE, "居住证", division_code=permit.division_code)
+    today = clock.today()
+    if permit.status != "valid":
+        raise Conflict("permit_revoked", "居住证已注销", "permit was revoked")
+    living_here = session.execute(select(Registration.id).where(
+        Registration.person_code == permit.person_code,
+        Registration.status == RS.APPROVED.value)).first()
+    if not living_here:
+        raise Conflict("permit_no_residence", "当前无有效居住登记，不能签注",
+                       "no current residence registration; cannot endorse")
+    if (permit.valid_until - today).days > 60:
+        raise Conflict("permit_endorse_early", "有效期届满前 60 日内方可签注",
+                       "endorsement opens 60 days before expiry")
+    base = max(permit.valid_until, today)
+    permit.valid_until = rules.add_months(base, 12)
+    session.add(PermitEndorsement(permit_id=permit.id, endorsed_on=today,
+                                  valid_until=permit.valid_until, endorsed_by=actor.username))
+    access.record(AuditEvent(P.PERMIT_ENDORSE, "residence_permit", permit.person_code, "permit",
+                             permit.permit_number))
+    return _permit_out(session, permit)
+
+
+def list_permits(session: Session, actor: Actor, person_code: str) -> list[PermitOut]:
+    access = Access(session, actor)
+    access.scopes(P.PERMIT_READ)
+    person = _load_person(session, person_code)
+    access.check(P.PERMIT_READ, "人员", division_code=person.division_code,
+                 person_codes=[person.person_code])
+    permits = session.execute(select(Permit).where(Permit.person_code == person_code)
+                              .order_by(Permit.id.desc())).scalars().all()
+    if person_code != actor.person_code:
+        access.record(AuditEvent(P.PERMIT_READ, access.purpose(person_code).name, person_code,
+                                 "person", person_code))
+    return [_permit_out(session, p) for p in permits]
+
+
+# --- my access log ---------------------------------------------------------------------------
+def my_access_log(session: Session, actor: Actor, limit: int = 200) -> list[AccessLogEntry]:
+    """Who touched my record, when and why: the resident's window onto the audit chain."""
+    access = Access(session, actor)
+    access.check(P.ACCESS_LOG_READ, "访问记录", person_codes=[actor.person_code])
+    entries = audit.entries_for_person(session, actor.person_code, limit=limit)
+    return [AccessLogEntry(at=e.at, official=e.username, role=e.role, action=e.action,
+                           purpose=e.purpose) for e in entries]

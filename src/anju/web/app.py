@@ -1,0 +1,50 @@
+"""The ASGI application factory: API routers, pages, static assets, error handlers."""
+from __future__ import annotations
+
+from importlib import import_module
+from anju.core.modules import present
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from anju.core.config import Settings, get_settings
+from anju.core.db import Database
+from anju.core.web import install_error_handlers
+
+STATIC = Path(__file__).parent / "static"
+
+# Routes that answer without a signed-in actor. A contract test checks every other route
+# demands one.
+PUBLIC_PATHS = {"/healthz", "/api/v1/auth/token", "/login", "/logout", "/lang/{code}",
+                "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/static"}
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="Anju 安居 API", version="1", description=(
+        "Service and management platform for the floating population. Every personal-data "
+        "route checks the caller's role, jurisdiction and purpose and is written to the audit "
+        "chain."))
+    app.state.settings = settings
+    app.state.db = db or Database(settings.resolved_database_url, settings.db_pool_size)
+    install_error_handlers(app)
+
+    from anju.core import api as core_api
+    from anju.registry import api as registry_api
+
+    app.include_router(core_api.router)
+    app.include_router(registry_api.router)
+    # Domains built later plug in by existing; an import error inside one still fails loudly.
+    for optional in ("anju.housing.api", "anju.exchange.api", "anju.cases.api"):
+        if present(optional):
+            app.include_router(import_module(optional).router)
+    if present("anju.web.pages"):
+        import_module("anju.web.pages").install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    return app

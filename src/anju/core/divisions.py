@@ -41,7 +41,6 @@ def _format_error(code: object) -> ValidationError:
     )
 
 
-@functools.lru_cache(maxsize=65536)
 def canonical(code: str) -> str:
     """Pad a 2/4/6/9/12-digit code to 12 digits; reject anything else."""
     s = code.strip() if isinstance(code, str) else ""
@@ -199,14 +198,16 @@ _SUFFIX_RE = re.compile(
     "街道办事处|街道|镇|民族乡|乡|苏木|村|社区)$")
 # ethnic groups as they appear in autonomous-area names ("双江拉祜族佤族布朗族傣族自治县")
 _ETHNIC = (
-    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
-    "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 "
-    "乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺").split()
+    "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白",
+    "土家", "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西",
+    "景颇", "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌",
+    "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔",
+    "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
+)
 # single-character groups only with 族, so 西藏 and 内蒙古 survive; stems keep >= 2 characters
-_ETHNIC_TAIL_RE = re.compile(
-    "^(.{2,}?)((?:%s)+)$" % "|".join(
-        sorted([e + "族" for e in _ETHNIC] + [e for e in _ETHNIC if len(e) > 1], key=len,
-               reverse=True)))
+_ETHNIC_TAILS = sorted([e + "族" for e in _ETHNIC] + [e for e in _ETHNIC if len(e) > 1],
+                       key=len, reverse=True)
+_ETHNIC_TAIL_RE = re.compile(f"^(.{{2,}}?)((?:{'|'.join(_ETHNIC_TAILS)})+)$")
 
 
 def _short_name(name: str) -> str:

@@ -59,11 +59,14 @@ ACCESS_LOG_READ = "access_log.read"
 AUDIT_VERIFY = "audit.verify"
 AUDIT_READ = "audit.read"
 ACCOUNT_MANAGE = "account.manage"
+# Bulk loads of registry records made elsewhere (department migrations, the demo, benchmarks).
+# No route exposes them; see anju.registry.bulk.
+PERSON_IMPORT = "person.import"
 
 ALL_ACTIONS = (
     PERSON_CREATE, PERSON_READ, PERSON_SEARCH, HOUSE_CREATE, HOUSE_READ, REGISTRATION_SUBMIT,
     REGISTRATION_READ, REGISTRATION_APPROVE, REGISTRATION_END, PERMIT_READ, PERMIT_ISSUE,
-    PERMIT_ENDORSE, ACCESS_LOG_READ, AUDIT_VERIFY, AUDIT_READ, ACCOUNT_MANAGE,
+    PERMIT_ENDORSE, ACCESS_LOG_READ, AUDIT_VERIFY, AUDIT_READ, ACCOUNT_MANAGE, PERSON_IMPORT,
 )
 
 R, S, J, O, G = Role, Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL
@@ -89,17 +92,18 @@ RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
         PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_CREATE: (J,), HOUSE_CREATE: (J,),
         HOUSE_READ: (J,), REGISTRATION_SUBMIT: (J,), REGISTRATION_READ: (J,),
         REGISTRATION_APPROVE: (J,), REGISTRATION_END: (J,), PERMIT_READ: (J,),
-        PERMIT_ISSUE: (J,), PERMIT_ENDORSE: (J,),
+        PERMIT_ISSUE: (J,), PERMIT_ENDORSE: (J,), PERSON_IMPORT: (J,),
     },
     R.DEPT_OFFICER: {
         PERSON_READ: (J,), PERSON_SEARCH: (J,), REGISTRATION_READ: (J,), PERMIT_READ: (J,),
     },
-    R.DATA_STEWARD: {PERSON_READ: (J,), PERSON_SEARCH: (J,)},
+    R.DATA_STEWARD: {PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_IMPORT: (J,)},
     # Analysts see aggregates only (monitoring); no person-level action at all.
     R.ANALYST: {},
     R.AUDITOR: {AUDIT_VERIFY: (G,), AUDIT_READ: (G,)},
-    # Administrators manage accounts; they get no person data by virtue of being admin.
-    R.ADMIN: {ACCOUNT_MANAGE: (G,), AUDIT_VERIFY: (G,)},
+    # Administrators manage accounts; they get no person data by virtue of being admin. Import
+    # writes but returns no personal fields; it is what the command line's SYSTEM actor runs.
+    R.ADMIN: {ACCOUNT_MANAGE: (G,), AUDIT_VERIFY: (G,), PERSON_IMPORT: (G,)},
 }
 
 

@@ -76,12 +76,18 @@ def _anchor(text: str):
 
 
 @functools.lru_cache(maxsize=200_000)
-def resolve(text: str | None) -> tuple[str | None, str | None]:
-    """(county_code, township_code) for an address; either may be None."""
+def resolve(text: str | None, home: str | None = None) -> tuple[str | None, str | None]:
+    """(county_code, township_code) for an address; either may be None.
+
+    `home` is the county the sending department serves: its local addresses often start at
+    the township (洪桥镇和平路45号), so they are tried against its townships last.
+    """
     if not text:
         return None, None
     node, pos = None, 0
     hit = _match_child(text, None, skip=False) or _anchor(text)
+    if hit is None and home:
+        hit = _match_child(text, _divisions().canonical(home), skip=False)
     while hit is not None:
         node, used = hit
         pos += used
@@ -94,10 +100,10 @@ def resolve(text: str | None) -> tuple[str | None, str | None]:
     return chain.get(3), chain.get(4)
 
 
-def resolve_series(addresses: pl.Series) -> pl.DataFrame:
+def resolve_series(addresses: pl.Series, home: str | None = None) -> pl.DataFrame:
     """Resolve a column of normalised addresses; unresolvable non-empty ones get an error code."""
     uniq = addresses.drop_nulls().unique().to_list()
-    table = {a: resolve(a) for a in uniq}
+    table = {a: resolve(a, home) for a in uniq}
     county = addresses.replace_strict({a: c for a, (c, _) in table.items()}, default=None,
                                       return_dtype=pl.String)
     town = addresses.replace_strict({a: t for a, (_, t) in table.items()}, default=None,

@@ -30,8 +30,13 @@ def _halfwidth(s: pl.Series) -> pl.Series:
     return s.cast(pl.String).str.replace_many(_FW_DIGITS, _HW_DIGITS)
 
 
+# What clerks type for "no value": missing, not wrong.
+NULL_MARKERS = ["", "无", "空", "不详", "未知", "null", "NULL", "None", "N/A", "n/a", "-", "/", "—"]
+
+
 def _blank_to_null(s: pl.Series) -> pl.Series:
-    return s.str.strip_chars().replace("", None)
+    s = s.str.strip_chars()
+    return pl.select(pl.when(~s.is_in(NULL_MARKERS)).then(s)).to_series().alias(s.name)
 
 
 def id_check_digit(first17: pl.Expr) -> pl.Expr:
@@ -172,6 +177,7 @@ def standardise_frame(
     date_format: str | None = None,
     sex_codes: dict[str, str | None] | None = None,
     resolve_addresses: bool = True,
+    home_county: str | None = None,
 ) -> tuple[pl.DataFrame, list[RowError]]:
     """Standardise a frame holding (some of) STANDARD_FIELDS as raw strings.
 
@@ -206,7 +212,7 @@ def standardise_frame(
         from anju.exchange.addresses import resolve_series
 
         for col in ("hukou_address", "current_address"):
-            codes = resolve_series(out[col])
+            codes = resolve_series(out[col], home_county)
             prefix = col.split("_")[0]
             out = out.with_columns(
                 codes["county_code"].alias(f"{prefix}_county_code"),

@@ -5,7 +5,8 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from anju.core.config import get_settings
-from anju.core.db import Base, import_all_models
+from anju.core.db import Base
+from anju.migrations.models import import_all_models
 
 import_all_models()
 config = context.config

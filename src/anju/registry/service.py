@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -297,14 +297,29 @@ def list_houses(session: Session, actor: Actor, limit: int = 100) -> list[HouseO
     return [_house_out(session, h) for h in houses]
 
 
-def list_rooms_for_registration(session: Session, actor: Actor, limit: int = 200) -> list[dict]:
-    """Rooms the actor may register into (residents: any room in the county, by address)."""
-    houses = session.execute(select(House).order_by(House.id).limit(limit)).scalars().all()
-    out = []
-    for house in houses:
-        for room in session.execute(select(Room).where(Room.house_id == house.id)).scalars():
-            out.append({"room_id": room.id, "label": f"{house.address} {room.label}"})
-    return out
+def list_rooms_for_registration(session: Session, actor: Actor, query: str = "",
+                                limit: int = 100) -> list[dict]:
+    """Rooms the actor may register someone into, found by address; no landlord data.
+
+    Officials see their jurisdiction's houses and landlords their own. Someone registering
+    themselves may pick any room in their county, but only by searching an address (2+
+    characters), so the address list cannot be walked page by page.
+    """
+    access = Access(session, actor)
+    scopes = access.scopes(P.REGISTRATION_SUBMIT)
+    query = query.strip()
+    where = access.restrict(P.REGISTRATION_SUBMIT, division_col=House.division_code,
+                            landlord_col=House.landlord_person_code)
+    if P.Scope.SELF in scopes and len(query) >= 2:
+        county = divisions.significant_prefix(actor.division_code)
+        where = or_(where, House.division_code.like(county + "%"))
+    stmt = select(House, Room).join(Room, Room.house_id == House.id).where(where)
+    if query:
+        stmt = stmt.where(House.address.contains(query, autoescape=True))
+    rows = session.execute(stmt.order_by(House.id, Room.id).limit(min(limit, 200))).all()
+    return [{"room_id": room.id, "label": f"{house.address} {room.label}",
+             "address": house.address, "room_label": room.label, "capacity": room.capacity}
+            for house, room in rows]
 
 
 # --- residence registrations -----------------------------------------------------------------

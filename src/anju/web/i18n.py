@@ -1,0 +1,236 @@
+"""Every visible string of the pages, in Chinese first and English second.
+
+Templates call `t("key")`; a missing English text falls back to Chinese, a missing key shows
+the key itself (a test checks every key used in a template exists in both languages).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from anju.core.clock import CST
+
+LANGS = ("zh", "en")
+DEFAULT = "zh"
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+ZH: dict[str, str] = {
+    "site.name": "安居", "site.tagline": "流动人口服务平台",
+    "nav.skip": "跳到正文", "nav.menu": "主菜单", "nav.home": "首页", "nav.logout": "退出登录",
+    "nav.lang_other": "English", "nav.lang_label": "切换语言",
+    "user.signed_in_as": "当前用户", "footer.privacy": "您的个人信息仅用于办理业务，每次查阅都有记录可查。",
+    # login
+    "login.title": "登录", "login.username": "用户名", "login.password": "密码",
+    "login.submit": "登录", "login.intro": "请使用分配给您的账号登录。",
+    "login.logged_out": "您已退出登录。",
+    # home
+    "home.title": "首页", "home.welcome": "您好，{name}", "home.choose": "请选择要办理的事项：",
+    "home.nothing": "您的角色暂无可办理的页面事项。",
+    # roles
+    "role.resident": "居民", "role.landlord": "房东", "role.grid_worker": "网格员",
+    "role.police": "派出所民警", "role.dept_officer": "部门工作人员", "role.data_steward": "数据管理员",
+    "role.analyst": "分析人员", "role.auditor": "审计员", "role.admin": "系统管理员",
+    # menus
+    "menu.my_registrations": "我的居住登记", "menu.register": "申报居住登记",
+    "menu.my_permit": "我的居住证", "menu.access_log": "谁查看了我的信息",
+    "menu.houses": "我的房屋", "menu.house_new": "登记房屋", "menu.tenants": "租户",
+    "menu.tenant_new": "登记租户", "menu.queue": "登记审核", "menu.search": "人员查询",
+    # registration states and reasons
+    "status.submitted": "待审核", "status.approved": "已登记", "status.rejected": "已退回",
+    "status.ended": "已注销",
+    "reason.work": "务工", "reason.study": "就学", "reason.stable_home": "稳定住所",
+    "reason.family": "投亲靠友", "reason.business": "经商", "reason.other": "其他",
+    "permit.status.valid": "有效", "permit.status.expired": "已过期", "permit.status.revoked": "已注销",
+    "sex.M": "男", "sex.F": "女",
+    # audit actions and purposes (my access log)
+    "action.person.read": "查看个人信息", "action.person.search": "查询人员",
+    "action.person.create": "建立人员档案", "action.house.create": "登记房屋",
+    "action.registration.submit": "提交居住登记", "action.registration.read": "查看居住登记",
+    "action.registration.approve": "审核通过居住登记", "action.registration.reject": "退回居住登记",
+    "action.registration.end": "注销居住登记", "action.permit.read": "查看居住证",
+    "action.permit.issue": "签发居住证", "action.permit.endorse": "居住证签注",
+    "action.permit.eligibility": "查看居住证申领条件",
+    "purpose.self_service": "本人办理", "purpose.tenancy_management": "租住管理",
+    "purpose.field_verification": "实地核查", "purpose.registration_management": "居住登记管理",
+    "purpose.public_service": "公共服务", "purpose.data_quality": "数据质量管理",
+    "purpose.registration_intake": "登记受理", "purpose.housing_registration": "房屋登记",
+    "purpose.residence_registration": "居住登记", "purpose.residence_permit": "居住证办理",
+    # fields
+    "field.address": "地址", "field.room": "房间", "field.rooms": "房间",
+    "field.room_label": "房间号", "field.capacity": "核定人数", "field.occupancy": "在住/核定",
+    "field.start_date": "开始日期", "field.end_date": "结束日期", "field.reason": "居住事由",
+    "field.status": "状态", "field.name": "姓名", "field.id_number": "身份证号码",
+    "field.phone": "手机号码", "field.sex": "性别", "field.birth_date": "出生日期",
+    "field.hukou_address": "户籍地址", "field.person_code": "人员编码",
+    "field.division_code": "所属街道（乡镇）", "field.division": "区划", "field.decided": "审核",
+    "field.rejection_reason": "退回原因", "field.registration_id": "登记编号",
+    "field.permit_number": "居住证号", "field.issued_on": "签发日期",
+    "field.valid_until": "有效期至", "field.endorsements": "签注", "field.optional": "选填",
+    "field.person": "人员", "field.submitted": "提交",
+    "field.time": "时间（北京时间）", "field.official": "账号", "field.role": "角色",
+    "field.action": "操作", "field.purpose": "用途",
+    # common
+    "common.save": "保存", "common.search": "查询", "common.none": "暂无记录",
+    "common.back": "返回", "common.yes": "是", "common.no": "否", "common.self": "本人",
+    "common.error": "未能完成", "common.actions": "操作", "common.required": "必填",
+    "common.select": "请选择",
+    # resident
+    "reg.title": "我的居住登记", "reg.end": "注销登记", "reg.end_hint": "搬离时注销原登记",
+    "register.title": "申报居住登记", "register.find": "查找房屋",
+    "register.find_hint": "输入地址中的关键字（至少 2 个字），如路名或小区名。",
+    "register.no_rooms": "没有找到匹配的房间，请换个关键字。",
+    "register.submit": "提交申报", "register.choose_room": "选择房间",
+    "permit.title": "居住证", "permit.eligibility": "申领条件", "permit.eligible": "符合申领条件",
+    "permit.not_eligible": "暂不符合申领条件", "permit.eligible_from": "可申领日期",
+    "permit.none": "尚未办理居住证", "permit.issue": "签发居住证", "permit.list": "已办理的居住证",
+    "log.title": "谁查看了我的信息",
+    "log.intro": "以下是工作人员查阅或办理您个人信息的记录，包括账号、角色、操作、用途和时间。",
+    # landlord
+    "houses.title": "我的房屋", "houses.none": "您还没有登记房屋。",
+    "house_new.title": "登记房屋", "house_new.rooms_hint": "每行一个房间；空行会被忽略。",
+    "house_new.add_room": "再加一个房间", "house_new.submit": "登记房屋",
+    "tenants.title": "租户", "tenants.end": "登记搬离",
+    "tenant_new.title": "登记租户", "tenant_new.person": "租户信息",
+    "tenant_new.stay": "居住信息", "tenant_new.submit": "提交登记",
+    # police
+    "queue.title": "居住登记审核", "queue.intro": "辖区内待审核的居住登记。",
+    "queue.approve": "通过", "queue.reject": "退回", "queue.reject_reason": "退回原因",
+    "queue.empty": "没有待审核的登记。",
+    # search
+    "search.title": "人员查询", "search.query": "身份证号码、手机号码、姓名或人员编码",
+    "search.hint": "结果已按规定脱敏。查询会被记录。", "search.none": "没有找到符合条件的人员。",
+    "person.title": "人员信息", "person.permit": "居住证与申领条件",
+    # notices
+    "notice.submitted": "居住登记已提交，等待派出所审核。", "notice.approved": "已审核通过。",
+    "notice.rejected": "已退回。", "notice.ended": "登记已注销。",
+    "notice.house_created": "房屋已登记。", "notice.tenant_registered": "租户登记已提交，等待派出所审核。",
+    "notice.permit_issued": "居住证已签发。", "notice.room_over_capacity": "注意：该房间登记人数已超过核定人数。",
+    # errors
+    "error.title": "出错了", "error.not_found": "页面不存在", "error.invalid": "输入不符合要求",
+    "error.invalid_date": "日期格式应为 YYYY-MM-DD", "error.invalid_number": "应为整数",
+    "error.required": "必填项缺失",
+}
+
+EN: dict[str, str] = {
+    "site.name": "Anju", "site.tagline": "Floating population services",
+    "nav.skip": "Skip to content", "nav.menu": "Main menu", "nav.home": "Home",
+    "nav.logout": "Sign out", "nav.lang_other": "中文", "nav.lang_label": "Language",
+    "user.signed_in_as": "Signed in as",
+    "footer.privacy": "Your personal data is used only to serve you; every access is logged.",
+    "login.title": "Sign in", "login.username": "Username", "login.password": "Password",
+    "login.submit": "Sign in", "login.intro": "Sign in with the account you were given.",
+    "login.logged_out": "You have signed out.",
+    "home.title": "Home", "home.welcome": "Hello, {name}", "home.choose": "What would you like to do?",
+    "home.nothing": "There are no pages for your role yet.",
+    "role.resident": "Resident", "role.landlord": "Landlord", "role.grid_worker": "Grid worker",
+    "role.police": "Police officer", "role.dept_officer": "Department officer",
+    "role.data_steward": "Data steward", "role.analyst": "Analyst", "role.auditor": "Auditor",
+    "role.admin": "Administrator",
+    "menu.my_registrations": "My registrations", "menu.register": "Register residence",
+    "menu.my_permit": "My residence permit", "menu.access_log": "Who viewed my data",
+    "menu.houses": "My houses", "menu.house_new": "Register a house", "menu.tenants": "Tenants",
+    "menu.tenant_new": "Register a tenant", "menu.queue": "Approval queue",
+    "menu.search": "Person search",
+    "status.submitted": "Pending review", "status.approved": "Registered",
+    "status.rejected": "Returned", "status.ended": "Ended",
+    "reason.work": "Work", "reason.study": "Study", "reason.stable_home": "Stable home",
+    "reason.family": "Family", "reason.business": "Business", "reason.other": "Other",
+    "permit.status.valid": "Valid", "permit.status.expired": "Expired",
+    "permit.status.revoked": "Revoked", "sex.M": "Male", "sex.F": "Female",
+    "action.person.read": "Viewed personal data", "action.person.search": "Searched persons",
+    "action.person.create": "Created person record", "action.house.create": "Registered house",
+    "action.registration.submit": "Submitted registration",
+    "action.registration.read": "Viewed registration",
+    "action.registration.approve": "Approved registration",
+    "action.registration.reject": "Returned registration",
+    "action.registration.end": "Ended registration", "action.permit.read": "Viewed permit",
+    "action.permit.issue": "Issued permit", "action.permit.endorse": "Endorsed permit",
+    "action.permit.eligibility": "Checked permit eligibility",
+    "purpose.self_service": "Self-service", "purpose.tenancy_management": "Tenancy management",
+    "purpose.field_verification": "Field verification",
+    "purpose.registration_management": "Registration management",
+    "purpose.public_service": "Public service", "purpose.data_quality": "Data quality",
+    "purpose.registration_intake": "Registration intake",
+    "purpose.housing_registration": "House registration",
+    "purpose.residence_registration": "Residence registration",
+    "purpose.residence_permit": "Residence permit",
+    "field.address": "Address", "field.room": "Room", "field.rooms": "Rooms",
+    "field.room_label": "Room no.", "field.capacity": "Capacity",
+    "field.occupancy": "Occupants / capacity", "field.start_date": "Start date",
+    "field.end_date": "End date", "field.reason": "Reason", "field.status": "Status",
+    "field.name": "Name", "field.id_number": "ID number", "field.phone": "Mobile phone",
+    "field.sex": "Sex", "field.birth_date": "Date of birth", "field.hukou_address": "Hukou address",
+    "field.person_code": "Person code", "field.division_code": "Township / street",
+    "field.division": "Division", "field.decided": "Reviewed",
+    "field.rejection_reason": "Reason returned", "field.registration_id": "Registration no.",
+    "field.permit_number": "Permit no.", "field.issued_on": "Issued",
+    "field.valid_until": "Valid until", "field.endorsements": "Endorsements",
+    "field.optional": "optional", "field.person": "Person", "field.submitted": "Submitted",
+    "field.time": "Time (China Standard Time)", "field.official": "Account",
+    "field.role": "Role", "field.action": "Action", "field.purpose": "Purpose",
+    "common.save": "Save", "common.search": "Search", "common.none": "Nothing yet",
+    "common.back": "Back", "common.yes": "Yes", "common.no": "No", "common.self": "you",
+    "common.error": "Could not be done", "common.actions": "Actions", "common.required": "required",
+    "common.select": "Choose…",
+    "reg.title": "My residence registrations", "reg.end": "End registration",
+    "reg.end_hint": "End it when you move out",
+    "register.title": "Register residence", "register.find": "Find the house",
+    "register.find_hint": "Type part of the address (2+ characters), e.g. a street or estate.",
+    "register.no_rooms": "No matching rooms; try another word.",
+    "register.submit": "Submit", "register.choose_room": "Room",
+    "permit.title": "Residence permit", "permit.eligibility": "Eligibility",
+    "permit.eligible": "Eligible to apply", "permit.not_eligible": "Not yet eligible",
+    "permit.eligible_from": "Eligible from", "permit.none": "No residence permit yet",
+    "permit.issue": "Issue permit", "permit.list": "Permits",
+    "log.title": "Who viewed my data",
+    "log.intro": "Every time an official viewed or handled your data: account, role, action, "
+                 "purpose and time.",
+    "houses.title": "My houses", "houses.none": "You have not registered a house yet.",
+    "house_new.title": "Register a house", "house_new.rooms_hint": "One room per row; empty rows "
+                                                                   "are ignored.",
+    "house_new.add_room": "Add a room", "house_new.submit": "Register house",
+    "tenants.title": "Tenants", "tenants.end": "Moved out",
+    "tenant_new.title": "Register a tenant", "tenant_new.person": "Tenant",
+    "tenant_new.stay": "Stay", "tenant_new.submit": "Submit",
+    "queue.title": "Registration approvals",
+    "queue.intro": "Registrations in your jurisdiction waiting for review.",
+    "queue.approve": "Approve", "queue.reject": "Return", "queue.reject_reason": "Reason",
+    "queue.empty": "Nothing waiting for review.",
+    "search.title": "Person search", "search.query": "ID number, phone, name or person code",
+    "search.hint": "Results are masked. Searches are logged.", "search.none": "No one found.",
+    "person.title": "Person", "person.permit": "Permit and eligibility",
+    "notice.submitted": "Registration submitted; the police station will review it.",
+    "notice.approved": "Approved.", "notice.rejected": "Returned.",
+    "notice.ended": "Registration ended.", "notice.house_created": "House registered.",
+    "notice.tenant_registered": "Tenant registration submitted for review.",
+    "notice.permit_issued": "Residence permit issued.",
+    "notice.room_over_capacity": "Note: the room now has more occupants than its capacity.",
+    "error.title": "Something went wrong", "error.not_found": "Page not found",
+    "error.invalid": "Input not accepted", "error.invalid_date": "Dates are YYYY-MM-DD",
+    "error.invalid_number": "Must be a whole number", "error.required": "Required field missing",
+}
+
+MESSAGES = {"zh": ZH, "en": EN}
+
+
+def lang_of(value: str | None) -> str:
+    return value if value in LANGS else DEFAULT
+
+
+def t(key: str, lang: str = DEFAULT, **params: object) -> str:
+    text = MESSAGES.get(lang, ZH).get(key) or ZH.get(key) or key
+    return text.format(**params) if params else text
+
+
+def cst(value: datetime | None, lang: str = DEFAULT) -> str:
+    """A stored (naive UTC) time as China Standard Time."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+
+
+def error_text(error, lang: str = DEFAULT) -> tuple[str, str]:
+    """(message in the page language, message in the other) of a bilingual error."""
+    zh, en = error.message_zh, error.message_en
+    return (en, zh) if lang == "en" else (zh, en)

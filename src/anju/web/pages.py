@@ -1,0 +1,240 @@
+"""The HTML side: shared layout, sign-in, language, CSRF, and each domain's page router.
+
+Domain page modules (`anju.<domain>.pages`) export `router`, `TEMPLATES` (their template folder,
+served under the domain's name, e.g. "registry/queue.html") and `MENU` (role → links). They
+render through `request.app.state.templates`, so a domain never imports this module.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from importlib import import_module
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+import jinja2
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from itsdangerous import Signer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from anju.core import identity
+from anju.core.config import get_settings
+from anju.core.errors import AnjuError, Forbidden, NotFound
+from anju.core.modules import present
+from anju.core.web import SESSION_COOKIE, ActorDep, SessionDep
+from anju.web import i18n
+
+TEMPLATES = Path(__file__).parent / "templates"
+DOMAIN_PAGES = ("anju.registry.pages", "anju.housing.pages", "anju.exchange.pages",
+                "anju.cases.pages", "anju.monitoring.pages")
+LANG_COOKIE = "anju_lang"
+PRE_COOKIE = "anju_pre"  # CSRF basis before sign-in (the login form itself)
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+NOT_PAGES = ("/api/", "/static/", "/docs", "/redoc", "/openapi.json", "/healthz")
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+# Pages carry personal data: never cached, never framed, no inline script or style.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                               "form-action 'self'; base-uri 'none'; object-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+# --- language and CSRF -----------------------------------------------------------------------
+def lang(request: Request) -> str:
+    return i18n.lang_of(request.cookies.get(LANG_COOKIE))
+
+
+def _csrf_basis(request: Request) -> str | None:
+    return (request.cookies.get(SESSION_COOKIE) or getattr(request.state, "pre_session", None)
+            or request.cookies.get(PRE_COOKIE))
+
+
+def csrf_token(request: Request) -> str:
+    """HMAC of the session cookie (or the pre-session cookie) under the secret key."""
+    basis = _csrf_basis(request)
+    if not basis:
+        return ""
+    return Signer(get_settings().secret_key, salt="csrf").get_signature(basis).decode()
+
+
+async def csrf_protect(request: Request) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    sent = str((await request.form()).get(CSRF_FIELD, ""))
+    expected = csrf_token(request)
+    if not expected or not hmac.compare_digest(sent, expected):
+        raise Forbidden("csrf_failed", "表单已失效或来源不明，请刷新页面后重试",
+                        "the form has expired or did not come from this site; reload and retry")
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: `next` must never send a signed-in user to another site."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+def _secure(request: Request) -> bool:
+    return not (request.url.scheme == "http" and request.url.hostname in LOCAL_HOSTS)
+
+
+# --- templates -------------------------------------------------------------------------------
+class PageTemplates(Jinja2Templates):
+    def TemplateResponse(self, request, name, context=None, status_code=200, **kw):  # noqa: N802
+        response = super().TemplateResponse(request, name, context, status_code, **kw)
+        response.headers.update(PAGE_HEADERS)
+        return response
+
+
+@jinja2.pass_context
+def _t(context, key: str, **params) -> str:
+    return i18n.t(key, context.get("lang", i18n.DEFAULT), **params)
+
+
+def _page_context(request: Request) -> dict:
+    actor = getattr(request.state, "actor", None)
+    language = lang(request)
+    menus = request.app.state.menus
+    return {"lang": language, "html_lang": i18n.HTML_LANG[language], "actor": actor,
+            "csrf_token": csrf_token(request), "csrf_field": CSRF_FIELD,
+            "menu": menus.get(actor.role.value, []) if actor else [],
+            "other_lang": "en" if language == "zh" else "zh",
+            "here": request.url.path + (f"?{request.url.query}" if request.url.query else "")}
+
+
+def _templates(domains: dict[str, Path]) -> PageTemplates:
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(TEMPLATES),
+        jinja2.PrefixLoader({name: jinja2.FileSystemLoader(path) for name, path in domains.items()}),
+    ])
+    env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.globals["t"] = _t
+    env.filters["cst"] = i18n.cst
+    return PageTemplates(env=env, context_processors=[_page_context])
+
+
+def render(request: Request, name: str, status_code: int = 200, **context) -> Response:
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code)
+
+
+# --- sign-in, sign-out, language, home ---------------------------------------------------------
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+
+def _login_page(request: Request, status_code: int = 200, **context) -> Response:
+    pre = request.cookies.get(PRE_COOKIE)
+    if not pre and not request.cookies.get(SESSION_COOKIE):
+        request.state.pre_session = pre = secrets.token_urlsafe(24)
+    context.setdefault("error", None)
+    context.setdefault("username", "")
+    context.setdefault("notice", None)
+    response = render(request, "login.html", status_code,
+                      next=safe_next(request.query_params.get("next")), **context)
+    if pre and not request.cookies.get(PRE_COOKIE):
+        response.set_cookie(PRE_COOKIE, pre, httponly=True, samesite="lax", secure=_secure(request))
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, done: str | None = None):
+    return _login_page(request, notice="login.logged_out" if done == "logout" else None)
+
+
+@router.post("/login")
+def login(request: Request, session: SessionDep, username: Annotated[str, Form()] = "",
+          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
+    client = request.client.host if request.client else "-"
+    try:
+        account = identity.login(session, username.strip(), password, client)
+    except AnjuError as error:
+        return _login_page(request, error.http_status, error=error, username=username)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, identity.issue_token(account, salt="ui-session"),
+                        max_age=get_settings().session_ttl_seconds, httponly=True,
+                        samesite="lax", secure=_secure(request))
+    response.delete_cookie(PRE_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request):
+    response = RedirectResponse("/login?done=logout", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=_secure(request))
+    return response
+
+
+@router.get("/lang/{code}")
+def set_language(code: str, request: Request, next: str | None = None):
+    if code not in i18n.LANGS:
+        raise NotFound("lang_unknown", f"不支持的语言：{code}", f"unsupported language: {code}")
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax",
+                        secure=_secure(request))
+    return response
+
+
+@router.get("/")
+def home(request: Request, actor: ActorDep):
+    return render(request, "home.html")
+
+
+# --- errors on pages: bilingual, inside the layout, never a JSON body or a bare 500 ------------
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith(NOT_PAGES)
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    json_anju = app.exception_handlers[AnjuError]
+    json_invalid = app.exception_handlers[RequestValidationError]
+    json_http = app.exception_handlers[StarletteHTTPException]
+
+    @app.exception_handler(AnjuError)
+    async def _anju(request: Request, error: AnjuError):
+        if not _is_page(request):
+            return await json_anju(request, error)
+        if error.http_status == 401:
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            response = RedirectResponse(f"/login?next={quote(here)}", status_code=303)
+            if request.cookies.get(SESSION_COOKIE):  # expired or revoked: drop it
+                response.delete_cookie(SESSION_COOKIE)
+            return response
+        return render(request, "error.html", error.http_status, error=error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError):
+        if not _is_page(request):
+            return await json_invalid(request, error)
+        bad = AnjuError("invalid_input", "输入不符合要求", "input not accepted")
+        return render(request, "error.html", 422, error=bad)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException):
+        if not _is_page(request):
+            return await json_http(request, error)
+        missing = AnjuError("not_found", "页面不存在", "page not found")
+        return render(request, "error.html", error.status_code, error=missing)
+
+
+def install(app: FastAPI) -> None:
+    domains, menus = {}, {}
+    for module_name in DOMAIN_PAGES:
+        if not present(module_name):
+            continue
+        module = import_module(module_name)
+        domains[module_name.split(".")[1]] = module.TEMPLATES
+        for role, links in module.MENU.items():
+            menus.setdefault(role, []).extend(links)
+        app.include_router(module.router, dependencies=[Depends(csrf_protect)])
+    app.state.templates = _templates(domains)
+    app.state.menus = menus
+    app.include_router(router)
+    _install_error_pages(app)

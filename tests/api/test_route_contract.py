@@ -1,0 +1,65 @@
+"""Every route demands a signed-in actor, except the few public ones listed in the app, and the
+signature-authenticated device endpoints. A new route that forgets authentication fails here."""
+from __future__ import annotations
+
+import re
+
+from fastapi.routing import APIRoute
+
+from anju.core.modules import present
+from anju.web.app import PUBLIC_PATHS, create_app
+
+
+def all_routes(app) -> list[tuple[str, set[str]]]:
+    """(path, methods) of every HTTP route, including those inside included routers."""
+    found = []
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            found.append((route.path, set(route.methods)))
+        elif hasattr(route, "effective_route_contexts"):  # FastAPI's included routers
+            found += [(ctx.path, set(ctx.methods)) for ctx in route.effective_route_contexts()]
+        elif getattr(route, "methods", None):  # plain Starlette routes (docs, openapi)
+            found.append((route.path, set(route.methods)))
+    return found
+
+
+def _signed_paths() -> set[str]:
+    if present("anju.housing.api"):
+        from anju.housing import api
+
+        return set(getattr(api, "SIGNED_PATHS", set()))
+    return set()
+
+
+def test_every_route_requires_authentication(sqlite_db):
+    from fastapi.testclient import TestClient
+
+    app = create_app(db=sqlite_db)
+    exempt = PUBLIC_PATHS | _signed_paths()
+    checked, failures = 0, []
+    with TestClient(app) as client:
+        for route_path, methods in all_routes(app):
+            if route_path in exempt:
+                continue
+            path = re.sub(r"\{[^}]+\}", "1", route_path)
+            for method in methods - {"HEAD", "OPTIONS"}:
+                response = client.request(method, path, follow_redirects=False)
+                checked += 1
+                ok = response.status_code == 401 or (
+                    response.status_code in (302, 303, 307) and
+                    response.headers.get("location", "").startswith("/login"))
+                if not ok:
+                    failures.append(f"{method} {route_path} answered {response.status_code} "
+                                    "without credentials")
+    assert checked >= 15
+    assert not failures, "\n".join(failures)
+
+
+def test_signed_paths_refuse_unsigned_requests(sqlite_db):
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(db=sqlite_db)) as client:
+        for path in _signed_paths():
+            response = client.post(path, content=b'{"vendor": "x", "events": []}',
+                                   headers={"content-type": "application/json"})
+            assert response.status_code in (401, 403), (path, response.status_code)

@@ -1,0 +1,26 @@
+"""Settings fail fast when insecure, and every setting is documented."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from anju.core.config import DEFAULT_SECRET, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_default_secret_refused_outside_development():
+    with pytest.raises(ValidationError):
+        Settings(environment="production", secret_key=DEFAULT_SECRET)
+    with pytest.raises(ValidationError):
+        Settings(environment="production", secret_key="short")
+    assert Settings(environment="development", secret_key=DEFAULT_SECRET)
+
+
+def test_every_setting_is_documented():
+    doc = (ROOT / "docs" / "operations.md").read_text()
+    missing = [f"ANJU_{name.upper()}" for name in Settings.model_fields
+               if f"ANJU_{name.upper()}" not in doc]
+    assert not missing, f"undocumented settings: {missing}"

@@ -135,11 +135,11 @@ class Generator:
             kind, payload = self._request(rnd, auth)
             t0 = clock()
             try:
-                if writer is None:
-                    reader, writer = await asyncio.wait_for(
-                        asyncio.open_connection(self.host, self.port), timeout)
-                writer.write(payload)
-                status, body, close = await asyncio.wait_for(_read_response(reader), timeout)
+                async with asyncio.timeout(timeout):
+                    if writer is None:
+                        reader, writer = await asyncio.open_connection(self.host, self.port)
+                    writer.write(payload)
+                    status, body, close = await _read_response(reader)
             except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError,
                     asyncio.LimitOverrunError, ValueError, IndexError) as error:
                 status, body, close = -1, repr(error).encode(), True

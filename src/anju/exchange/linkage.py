@@ -163,7 +163,7 @@ def train_and_predict(df: pl.DataFrame, model: str | Path | None = None, *, seed
     """
     from splink import Linker
 
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    logging.getLogger("splink").setLevel(logging.ERROR)
     api = _db_api(backend, spark)
     table = df.to_arrow() if backend == "duckdb" else spark.createDataFrame(df.to_pandas())
     sdf = api.register(table, dataset_display_name="records")

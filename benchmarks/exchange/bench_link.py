@@ -60,6 +60,7 @@ def main() -> None:
         recs, truth = benchmark(n, seed=args.seed)
         inp = args.workdir / f"records_{n}.csv"
         pl.DataFrame(recs, schema={k: pl.String for k in recs[0]}).write_csv(inp)
+        pl.DataFrame({"truth": truth}).write_csv(args.workdir / f"truth_{n}.csv")
         print(f"generated {n:,} records in {time.perf_counter() - t:.1f}s", file=sys.stderr)
         out = args.workdir / f"clusters_{n}.csv"
         cmd = [sys.executable, "-m", "anju.exchange.cli", "run", "--input", str(inp),

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(300, description="how long the wait lasts")
     db_pool_size: int = Field(10, description="PostgreSQL connection pool size per process")
     room_capacity_warning: bool = Field(True, description="accept over-capacity rooms with a warning")
+    lock_event_retention_days: int = Field(
+        3, ge=1, le=30, description="days raw smart-lock events are kept (Parquet under "
+        "data_dir/lock_events) before only daily presence per key remains")
+    lock_presence_retention_days: int = Field(
+        60, ge=15, le=366, description="days the daily presence per key (reduced lock events) is "
+        "kept for management tasks; older presence is deleted")
 
     @model_validator(mode="after")
     def _refuse_insecure_defaults(self) -> "Settings":

@@ -94,9 +94,11 @@ def bulk_insert(session: Session, table: str, columns: Sequence[str],
             for row in rows:
                 copy.write_row(row)
     else:
+        rows = [tuple(r) for r in rows]
         marks = ", ".join("?" * len(columns))
-        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                             [tuple(r) for r in rows])
+        if rows:  # an empty executemany is an error in the driver
+            conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                                 rows)
 
 
 def allocate_ids(session: Session, table: str, count: int) -> list[int]:

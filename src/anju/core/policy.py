@@ -107,6 +107,36 @@ RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
 }
 
 
+# --- housing: e-keys, locks, management tasks, fees --------------------------------------
+# A tenant sees their own keys and fees; a landlord their rooms' keys and fees and may revoke a
+# key on them; grid workers and police work the tasks of their jurisdiction. A lock vendor is no
+# role: it authenticates by its HMAC signature (anju.housing.events).
+KEY_READ = "key.read"
+KEY_REVOKE = "key.revoke"
+LOCK_MANAGE = "lock.manage"  # register a lock device on a room
+HOUSING_TASK_READ = "housing_task.read"
+HOUSING_TASK_RESOLVE = "housing_task.resolve"
+FEE_READ = "fee.read"
+FEE_PAY = "fee.pay"
+HOUSING_ADMIN = "housing.admin"  # vendors, county housing policy, fee runs, exemption imports
+HOUSING_ACTIONS = (KEY_READ, KEY_REVOKE, LOCK_MANAGE, HOUSING_TASK_READ, HOUSING_TASK_RESOLVE,
+                   FEE_READ, FEE_PAY, HOUSING_ADMIN)
+ALL_ACTIONS = ALL_ACTIONS + HOUSING_ACTIONS
+
+HOUSING_RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
+    R.RESIDENT: {KEY_READ: (S,), FEE_READ: (S,), FEE_PAY: (S,)},
+    R.LANDLORD: {KEY_READ: (S, O), KEY_REVOKE: (O,), LOCK_MANAGE: (O,), FEE_READ: (S, O),
+                 FEE_PAY: (S,)},
+    R.GRID_WORKER: {KEY_READ: (J,), LOCK_MANAGE: (J,), HOUSING_TASK_READ: (J,),
+                    HOUSING_TASK_RESOLVE: (J,)},
+    R.POLICE: {KEY_READ: (J,), KEY_REVOKE: (J,), LOCK_MANAGE: (J,), HOUSING_TASK_READ: (J,),
+               HOUSING_TASK_RESOLVE: (J,)},
+    R.ADMIN: {HOUSING_ADMIN: (G,), FEE_PAY: (G,)},
+}
+for _role, _granted in HOUSING_RULES.items():
+    RULES.setdefault(_role, {}).update(_granted)
+
+
 def scopes_for(role: Role, action: str) -> tuple[Scope, ...]:
     return RULES.get(role, {}).get(action, ())
 

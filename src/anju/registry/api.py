@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from anju.core.web import ActorDep, SessionDep
 from anju.registry import service
@@ -13,6 +13,7 @@ from anju.registry.schemas import (AccessLogEntry, EligibilityOut, EndIn, HouseI
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 @router.post("/persons", status_code=201, response_model=PersonView, response_model_exclude_none=True)
@@ -69,7 +70,7 @@ def list_houses(session: SessionDep, actor: ActorDep):
 
 
 @router.get("/houses/{house_id}", response_model=HouseOut)
-def read_house(house_id: int, session: SessionDep, actor: ActorDep):
+def read_house(house_id: IdPath, session: SessionDep, actor: ActorDep):
     return service.read_house(session, actor, house_id)
 
 
@@ -90,22 +91,22 @@ def list_registrations(session: SessionDep, actor: ActorDep, status: str | None 
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationOut)
-def read_registration(registration_id: int, session: SessionDep, actor: ActorDep):
+def read_registration(registration_id: IdPath, session: SessionDep, actor: ActorDep):
     return service.read_registration(session, actor, registration_id)
 
 
 @router.post("/registrations/{registration_id}/approve", response_model=RegistrationOut)
-def approve_registration(registration_id: int, session: SessionDep, actor: ActorDep):
+def approve_registration(registration_id: IdPath, session: SessionDep, actor: ActorDep):
     return service.approve_registration(session, actor, registration_id)
 
 
 @router.post("/registrations/{registration_id}/reject", response_model=RegistrationOut)
-def reject_registration(registration_id: int, body: RejectIn, session: SessionDep, actor: ActorDep):
+def reject_registration(registration_id: IdPath, body: RejectIn, session: SessionDep, actor: ActorDep):
     return service.reject_registration(session, actor, registration_id, body.reason)
 
 
 @router.post("/registrations/{registration_id}/end", response_model=RegistrationOut)
-def end_registration(registration_id: int, body: EndIn, session: SessionDep, actor: ActorDep):
+def end_registration(registration_id: IdPath, body: EndIn, session: SessionDep, actor: ActorDep):
     return service.end_registration(session, actor, registration_id, body.end_date)
 
 

@@ -3,9 +3,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from anju.registry.rules import Reason
+
+# Database ids are 32-bit on every backend; anything larger is bad input, not a server error.
+RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class PersonIn(BaseModel):
@@ -47,8 +52,8 @@ class HouseIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     address: str = Field(min_length=2, max_length=200)
-    division_code: str
-    landlord_person_code: str
+    division_code: str = Field(min_length=2, max_length=12)
+    landlord_person_code: str = Field(min_length=1, max_length=16)
     rooms: list[RoomIn] = Field(min_length=1, max_length=500)
 
 
@@ -69,8 +74,8 @@ class HouseOut(BaseModel):
 
 
 class RegistrationIn(BaseModel):
-    person_code: str
-    room_id: int
+    person_code: str = Field(min_length=1, max_length=16)
+    room_id: RecordId
     start_date: date
     reason: Reason
 

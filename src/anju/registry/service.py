@@ -285,7 +285,13 @@ def read_house(session: Session, actor: Actor, house_id: int) -> HouseOut:
     access.check(P.HOUSE_READ, "房屋", division_code=house.division_code,
                  landlord_code=house.landlord_person_code,
                  person_codes=[actor.person_code] if tenant else [])
+    access.record(_house_read_event(house))
     return _house_out(session, house)
+
+
+def _house_read_event(house: House) -> AuditEvent:
+    # A house names its landlord, so reading it is a read of the landlord's data.
+    return AuditEvent(P.HOUSE_READ, "housing", house.landlord_person_code, "house", str(house.id))
 
 
 def list_houses(session: Session, actor: Actor, limit: int = 100) -> list[HouseOut]:
@@ -294,6 +300,8 @@ def list_houses(session: Session, actor: Actor, limit: int = 100) -> list[HouseO
                             landlord_col=House.landlord_person_code)
     houses = session.execute(select(House).where(where).order_by(House.id.desc())
                              .limit(limit)).scalars().all()
+    access.record(*[_house_read_event(h) for h in houses
+                    if h.landlord_person_code != actor.person_code])
     return [_house_out(session, h) for h in houses]
 
 

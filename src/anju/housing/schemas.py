@@ -1,0 +1,162 @@
+"""Request and response models of the housing API (and the pages)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class KeyOut(BaseModel):
+    key_id: str
+    person_code: str
+    room_id: int
+    registration_id: int
+    kind: str  # tenant | provisional
+    status: str  # active | revoked | expired
+    valid_from: date
+    valid_until: date | None
+    issued_at: datetime
+    revoked_at: datetime | None = None
+    revoke_reason: str | None = None
+    revoke_reason_zh: str | None = None
+    address: str | None = None
+    room_label: str | None = None
+
+
+class RevokeIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    note: str = Field(min_length=2, max_length=200, description="why the key is taken back")
+
+
+class LockIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    lock_id: str = Field(min_length=1, max_length=64)
+    vendor: str = Field(min_length=1, max_length=64)
+    room_id: int
+
+
+class LockOut(BaseModel):
+    lock_id: str
+    vendor: str
+    room_id: int
+    installed_on: date
+
+
+class IngestOut(BaseModel):
+    received: int
+    new: int
+    duplicate: int
+    stale: int = Field(0, description="events older than the raw-retention window; not stored")
+
+
+class TaskOut(BaseModel):
+    task_id: int
+    kind: str
+    kind_zh: str
+    status: str
+    division_code: str
+    division_name: str | None = None
+    room_id: int | None = None
+    address: str | None = None
+    room_label: str | None = None
+    person_code: str | None = None
+    person_name: str | None = None  # masked
+    key_id: str | None = None
+    registration_id: int | None = None
+    detail: dict | None = None
+    created_at: datetime
+    due_on: date | None = None
+    outcome: str | None = None
+
+
+class TaskCount(BaseModel):
+    division_code: str
+    division_name: str | None
+    open: int
+    by_kind: dict[str, int]
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    outcome: str = Field(description="suspected_move_out: moved_out | still_living; "
+                         "unregistered_occupant: registered | no_extra_occupant; "
+                         "permit_expiring: reminded | not_needed")
+    note: str | None = Field(None, max_length=500)
+    end_date: date | None = Field(None, description="moved_out: the day the tenant left "
+                                  "(default today)")
+
+
+class PolicyOut(BaseModel):
+    county_code: str
+    monthly_fee_fen: int | None
+    provisional_key_days: int
+    silent_days: int
+    unregistered_days: int
+    reminder_days: int
+    permit_grace_days: int
+
+
+class PaymentOut(BaseModel):
+    amount_fen: int
+    reference: str
+    method: str
+    paid_at: datetime
+
+
+class StatementOut(BaseModel):
+    statement_id: int
+    month: str
+    person_code: str
+    room_id: int
+    registration_id: int
+    fee_fen: int
+    amount_fen: int
+    paid_fen: int
+    status: str  # due | paid | exempt
+    exemption: str | None = None
+    exemption_reason_zh: str | None = None
+    exemption_reason_en: str | None = None
+    payments: list[PaymentOut] = []
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    amount_fen: int = Field(gt=0, le=10_000_000)
+    reference: str = Field(min_length=4, max_length=64, description="the payment channel's "
+                           "transaction id; a repeated reference is recorded once")
+    method: str = Field("online", max_length=16)
+
+
+class RowError(BaseModel):
+    line: int
+    code: str
+    message_zh: str
+    message_en: str
+
+
+class ImportReport(BaseModel):
+    rows: int
+    added: int
+    changed: int
+    unchanged: int
+    errors: list[RowError]
+
+
+class BillReport(BaseModel):
+    month: str
+    created: int
+    exempt: int
+    already: int
+    newly_exempted: int
+
+
+class DailyReport(BaseModel):
+    days_reduced: int
+    presence_rows: int
+    raw_days_deleted: int
+    keys_revoked: int
+    tasks_opened: dict[str, int]

@@ -1,0 +1,656 @@
+"""Housing use cases: e-keys, lock vendors and devices, management tasks, the county housing
+policy and fees. The lock-event pipeline (ingest, reduction, retention) is in `events`.
+
+Every function takes the session and the acting identity, asks `Access`, writes, and appends to the
+audit chain inside the caller's unit of work. Keys follow registrations: the registry announces
+approvals, rejections and ends (`registry.service.on`), and the listeners below issue and revoke.
+
+Registry tables (persons, rooms, houses, registrations, permits) are only *read* here, in the
+"registry reads" section, for joins the registry service does not offer in bulk; every write to
+them goes through `registry.service`.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from anju.core import clock, divisions, idnumber
+from anju.core import policy as P
+from anju.core.access import Access
+from anju.core.audit import AuditEvent
+from anju.core.config import get_settings
+from anju.core.crypto import IdCipher, mask_name
+from anju.core.db import utcnow
+from anju.core.errors import AnjuError, Conflict, NotFound, ValidationError
+from anju.core.policy import Actor
+from anju.housing import rules
+from anju.housing.models import (EKey, FeeExemption, FeePayment, FeeStatement, HousingPolicy,
+                                 HousingTask, Lock, LockPresence, LockVendor)
+from anju.housing.rules import KeyKind, KeyStatus, RevokeReason, TaskKind
+from anju.housing.schemas import (BillReport, ImportReport, KeyOut, LockIn, LockOut, PaymentOut,
+                                  PolicyOut, RowError, StatementOut, TaskCount, TaskOut)
+from anju.registry import service as registry
+from anju.registry.models import House, Permit, Person, Registration, Room
+
+KEY_PURPOSE = "e_key"
+TASK_PURPOSE = "housing_management"
+FEE_PURPOSE = "lock_service_fee"
+
+
+def _not_found(what_zh: str, what_en: str, field: str | None = None) -> NotFound:
+    return NotFound("not_found", f"{what_zh}不存在", f"{what_en} not found", field=field)
+
+
+# --- registry reads --------------------------------------------------------------------------
+def _room_house(session: Session, room_id: int) -> tuple[Room, House]:
+    row = session.execute(select(Room, House).join(House, House.id == Room.house_id)
+                          .where(Room.id == room_id)).first()
+    if row is None:
+        raise _not_found("房间", "room", "room_id")
+    return row[0], row[1]
+
+
+def _person_division(session: Session, person_code: str) -> str | None:
+    return session.execute(select(Person.division_code)
+                           .where(Person.person_code == person_code)).scalar()
+
+
+def _county(division_code: str | None) -> str:
+    return (division_code or get_settings().county_code)[:6]
+
+
+# --- county housing policy -------------------------------------------------------------------
+def county_policy(session: Session, county_code: str | None = None) -> rules.CountyPolicy:
+    row = session.get(HousingPolicy, _county(county_code))
+    if row is None:
+        return rules.CountyPolicy()
+    return rules.CountyPolicy(
+        monthly_fee_fen=row.monthly_fee_fen, provisional_key_days=row.provisional_key_days,
+        silent_days=row.silent_days, unregistered_days=row.unregistered_days,
+        reminder_days=row.reminder_days, permit_grace_days=row.permit_grace_days)
+
+
+def _policy_out(county: str, policy: rules.CountyPolicy) -> PolicyOut:
+    return PolicyOut(county_code=county, **{k: getattr(policy, k) for k in rules.CountyPolicy.LIMITS})
+
+
+def read_policy(session: Session, actor: Actor, county_code: str | None = None) -> PolicyOut:
+    county = _county(county_code)
+    return _policy_out(county, county_policy(session, county))
+
+
+def set_policy(session: Session, actor: Actor, county_code: str | None = None,
+               **changes: int | None) -> PolicyOut:
+    """Change the county's housing policy (fee, provisional keys, task thresholds); audited."""
+    access = Access(session, actor)
+    access.check(P.HOUSING_ADMIN, "住房政策")
+    county = _county(county_code)
+    policy = county_policy(session, county).with_changes(**changes)
+    row = session.get(HousingPolicy, county)
+    if row is None:
+        row = HousingPolicy(county_code=county, updated_by=actor.username)
+        session.add(row)
+    for name in rules.CountyPolicy.LIMITS:
+        setattr(row, name, getattr(policy, name))
+    row.updated_by = actor.username
+    session.flush()
+    access.record(AuditEvent("housing.policy", "county_administration", None, "housing_policy",
+                             county, {k: v for k, v in changes.items() if v is not None}))
+    return _policy_out(county, policy)
+
+
+# --- e-keys: issued and revoked by registration events ---------------------------------------
+def _key_event(action: str, key: EKey, **detail) -> AuditEvent:
+    return AuditEvent(action, KEY_PURPOSE, key.person_code, "ekey", key.key_id,
+                      {"room_id": key.room_id, "registration_id": key.registration_id,
+                       "kind": key.kind, **detail})
+
+
+def _issue(session: Session, actor: Actor, reg: Registration, kind: KeyKind,
+           valid_until: date | None, trigger: str) -> EKey:
+    today = clock.today()
+    key = EKey(key_id=rules.new_key_id(), person_code=reg.person_code, room_id=reg.room_id,
+               registration_id=reg.id, division_code=reg.division_code,
+               landlord_person_code=reg.landlord_person_code, kind=kind.value,
+               status=KeyStatus.ACTIVE.value, valid_from=max(reg.start_date, today),
+               valid_until=valid_until)
+    session.add(key)
+    session.flush()
+    Access(session, actor).record(_key_event("key.issue", key, on=trigger))
+    return key
+
+
+def _revoke(session: Session, actor: Actor, key: EKey, reason: RevokeReason,
+            note: str | None = None) -> None:
+    key.status = KeyStatus.REVOKED.value
+    key.revoked_at, key.revoked_by = utcnow(), actor.username
+    key.revoke_reason, key.revoke_note = reason.value, note
+    Access(session, actor).record(_key_event("key.revoke", key, reason=reason.value))
+
+
+def _active_keys(session: Session, registration_id: int, kind: KeyKind | None = None) -> list[EKey]:
+    query = select(EKey).where(EKey.registration_id == registration_id,
+                               EKey.status == KeyStatus.ACTIVE.value)
+    if kind is not None:
+        query = query.where(EKey.kind == kind.value)
+    return list(session.execute(query.with_for_update()).scalars())
+
+
+def on_registration_submitted(session: Session, actor: Actor, reg: Registration) -> None:
+    """No key before approval — unless the county allows a short provisional key."""
+    days = county_policy(session, reg.division_code).provisional_key_days
+    if days > 0:
+        _issue(session, actor, reg, KeyKind.PROVISIONAL, clock.today() + timedelta(days=days),
+               "registration.submitted")
+
+
+def on_registration_approved(session: Session, actor: Actor, reg: Registration) -> None:
+    for key in _active_keys(session, reg.id, KeyKind.PROVISIONAL):
+        _revoke(session, actor, key, RevokeReason.REPLACED)
+    if not _active_keys(session, reg.id, KeyKind.TENANT):
+        _issue(session, actor, reg, KeyKind.TENANT, reg.end_date, "registration.approved")
+
+
+def on_registration_rejected(session: Session, actor: Actor, reg: Registration) -> None:
+    for key in _active_keys(session, reg.id):
+        _revoke(session, actor, key, RevokeReason.REGISTRATION_REJECTED)
+
+
+def on_registration_ended(session: Session, actor: Actor, reg: Registration) -> None:
+    """The key ends with the registration: at once, or on a move-out date still to come."""
+    today = clock.today()
+    end = reg.end_date or today
+    for key in _active_keys(session, reg.id):
+        if end <= today:
+            _revoke(session, actor, key, RevokeReason.REGISTRATION_ENDED)
+        elif key.valid_until is None or key.valid_until > end:
+            key.valid_until = end
+            Access(session, actor).record(_key_event("key.shorten", key, valid_until=end.isoformat()))
+
+
+def _key_out(key: EKey, today: date, address: str | None = None,
+             room_label: str | None = None) -> KeyOut:
+    reason = rules.RevokeReason(key.revoke_reason) if key.revoke_reason else None
+    return KeyOut(key_id=key.key_id, person_code=key.person_code, room_id=key.room_id,
+                  registration_id=key.registration_id, kind=key.kind,
+                  status=rules.key_status(key.status, key.valid_until, today).value,
+                  valid_from=key.valid_from, valid_until=key.valid_until, issued_at=key.issued_at,
+                  revoked_at=key.revoked_at, revoke_reason=key.revoke_reason,
+                  revoke_reason_zh=rules.REVOKE_REASON_ZH[reason] if reason else None,
+                  address=address, room_label=room_label)
+
+
+def list_keys(session: Session, actor: Actor, person_code: str | None = None) -> list[KeyOut]:
+    """A person's keys (or, without person_code, every key the actor reaches), newest first."""
+    access = Access(session, actor)
+    where = access.restrict(P.KEY_READ, division_col=EKey.division_code,
+                            person_col=EKey.person_code, landlord_col=EKey.landlord_person_code)
+    query = (select(EKey, Room.label, House.address).join(Room, Room.id == EKey.room_id)
+             .join(House, House.id == Room.house_id).where(where))
+    if person_code:
+        query = query.where(EKey.person_code == person_code)
+    rows = session.execute(query.order_by(EKey.id.desc()).limit(500)).all()
+    if person_code and not rows:
+        # Forbidden looks like missing: an empty list only for someone who reaches the person.
+        division = _person_division(session, person_code)
+        if division is None or not access.reaches(P.KEY_READ, division_code=division,
+                                                  person_codes=[person_code]):
+            raise _not_found("人员", "person", "person_code")
+    today = clock.today()
+    out = [_key_out(key, today, address, label) for key, label, address in rows]
+    others = sorted({k.person_code for k in out if k.person_code != actor.person_code})
+    access.record(*[AuditEvent(P.KEY_READ, access.purpose(code).name, code, "person", code)
+                    for code in others])
+    return out
+
+
+def revoke_key(session: Session, actor: Actor, key_id: str, note: str) -> KeyOut:
+    """A landlord (or the police) takes a key back; the registration itself is not touched."""
+    access = Access(session, actor)
+    access.scopes(P.KEY_REVOKE)
+    key = session.execute(select(EKey).where(EKey.key_id == key_id).with_for_update()).scalar()
+    if key is None:
+        raise _not_found("钥匙", "key", "key_id")
+    access.check(P.KEY_REVOKE, "钥匙", division_code=key.division_code,
+                 landlord_code=key.landlord_person_code)
+    if rules.key_status(key.status, key.valid_until, clock.today()) is not KeyStatus.ACTIVE:
+        raise Conflict("key_not_active", "该钥匙已失效", "the key is no longer active",
+                       field="key_id")
+    reason = RevokeReason.LANDLORD if actor.role is P.Role.LANDLORD else RevokeReason.POLICE
+    _revoke(session, actor, key, reason, note)
+    return _key_out(key, clock.today())
+
+
+def sweep_keys(session: Session, actor: Actor, today: date | None = None) -> int:
+    """Revoke keys of persons whose residence permit lapsed more than the grace period ago
+    (reminders went out before expiry). Persons who never held a permit are not affected."""
+    today = today or clock.today()
+    grace = county_policy(session).permit_grace_days
+    latest = (select(Permit.person_code, func.max(Permit.valid_until).label("until"))
+              .where(Permit.status == "valid").group_by(Permit.person_code).subquery())
+    keys = session.execute(
+        select(EKey).join(latest, latest.c.person_code == EKey.person_code)
+        .where(EKey.status == KeyStatus.ACTIVE.value,
+               latest.c.until < today - timedelta(days=grace)).with_for_update()).scalars().all()
+    for key in keys:
+        _revoke(session, actor, key, RevokeReason.PERMIT_EXPIRED)
+    return len(keys)
+
+
+# --- lock vendors and lock devices -----------------------------------------------------------
+@lru_cache(maxsize=4)
+def _vendor_cipher_for(secret_key: str) -> IdCipher:
+    # A separate key for vendor secrets: HKDF from the application secret with a distinct input.
+    return IdCipher(secret_key + "\x00anju/housing/lock-vendor-secrets/v1")
+
+
+def vendor_cipher() -> IdCipher:
+    return _vendor_cipher_for(get_settings().secret_key)
+
+
+def add_vendor(session: Session, actor: Actor, name: str) -> str:
+    """Register a lock vendor; returns its signing secret (shown once, stored encrypted)."""
+    import secrets
+
+    access = Access(session, actor)
+    access.check(P.HOUSING_ADMIN, "厂商")
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise ValidationError("vendor_name", "厂商名称应为 1–64 个字符",
+                              "vendor name must have 1–64 characters", field="name")
+    if session.execute(select(LockVendor.id).where(LockVendor.name == name)).first():
+        raise Conflict("vendor_exists", "该厂商已登记", "vendor already registered", field="name")
+    secret = secrets.token_hex(32)
+    vendor = LockVendor(name=name, secret_cipher=vendor_cipher().encrypt(secret))
+    session.add(vendor)
+    session.flush()
+    access.record(AuditEvent("lock_vendor.add", "lock_integration", None, "lock_vendor", name))
+    return secret
+
+
+def rotate_vendor_secret(session: Session, actor: Actor, name: str) -> str:
+    import secrets
+
+    access = Access(session, actor)
+    access.check(P.HOUSING_ADMIN, "厂商")
+    vendor = session.execute(select(LockVendor).where(LockVendor.name == name)).scalar()
+    if vendor is None:
+        raise _not_found("厂商", "vendor", "name")
+    secret = secrets.token_hex(32)
+    vendor.secret_cipher = vendor_cipher().encrypt(secret)
+    access.record(AuditEvent("lock_vendor.rotate", "lock_integration", None, "lock_vendor", name))
+    return secret
+
+
+def register_lock(session: Session, actor: Actor, data: LockIn) -> LockOut:
+    access = Access(session, actor)
+    access.scopes(P.LOCK_MANAGE)
+    room, house = _room_house(session, data.room_id)
+    access.check(P.LOCK_MANAGE, "房间", division_code=house.division_code,
+                 landlord_code=house.landlord_person_code)
+    vendor = session.execute(select(LockVendor).where(LockVendor.name == data.vendor,
+                                                      LockVendor.active.is_(True))).scalar()
+    if vendor is None:
+        raise ValidationError("vendor_unknown", "门锁厂商未登记", "lock vendor not registered",
+                              field="vendor")
+    lock = Lock(vendor_id=vendor.id, lock_id=data.lock_id, room_id=room.id,
+                division_code=house.division_code, landlord_person_code=house.landlord_person_code,
+                installed_on=clock.today(), registered_by=actor.username)
+    session.add(lock)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("lock_exists", "该门锁已登记", "this lock is already registered",
+                       field="lock_id") from None
+    access.record(AuditEvent("lock.register", "lock_integration", None, "lock",
+                             f"{vendor.name}/{lock.lock_id}", {"room_id": room.id}))
+    return LockOut(lock_id=lock.lock_id, vendor=vendor.name, room_id=room.id,
+                   installed_on=lock.installed_on)
+
+
+# --- management tasks ------------------------------------------------------------------------
+def _known_subjects(session: Session, kind: TaskKind, dismissed_since) -> set[str]:
+    """Subjects with an open task, or dismissed recently (a visit said "still here")."""
+    return set(session.execute(select(HousingTask.subject).where(
+        HousingTask.kind == kind.value,
+        or_(HousingTask.status == "open",
+            and_(HousingTask.status == "dismissed", HousingTask.resolved_at >= dismissed_since))
+    )).scalars())
+
+
+def _open_tasks(session: Session, actor: Actor, kind: TaskKind, found: Iterable[dict],
+                dismissed_since) -> int:
+    known = _known_subjects(session, kind, dismissed_since)
+    tasks = [HousingTask(kind=kind.value, status="open", **f) for f in found
+             if f["subject"] not in known]
+    session.add_all(tasks)
+    session.flush()
+    Access(session, actor).record(*[
+        AuditEvent("housing_task.open", TASK_PURPOSE, t.person_code, "housing_task", str(t.id),
+                   {"kind": t.kind}) for t in tasks])
+    return len(tasks)
+
+
+def detect_tasks(session: Session, actor: Actor, today: date | None = None) -> dict[str, int]:
+    """Raise management tasks from daily presence and permits. Decides nothing about anyone."""
+    today = today or clock.today()
+    policy = county_policy(session)
+    dismissed_since = utcnow() - timedelta(days=policy.silent_days)
+    opened = {}
+
+    # Suspected move-out: an active tenant key, on a room with a lock, silent for N days.
+    cutoff = today - timedelta(days=policy.silent_days)
+    lock_rooms = (select(Lock.room_id, func.min(Lock.installed_on).label("installed_on"))
+                  .group_by(Lock.room_id).subquery())
+    seen = exists().where(LockPresence.key_id == EKey.key_id, LockPresence.day > cutoff)
+    silent = session.execute(
+        select(EKey.key_id, EKey.person_code, EKey.room_id, EKey.registration_id,
+               EKey.division_code)
+        .join(lock_rooms, lock_rooms.c.room_id == EKey.room_id)
+        .where(EKey.status == KeyStatus.ACTIVE.value, EKey.kind == KeyKind.TENANT.value,
+               or_(EKey.valid_until.is_(None), EKey.valid_until >= today),
+               EKey.valid_from <= cutoff, lock_rooms.c.installed_on <= cutoff, ~seen)).all()
+    opened[TaskKind.SUSPECTED_MOVE_OUT.value] = _open_tasks(session, actor,
+        TaskKind.SUSPECTED_MOVE_OUT,
+        ({"subject": f"{TaskKind.SUSPECTED_MOVE_OUT.value}:{k.key_id}", "key_id": k.key_id,
+          "person_code": k.person_code, "room_id": k.room_id, "registration_id": k.registration_id,
+          "division_code": k.division_code, "detail": {"silent_days_at_least": policy.silent_days}}
+         for k in silent), dismissed_since)
+
+    # Unregistered occupant: keys in regular use (≥ N days of the last 2N) that belong to no
+    # active key of the room, or more regular keys than the room's capacity.
+    window_start = today - timedelta(days=2 * policy.unregistered_days)
+    regular = (select(LockPresence.room_id, LockPresence.key_id)
+               .where(LockPresence.day >= window_start, LockPresence.day < today)
+               .group_by(LockPresence.room_id, LockPresence.key_id)
+               .having(func.count() >= policy.unregistered_days).subquery())
+    registered_key = and_(EKey.key_id == regular.c.key_id, EKey.room_id == regular.c.room_id,
+                          EKey.status == KeyStatus.ACTIVE.value,
+                          or_(EKey.valid_until.is_(None), EKey.valid_until >= window_start))
+    unregistered = func.sum(case((EKey.id.is_(None), 1), else_=0))
+    rooms = session.execute(
+        select(regular.c.room_id, func.count().label("regular"), unregistered.label("unknown"),
+               Room.capacity, House.division_code)
+        .select_from(regular).outerjoin(EKey, registered_key)
+        .join(Room, Room.id == regular.c.room_id).join(House, House.id == Room.house_id)
+        .group_by(regular.c.room_id, Room.capacity, House.division_code)
+        .having(or_(unregistered > 0, func.count() > Room.capacity))).all()
+    opened[TaskKind.UNREGISTERED_OCCUPANT.value] = _open_tasks(session, actor,
+        TaskKind.UNREGISTERED_OCCUPANT,
+        ({"subject": f"{TaskKind.UNREGISTERED_OCCUPANT.value}:{r.room_id}", "room_id": r.room_id,
+          "division_code": r.division_code,
+          "detail": {"keys_in_regular_use": r.regular, "capacity": r.capacity,
+                     "keys_without_registration": int(r.unknown or 0)}}
+         for r in rooms), dismissed_since)
+
+    # Reminders: residence permits of current residents expiring within N days.
+    expiring = session.execute(
+        select(Permit.permit_number, Permit.person_code, Permit.valid_until,
+               Registration.id, Registration.room_id, Registration.division_code)
+        .join(Registration, and_(Registration.person_code == Permit.person_code,
+                                 Registration.status == "approved"))
+        .where(Permit.status == "valid", Permit.valid_until >= today,
+               Permit.valid_until <= today + timedelta(days=policy.reminder_days))).all()
+    opened[TaskKind.PERMIT_EXPIRING.value] = _open_tasks(session, actor, TaskKind.PERMIT_EXPIRING,
+        ({"subject": f"{TaskKind.PERMIT_EXPIRING.value}:{p.permit_number}",
+          "person_code": p.person_code, "room_id": p.room_id, "registration_id": p.id,
+          "division_code": p.division_code, "due_on": p.valid_until,
+          "detail": {"permit_number": p.permit_number}}
+         for p in expiring), utcnow() - timedelta(days=policy.reminder_days))
+    return opened
+
+
+def _division_filter(access: Access, action: str, division: str | None):
+    where = access.restrict(action, division_col=HousingTask.division_code)
+    if division:
+        code = divisions.canonical(division)
+        where = and_(where, HousingTask.division_code.like(divisions.significant_prefix(code) + "%"))
+    return where
+
+
+def list_tasks(session: Session, actor: Actor, division: str | None = None,
+               kind: str | None = None, status: str = "open", limit: int = 200) -> list[TaskOut]:
+    """Open management tasks in the actor's jurisdiction (optionally one village or township)."""
+    access = Access(session, actor)
+    where = _division_filter(access, P.HOUSING_TASK_READ, division)
+    query = (select(HousingTask, Room.label, House.address, Person.name)
+             .outerjoin(Room, Room.id == HousingTask.room_id)
+             .outerjoin(House, House.id == Room.house_id)
+             .outerjoin(Person, Person.person_code == HousingTask.person_code)
+             .where(where, HousingTask.status == status))
+    if kind:
+        query = query.where(HousingTask.kind == kind)
+    rows = session.execute(query.order_by(HousingTask.id).limit(min(limit, 1000))).all()
+    out = [_task_out(t, label, address, name) for t, label, address, name in rows]
+    access.record(*[AuditEvent(P.HOUSING_TASK_READ, TASK_PURPOSE, t.person_code, "housing_task",
+                               str(t.task_id), {"listing": True}) for t in out if t.person_code])
+    return out
+
+
+def _task_out(task: HousingTask, label=None, address=None, name=None) -> TaskOut:
+    return TaskOut(task_id=task.id, kind=task.kind, kind_zh=rules.TASK_KIND_ZH[TaskKind(task.kind)],
+                   status=task.status, division_code=task.division_code,
+                   division_name=divisions.full_name(task.division_code)
+                   if divisions.get(task.division_code) else None,
+                   room_id=task.room_id, address=address, room_label=label,
+                   person_code=task.person_code, person_name=mask_name(name) if name else None,
+                   key_id=task.key_id, registration_id=task.registration_id, detail=task.detail,
+                   created_at=task.created_at, due_on=task.due_on, outcome=task.outcome)
+
+
+def task_counts(session: Session, actor: Actor, division: str | None = None) -> list[TaskCount]:
+    """Open tasks per village (community) in the actor's jurisdiction: counts only."""
+    access = Access(session, actor)
+    where = _division_filter(access, P.HOUSING_TASK_READ, division)
+    rows = session.execute(select(HousingTask.division_code, HousingTask.kind, func.count())
+                           .where(where, HousingTask.status == "open")
+                           .group_by(HousingTask.division_code, HousingTask.kind)).all()
+    per: dict[str, Counter] = {}
+    for code, kind, n in rows:
+        per.setdefault(code, Counter())[kind] += n
+    return [TaskCount(division_code=code, division_name=divisions.full_name(code)
+                      if divisions.get(code) else None,
+                      open=sum(c.values()), by_kind=dict(c)) for code, c in sorted(per.items())]
+
+
+def resolve_task(session: Session, actor: Actor, task_id: int, outcome: str,
+                 note: str | None = None, end_date: date | None = None) -> TaskOut:
+    """The grid worker's finding after a visit. "moved_out" ends the registration (which revokes
+    the key); every other outcome only closes the task."""
+    access = Access(session, actor)
+    access.scopes(P.HOUSING_TASK_RESOLVE)
+    task = session.execute(select(HousingTask).where(HousingTask.id == task_id)
+                           .with_for_update()).scalar()
+    if task is None:
+        raise _not_found("任务", "task", "task_id")
+    access.check(P.HOUSING_TASK_RESOLVE, "任务", division_code=task.division_code)
+    if task.status != "open":
+        raise Conflict("task_closed", "该任务已处理", "the task is already closed")
+    task.status = rules.task_status_after(task.kind, outcome)
+    if outcome == "moved_out":
+        registry.end_registration(session, actor, task.registration_id, end_date or clock.today())
+    task.outcome, task.note = outcome, note
+    task.resolved_at, task.resolved_by = utcnow(), actor.username
+    access.record(AuditEvent(P.HOUSING_TASK_RESOLVE, TASK_PURPOSE, task.person_code,
+                             "housing_task", str(task.id), {"kind": task.kind, "outcome": outcome}))
+    return _task_out(task)
+
+
+# --- fees --------------------------------------------------------------------------------------
+def import_exemptions(session: Session, actor: Actor, rows: Iterable[tuple[int, dict]],
+                      source: str) -> ImportReport:
+    """Civil-affairs list of 低保/特困 persons (ID number + category). Bad rows are reported by
+    line and skipped; a re-import of the same list changes nothing. Stores only the keyed hash."""
+    access = Access(session, actor)
+    access.check(P.HOUSING_ADMIN, "减免名单")
+    cipher = registry.cipher()
+    report = ImportReport(rows=0, added=0, changed=0, unchanged=0, errors=[])
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        report.rows += 1
+        try:
+            number = idnumber.parse_id_number(row.get("id_number") or "", today=clock.today()).number
+            category = rules.exemption_category(row.get("category") or "")
+        except AnjuError as error:
+            report.errors.append(RowError(line=line, code=error.code, message_zh=error.message_zh,
+                                          message_en=error.message_en))
+            continue
+        digest = cipher.lookup_hash(number)
+        if digest in seen:
+            report.errors.append(RowError(
+                line=line, code="row_repeated", message_zh=f"与第 {seen[digest]} 行重复",
+                message_en=f"repeats line {seen[digest]}"))
+            continue
+        seen[digest] = line
+        existing = session.get(FeeExemption, digest)
+        if existing is None:
+            session.add(FeeExemption(id_hash=digest, category=category.value, source=source))
+            report.added += 1
+        elif existing.category != category.value:
+            existing.category, existing.source = category.value, source
+            report.changed += 1
+        else:
+            report.unchanged += 1
+    session.flush()
+    access.record(AuditEvent("fee.exemptions_import", "lock_service_fee", None, "fee_exemptions",
+                             source, report.model_dump(include={"rows", "added", "changed",
+                                                                "unchanged"})))
+    return report
+
+
+def generate_statements(session: Session, actor: Actor, month: str) -> BillReport:
+    """Monthly statements for every tenancy covering at least half the month; persons on the
+    civil-affairs list are exempt. Re-running a month adds only what is missing."""
+    access = Access(session, actor)
+    access.check(P.HOUSING_ADMIN, "月度账单")
+    first, last = rules.parse_month(month)
+    label = first.strftime("%Y-%m")
+    fee = county_policy(session).monthly_fee_fen
+    if fee is None:
+        raise Conflict("fee_not_set", "县级服务费标准尚未设定（anju locks policy --monthly-fee）",
+                       "the county fee is not set (anju locks policy --monthly-fee)")
+    tenancies = session.execute(
+        select(Registration, FeeExemption.category)
+        .join(Person, Person.person_code == Registration.person_code)
+        .outerjoin(FeeExemption, FeeExemption.id_hash == Person.id_hash)
+        .where(or_(Registration.status == "approved",
+                   and_(Registration.status == "ended", Registration.decided_at.is_not(None))),
+               Registration.start_date <= last,
+               or_(Registration.end_date.is_(None), Registration.end_date >= first))).all()
+    billed = set(session.execute(select(FeeStatement.registration_id)
+                                 .where(FeeStatement.month == label)).scalars())
+    report = BillReport(month=label, created=0, exempt=0, already=0, newly_exempted=0)
+    events = []
+    for reg, category in tenancies:
+        if not rules.billable(reg.start_date, reg.end_date, first, last):
+            continue
+        if reg.id in billed:
+            report.already += 1
+            continue
+        statement = FeeStatement(
+            registration_id=reg.id, month=label, person_code=reg.person_code, room_id=reg.room_id,
+            division_code=reg.division_code, landlord_person_code=reg.landlord_person_code,
+            fee_fen=fee, amount_fen=0 if category else fee, exemption=category,
+            status="exempt" if category else "due")
+        session.add(statement)
+        report.created += 1
+        report.exempt += bool(category)
+        events.append(AuditEvent("fee.statement", FEE_PURPOSE, reg.person_code, "fee_statement",
+                                 f"{reg.id}/{label}", {"exemption": category}))
+    # Someone listed after their statement was made: an unpaid statement becomes exempt.
+    late = session.execute(
+        select(FeeStatement, FeeExemption.category)
+        .join(Person, Person.person_code == FeeStatement.person_code)
+        .join(FeeExemption, FeeExemption.id_hash == Person.id_hash)
+        .where(FeeStatement.month == label, FeeStatement.status == "due",
+               ~exists().where(FeePayment.statement_id == FeeStatement.id))).all()
+    for statement, category in late:
+        statement.amount_fen, statement.exemption, statement.status = 0, category, "exempt"
+        report.newly_exempted += 1
+        events.append(AuditEvent("fee.exempt", FEE_PURPOSE, statement.person_code,
+                                 "fee_statement", str(statement.id), {"exemption": category}))
+    session.flush()
+    access.record(*events)
+    return report
+
+
+def _statement_out(statement: FeeStatement, payments: list[FeePayment]) -> StatementOut:
+    reason = rules.exemption_reason(statement.exemption)
+    return StatementOut(
+        statement_id=statement.id, month=statement.month, person_code=statement.person_code,
+        room_id=statement.room_id, registration_id=statement.registration_id,
+        fee_fen=statement.fee_fen, amount_fen=statement.amount_fen,
+        paid_fen=sum(p.amount_fen for p in payments), status=statement.status,
+        exemption=statement.exemption, exemption_reason_zh=reason[0] if reason else None,
+        exemption_reason_en=reason[1] if reason else None,
+        payments=[PaymentOut(amount_fen=p.amount_fen, reference=p.reference, method=p.method,
+                             paid_at=p.paid_at) for p in payments])
+
+
+def list_fees(session: Session, actor: Actor, person_code: str | None = None) -> list[StatementOut]:
+    """Fee history: a tenant's own, or a landlord's tenants'; newest month first."""
+    access = Access(session, actor)
+    where = access.restrict(P.FEE_READ, person_col=FeeStatement.person_code,
+                            landlord_col=FeeStatement.landlord_person_code)
+    query = select(FeeStatement).where(where)
+    if person_code:
+        query = query.where(FeeStatement.person_code == person_code)
+    statements = session.execute(query.order_by(FeeStatement.month.desc(), FeeStatement.id.desc())
+                                 .limit(500)).scalars().all()
+    if person_code and not statements:
+        if _person_division(session, person_code) is None or not access.reaches(
+                P.FEE_READ, person_codes=[person_code]):
+            raise _not_found("人员", "person", "person_code")
+    payments: dict[int, list[FeePayment]] = {}
+    if statements:
+        for payment in session.execute(select(FeePayment).where(
+                FeePayment.statement_id.in_([s.id for s in statements]))
+                .order_by(FeePayment.id)).scalars():
+            payments.setdefault(payment.statement_id, []).append(payment)
+    others = sorted({s.person_code for s in statements if s.person_code != actor.person_code})
+    access.record(*[AuditEvent(P.FEE_READ, FEE_PURPOSE, code, "person", code) for code in others])
+    return [_statement_out(s, payments.get(s.id, [])) for s in statements]
+
+
+def record_payment(session: Session, actor: Actor, statement_id: int, amount_fen: int,
+                   reference: str, method: str = "online") -> StatementOut:
+    """A payment against a statement; the same payment reference is recorded once."""
+    access = Access(session, actor)
+    access.scopes(P.FEE_PAY)
+    statement = session.execute(select(FeeStatement).where(FeeStatement.id == statement_id)
+                                .with_for_update()).scalar()
+    if statement is None:
+        raise _not_found("账单", "statement", "statement_id")
+    access.check(P.FEE_PAY, "账单", person_codes=[statement.person_code])
+    previous = session.execute(select(FeePayment).where(FeePayment.reference == reference)).scalar()
+    if previous is not None:
+        if previous.statement_id != statement.id or previous.amount_fen != amount_fen:
+            raise Conflict("payment_reference_reused", "该支付流水号已用于另一笔付款",
+                           "this payment reference was used for another payment",
+                           field="reference")
+    else:
+        if statement.status != "due":
+            raise Conflict("statement_not_due", "该账单无需付款", "nothing is due on this statement")
+        paid = session.execute(select(func.coalesce(func.sum(FeePayment.amount_fen), 0)).where(
+            FeePayment.statement_id == statement.id)).scalar_one()
+        if amount_fen > statement.amount_fen - paid:
+            raise ValidationError("payment_too_much", "付款金额超过应付金额",
+                                  "the payment exceeds the amount due", field="amount_fen")
+        session.add(FeePayment(statement_id=statement.id, amount_fen=amount_fen,
+                               reference=reference, method=method, recorded_by=actor.username))
+        if paid + amount_fen >= statement.amount_fen:
+            statement.status = "paid"
+        session.flush()
+        access.record(AuditEvent(P.FEE_PAY, FEE_PURPOSE, statement.person_code, "fee_statement",
+                                 str(statement.id), {"amount_fen": amount_fen}))
+    payments = list(session.execute(select(FeePayment).where(
+        FeePayment.statement_id == statement.id).order_by(FeePayment.id)).scalars())
+    return _statement_out(statement, payments)
+

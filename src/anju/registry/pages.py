@@ -1,0 +1,326 @@
+"""Registry pages: residents, landlords, police and searchers, each over the registry service.
+
+Routes parse the form, call the service and render through the app's shared templates
+(`request.app.state.templates`). A refused action is rolled back and shown on the page the user
+was on, in both languages, with what they typed kept. CSRF is checked for every POST by the web
+layer that includes this router.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+from sqlalchemy.orm import Session
+
+from anju.core import clock, divisions
+from anju.core.errors import AnjuError, Forbidden, ValidationError
+from anju.core.policy import Actor
+from anju.core.web import ActorDep, SessionDep
+from anju.registry import service
+from anju.registry.rules import Reason
+from anju.registry.schemas import HouseIn, PersonIn, RegistrationIn, RejectIn
+
+TEMPLATES = Path(__file__).parent / "templates"
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form()]
+
+_SEARCH = ("/persons", "menu.search")
+_ACCESS_LOG = ("/me/access-log", "menu.access_log")
+MENU = {
+    "resident": [("/me/registrations", "menu.my_registrations"), ("/me/register", "menu.register"),
+                 ("/me/permit", "menu.my_permit"), _ACCESS_LOG],
+    "landlord": [("/landlord/houses", "menu.houses"), ("/landlord/houses/new", "menu.house_new"),
+                 ("/landlord/tenants", "menu.tenants"),
+                 ("/landlord/tenants/new", "menu.tenant_new"), _ACCESS_LOG],
+    "police": [("/police/queue", "menu.queue"), _SEARCH],
+    "grid_worker": [_SEARCH], "dept_officer": [_SEARCH], "data_steward": [_SEARCH],
+}
+NOTICES = {"submitted", "approved", "rejected", "ended", "house_created", "tenant_registered",
+           "permit_issued", "room_over_capacity"}
+REASONS = [r.value for r in Reason]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _page(request: Request, name: str, status_code: int = 200, **context) -> Response:
+    context.setdefault("error", None)
+    context["notices"] = [f"notice.{n}" for n in request.query_params.getlist("notice")
+                          if n in NOTICES]
+    return request.app.state.templates.TemplateResponse(request, f"registry/{name}", context,
+                                                        status_code)
+
+
+def _done(path: str, *notices: str) -> RedirectResponse:
+    query = "&".join(f"notice={n}" for n in notices)
+    return RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
+
+
+def _warned(registration) -> list[str]:
+    return [w["code"] for w in registration.warnings if w["code"] in NOTICES]
+
+
+def _model(cls: type[BaseModel], **data) -> BaseModel:
+    """Build a schema from form text; its first complaint becomes a bilingual field error."""
+    try:
+        return cls(**data)
+    except PydanticError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        raise ValidationError("invalid_input", "输入不符合要求，请检查标红的项目",
+                              f"input not accepted: {field}: {first['msg']}",
+                              field=field) from None
+
+
+def _date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError("date_format", "日期格式应为 YYYY-MM-DD", "dates are YYYY-MM-DD",
+                              field=field) from None
+
+
+def _person_actor(actor: ActorDep) -> Actor:
+    """The "my …" pages are about the signed-in person (residents, landlords)."""
+    if not actor.person_code:
+        raise Forbidden("not_a_person", "该页面仅供居民和房东使用",
+                        "this page is for residents and landlords")
+    return actor
+
+
+PersonActorDep = Annotated[Actor, Depends(_person_actor)]
+
+
+# --- resident: my registrations, register, permit, access log ----------------------------------
+def _my_registrations(request: Request, session: Session, actor: Actor,
+                      error: AnjuError | None = None) -> Response:
+    rows = service.list_registrations(session, actor, person_code=actor.person_code)
+    return _page(request, "my_registrations.html", error.http_status if error else 200,
+                 rows=rows, error=error, today=clock.today(), back="me")
+
+
+@router.get("/me/registrations")
+def my_registrations(request: Request, session: SessionDep, actor: PersonActorDep):
+    return _my_registrations(request, session, actor)
+
+
+def _register_page(request: Request, session: Session, actor: Actor, q: str, form: dict,
+                   error: AnjuError | None = None) -> Response:
+    rooms = service.list_rooms_for_registration(session, actor, q) if q.strip() else []
+    return _page(request, "register.html", error.http_status if error else 200, rooms=rooms,
+                 q=q, form=form, reasons=REASONS, error=error)
+
+
+@router.get("/me/register")
+def register_form(request: Request, session: SessionDep, actor: PersonActorDep, q: str = ""):
+    form = {"start_date": clock.today().isoformat(), "reason": "", "room_id": "",
+            "idempotency_key": secrets.token_urlsafe(16)}
+    return _register_page(request, session, actor, q, form)
+
+
+@router.post("/me/register")
+def register(request: Request, session: SessionDep, actor: PersonActorDep, q: Text = "",
+             room_id: Text = "", start_date: Text = "", reason: Text = "",
+             idempotency_key: Text = ""):
+    form = {"room_id": room_id, "start_date": start_date, "reason": reason,
+            "idempotency_key": idempotency_key}
+    try:
+        data = _model(RegistrationIn, person_code=actor.person_code, room_id=room_id,
+                      start_date=start_date, reason=reason)
+        registration, _ = service.submit_registration(session, actor, data, idempotency_key or None)
+    except AnjuError as error:
+        session.rollback()
+        return _register_page(request, session, actor, q, form, error)
+    return _done("/me/registrations", "submitted", *_warned(registration))
+
+
+def _permit_page(request: Request, session: Session, actor: Actor, person_code: str,
+                 error: AnjuError | None = None) -> Response:
+    eligibility = service.permit_eligibility(session, actor, person_code)
+    permits = service.list_permits(session, actor, person_code)
+    return _page(request, "permit.html", error.http_status if error else 200,
+                 eligibility=eligibility, permits=permits, person_code=person_code, error=error,
+                 own=person_code == actor.person_code,
+                 holds_valid=any(p.status == "valid" for p in permits))
+
+
+@router.get("/me/permit")
+def my_permit(request: Request, session: SessionDep, actor: PersonActorDep):
+    return _permit_page(request, session, actor, actor.person_code)
+
+
+@router.get("/me/access-log")
+def my_access_log(request: Request, session: SessionDep, actor: PersonActorDep):
+    entries = service.my_access_log(session, actor)
+    return _page(request, "access_log.html", entries=entries)
+
+
+@router.post("/registrations/{registration_id}/end")
+def end_registration(registration_id: int, request: Request, session: SessionDep,
+                     actor: ActorDep, end_date: Text = "", back: Text = "me"):
+    pages = {"me": ("/me/registrations", _my_registrations),
+             "tenants": ("/landlord/tenants", _tenants)}
+    path, show = pages.get(back, pages["me"])
+    try:
+        service.end_registration(session, actor, registration_id, _date(end_date, "end_date"))
+    except AnjuError as error:
+        session.rollback()
+        return show(request, session, actor, error)
+    return _done(path, "ended")
+
+
+# --- landlord: houses, tenants ---------------------------------------------------------------
+def _division_choices(actor: Actor) -> list[tuple[str, str]]:
+    root = divisions.get(actor.division_code)
+    if root is None:
+        return []
+    if root.level >= divisions.TOWNSHIP:
+        return [(root.code, root.name)]
+    return [(d.code, d.name) for d in divisions.children(root.code)
+            if d.level == divisions.TOWNSHIP]
+
+
+@router.get("/landlord/houses")
+def houses(request: Request, session: SessionDep, actor: ActorDep):
+    return _page(request, "houses.html", houses=service.list_houses(session, actor))
+
+
+def _house_form(request: Request, actor: Actor, form: dict, error: AnjuError | None = None):
+    return _page(request, "house_new.html", error.http_status if error else 200, form=form,
+                 choices=_division_choices(actor), error=error)
+
+
+@router.get("/landlord/houses/new")
+def house_form(request: Request, actor: ActorDep):
+    form = {"address": "", "division_code": "", "rooms": [("", "")] * 4}
+    return _house_form(request, actor, form)
+
+
+@router.post("/landlord/houses/new")
+def create_house(request: Request, session: SessionDep, actor: PersonActorDep,
+                 address: Text = "", division_code: Text = "",
+                 room_label: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies it
+                 room_capacity: Annotated[list[str], Form()] = []):  # noqa: B006
+    rows = list(zip(room_label, room_capacity))
+    form = {"address": address, "division_code": division_code, "rooms": rows or [("", "")]}
+    try:
+        data = _model(HouseIn, address=address, division_code=division_code,
+                      landlord_person_code=actor.person_code,
+                      rooms=[{"label": label.strip(), "capacity": capacity.strip()}
+                             for label, capacity in rows if label.strip() or capacity.strip()])
+        service.create_house(session, actor, data)
+    except AnjuError as error:
+        session.rollback()
+        return _house_form(request, actor, form, error)
+    return _done("/landlord/houses", "house_created")
+
+
+def _tenants(request: Request, session: Session, actor: Actor,
+             error: AnjuError | None = None) -> Response:
+    rows = service.list_registrations(session, actor)
+    return _page(request, "tenants.html", error.http_status if error else 200, rows=rows,
+                 error=error, today=clock.today(), back="tenants")
+
+
+@router.get("/landlord/tenants")
+def tenants(request: Request, session: SessionDep, actor: ActorDep):
+    return _tenants(request, session, actor)
+
+
+def _tenant_form(request: Request, session: Session, actor: Actor, form: dict,
+                 error: AnjuError | None = None) -> Response:
+    rooms = service.list_rooms_for_registration(session, actor)
+    return _page(request, "tenant_new.html", error.http_status if error else 200, rooms=rooms,
+                 form=form, reasons=REASONS, error=error)
+
+
+@router.get("/landlord/tenants/new")
+def tenant_form(request: Request, session: SessionDep, actor: ActorDep):
+    form = {"name": "", "id_number": "", "phone": "", "room_id": "", "reason": "",
+            "start_date": clock.today().isoformat(), "idempotency_key": secrets.token_urlsafe(16)}
+    return _tenant_form(request, session, actor, form)
+
+
+@router.post("/landlord/tenants/new")
+def register_tenant(request: Request, session: SessionDep, actor: ActorDep, name: Text = "",
+                    id_number: Text = "", phone: Text = "", room_id: Text = "",
+                    start_date: Text = "", reason: Text = "", idempotency_key: Text = ""):
+    form = {"name": name, "id_number": id_number, "phone": phone, "room_id": room_id,
+            "start_date": start_date, "reason": reason, "idempotency_key": idempotency_key}
+    # One unit of work: the person is kept only if their registration is accepted.
+    try:
+        person = service.create_person(session, actor, _model(
+            PersonIn, name=name, id_number=id_number, phone=phone or None))
+        registration, _ = service.submit_registration(session, actor, _model(
+            RegistrationIn, person_code=person.person_code, room_id=room_id,
+            start_date=start_date, reason=reason), idempotency_key or None)
+    except AnjuError as error:
+        session.rollback()
+        return _tenant_form(request, session, actor, form, error)
+    return _done("/landlord/tenants", "tenant_registered", *_warned(registration))
+
+
+# --- police: approval queue, permits -----------------------------------------------------------
+def _queue(request: Request, session: Session, actor: Actor,
+           error: AnjuError | None = None) -> Response:
+    rows = service.list_registrations(session, actor, status="submitted", limit=200)
+    return _page(request, "queue.html", error.http_status if error else 200, rows=rows,
+                 error=error)
+
+
+@router.get("/police/queue")
+def queue(request: Request, session: SessionDep, actor: ActorDep):
+    return _queue(request, session, actor)
+
+
+@router.post("/registrations/{registration_id}/approve")
+def approve(registration_id: int, request: Request, session: SessionDep, actor: ActorDep):
+    try:
+        service.approve_registration(session, actor, registration_id)
+    except AnjuError as error:
+        session.rollback()
+        return _queue(request, session, actor, error)
+    return _done("/police/queue", "approved")
+
+
+@router.post("/registrations/{registration_id}/reject")
+def reject(registration_id: int, request: Request, session: SessionDep, actor: ActorDep,
+           reason: Text = ""):
+    try:
+        body = _model(RejectIn, reason=reason.strip())
+        service.reject_registration(session, actor, registration_id, body.reason)
+    except AnjuError as error:
+        session.rollback()
+        return _queue(request, session, actor, error)
+    return _done("/police/queue", "rejected")
+
+
+@router.get("/persons/{person_code}/permit")
+def person_permit(person_code: str, request: Request, session: SessionDep, actor: ActorDep):
+    return _permit_page(request, session, actor, person_code)
+
+
+@router.post("/persons/{person_code}/permit")
+def issue_permit(person_code: str, request: Request, session: SessionDep, actor: ActorDep):
+    try:
+        service.issue_permit(session, actor, person_code)
+    except AnjuError as error:
+        session.rollback()
+        return _permit_page(request, session, actor, person_code, error)
+    return _done(f"/persons/{person_code}/permit", "permit_issued")
+
+
+# --- person search (police, grid workers, officers, data stewards) ----------------------------
+@router.get("/persons")
+def search(request: Request, session: SessionDep, actor: ActorDep, q: str = ""):
+    results = service.search_persons(session, actor, q[:64])
+    return _page(request, "search.html", results=results, q=q)
+
+
+@router.get("/persons/{person_code}")
+def person(person_code: str, request: Request, session: SessionDep, actor: ActorDep):
+    return _page(request, "person.html", person=service.read_person(session, actor, person_code))

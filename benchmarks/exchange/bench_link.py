@@ -9,8 +9,8 @@ benchmarks/results/link.json (one entry per size, merged with earlier runs).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -58,39 +58,44 @@ def main() -> None:
     for n in args.records:
         t = time.perf_counter()
         recs, truth = benchmark(n, seed=args.seed)
-        inp = args.workdir / f"records_{n}.csv"
+        inp = args.workdir / f"records_{n}_{args.seed}.csv"
         pl.DataFrame(recs, schema={k: pl.String for k in recs[0]}).write_csv(inp)
-        pl.DataFrame({"truth": truth}).write_csv(args.workdir / f"truth_{n}.csv")
+        pl.DataFrame({"truth": truth}).write_csv(args.workdir / f"truth_{n}_{args.seed}.csv")
         print(f"generated {n:,} records in {time.perf_counter() - t:.1f}s", file=sys.stderr)
-        out = args.workdir / f"clusters_{n}.csv"
+        out = args.workdir / f"clusters_{n}_{args.seed}.csv"
         cmd = [sys.executable, "-m", "anju.exchange.cli", "run", "--input", str(inp),
                "--output", str(out)]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        load_before = os.getloadavg()[0]
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         subprocess.run(cmd, check=True)
         wall = time.perf_counter() - t
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # ru_maxrss of children is the largest child so far: the linker is by far the largest
+        peak_kb = r1.ru_maxrss
+        cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
         clusters = pl.read_csv(out, infer_schema=False)
         assert clusters.height == n and clusters["source_record_id"].to_list() == [
             r["source_record_id"] for r in recs]
         link = pairwise(clusters["person_uid"].to_list(), truth)
         base = pairwise(id_baseline(pl.read_csv(inp, infer_schema=False)), truth)
-        results[str(n)] = {
+        key = str(n) if args.seed == 11 else f"{n}_seed{args.seed}"
+        results[key] = {
             "records": n, "persons": len(set(truth)), "seed": args.seed,
             "anju_link": link, "normalised_id_baseline": base,
-            "wall_seconds": round(wall, 1),
-            "peak_memory_mb": round(max(peak_kb, before) / 1024) if peak_kb > before else None,
-            "command": " ".join(["anju link run", "--input", inp.name, "--output", out.name]),
+            "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+            # other jobs share this machine: a load average above 2 inflates wall time
+            "load_average_before": round(load_before, 2),
+            "peak_memory_mb": round(peak_kb / 1024),
+            "command": f"anju link run --input {inp.name} --output {out.name}",
             "machine": f"{_cpus()} CPUs",
         }
-        print(json.dumps(results[str(n)], indent=1))
+        print(json.dumps(results[key], indent=1))
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=1))
 
 
 def _cpus() -> int:
-    import os
-
     return os.cpu_count() or 0
 
 

@@ -78,7 +78,7 @@ class Layout:
     landlords: int
 
     @classmethod
-    def for_persons(cls, n: int, pool: int | None = None, bench_houses: int = 500) -> "Layout":
+    def for_persons(cls, n: int, pool: int | None = None, bench_houses: int = 500) -> Layout:
         if pool is None:
             # Enough for 20 % of a few thousand requests a second over a long run, never more
             # than half the persons.
@@ -120,9 +120,11 @@ class County:
 
 
 def _safe_full_name(code: str) -> str:
+    from anju.core.errors import AnjuError
+
     try:
         return divisions.full_name(code)
-    except Exception:  # an unknown origin code is fine for a hukou address
+    except AnjuError:  # an unknown origin code is fine for a hukou address
         return code
 
 

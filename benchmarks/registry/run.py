@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,7 +31,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -116,8 +117,10 @@ def code_version() -> dict:
         from importlib.metadata import version
 
         out["anju_version"] = version("anju")
-    except Exception:
+    except ImportError:
         pass
+    except Exception as error:  # noqa: BLE001 - a fact we can do without
+        out["anju_version"] = f"unknown ({error.__class__.__name__})"
     head = ROOT / ".git" / "HEAD"
     try:  # read, not run, git: the commit the working tree started from, if it is plain to see
         ref = head.read_text().strip()
@@ -202,6 +205,7 @@ def wait_for_bulk_module(timeout: float) -> None:
 def bulk_load(db, actor, layout, batch: int) -> dict:
     """Load persons, houses (with rooms) and registrations; returns codes, rooms and timings."""
     import dataset as ds
+
     from anju.registry import bulk
 
     county = ds.County()
@@ -344,7 +348,7 @@ class Server:
             env["ANJU_DB_POOL_SIZE"] = str(pool_size)
         self.command = [sys.executable, "-m", "anju.cli.main", "serve", "--host", "127.0.0.1",
                         "--port", str(self.port), "--workers", str(workers)]
-        self._log = open(log_path, "wb")
+        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(self.command, env=env, stdout=self._log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -425,7 +429,6 @@ def run_load(*, url: str, pg, workers: int, concurrency: int, usernames: list[st
              lookup_codes: list[str], lookup_ids: list[str], pool_codes: list[str],
              rooms: list[int], args, work: Path, label: str) -> dict:
     server = Server(url, workers, work / "data", work / f"server-{label}.log", args.db_pool_size)
-    profile_proc = None
     try:
         t0 = time.perf_counter()
         server.wait_ready()
@@ -445,12 +448,29 @@ def run_load(*, url: str, pg, workers: int, concurrency: int, usernames: list[st
             f"{args.warmup:g} s warm-up + {args.duration:g} s measured")
         gen = subprocess.Popen([sys.executable, str(HERE / "loadgen.py"), str(spec_path),
                                 str(out_path)])
-        pm = postmaster_pid(pg)
+        try:
+            result = _measure(server, gen, pg, args, out_path, work, label)
+            result.update(workers=workers, concurrency=concurrency,
+                          server_startup_s=round(startup_s, 2))
+            return result
+        finally:
+            if gen.poll() is None:
+                gen.kill()
+                gen.wait(timeout=10)
+    finally:
+        server.stop()
+
+
+def _measure(server, gen, pg, args, out_path, work, label) -> dict:
+    profile_proc = None
+    pm = postmaster_pid(pg)
+    try:
         time.sleep(args.warmup)
         snap0 = (server.cpu(), children_cpu(pm), children_cpu(gen.pid), system_busy(),
                  time.perf_counter())
         if args.profile:
             profile_proc = start_profiler(server, work, label, args.duration)
+        activity = PgActivity(pg, max(1.0, args.duration - 1))
         time.sleep(args.duration)
         snap1 = (server.cpu(), children_cpu(pm), children_cpu(gen.pid), system_busy(),
                  time.perf_counter())
@@ -475,25 +495,27 @@ def run_load(*, url: str, pg, workers: int, concurrency: int, usernames: list[st
             "note": "approximate: sampled by run.py around the generator's measured window; "
                     "machine_busy includes other users of the machine",
         }
-        result["cpu"]["other_s"] = round(busy - result["cpu"]["server_s"] -
-                                         result["cpu"]["postgres_s"] -
-                                         result["cpu"]["load_generator_s"], 2)
-        result.update(workers=workers, concurrency=concurrency, server_startup_s=round(startup_s, 2),
-                      server_command=" ".join(server.command[1:]), profiled=bool(args.profile))
+        cpu = result["cpu"]
+        cpu["other_s"] = round(busy - cpu["server_s"] - cpu["postgres_s"] -
+                               cpu["load_generator_s"], 2)
+        per = max(1, result["requests"]) * window / args.duration
+        cpu["server_ms_per_request"] = round(1000 * cpu["server_s"] / per, 2)
+        cpu["postgres_ms_per_request"] = round(1000 * cpu["postgres_s"] / per, 2)
+        result.update(server_command=" ".join(server.command[1:]), profiled=bool(args.profile),
+                      postgres_activity=activity.summary())
         if profile_proc is not None:
             result["profile"] = finish_profiler(profile_proc, work, label)
         return result
     finally:
         if profile_proc is not None and profile_proc.poll() is None:
             profile_proc.kill()
-        server.stop()
 
 
 def start_profiler(server: Server, work: Path, label: str, duration: float):
     out = work / f"profile-{label}.txt"
     cmd = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.proc.pid),
-           "--duration", str(int(max(1, duration - 2))), "--rate", "200", "--format", "raw",
-           "--output", str(out), "--nonblocking"]
+           "--duration", str(int(max(1, duration - 2))), "--rate", "100", "--format", "raw",
+           "--output", str(out), "--nonblocking", "--gil"]
     if server.workers > 1:
         cmd.append("--subprocesses")
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -513,30 +535,80 @@ def finish_profiler(proc, work: Path, label: str) -> dict:
 
 
 def summarise_profile(path: Path, top: int = 25) -> dict:
-    """Share of samples in each function (inclusive) from py-spy's collapsed stacks."""
+    """Where the GIL-holding samples of py-spy's collapsed stacks went: by package of the
+    innermost frame (self), and by function (inclusive)."""
     inclusive: dict[str, int] = {}
     own: dict[str, int] = {}
+    package: dict[str, int] = {}
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack:
+        if not stack or not count.isdigit():
             continue
         n = int(count)
         total += n
-        frames = [f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].split("/")[-1] + ")"
-                  if " (" in f else f for f in stack.split(";")]
+        frames = stack.split(";")
         for frame in set(frames):
             inclusive[frame] = inclusive.get(frame, 0) + n
         own[frames[-1]] = own.get(frames[-1], 0) + n
+        where = frames[-1].rpartition(" (")[2]
+        pkg = where.split("/")[0] if "/" in where else where.split(".py")[0]
+        package[pkg] = package.get(pkg, 0) + n
 
-    def share(d: dict) -> list:
-        return [[k, round(100 * v / total, 1)]
-                for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:top]]
+    def share(d: dict, k: int = top) -> list:
+        return [[key, round(100 * v / total, 1)]
+                for key, v in sorted(d.items(), key=lambda kv: -kv[1])[:k]]
 
-    return {"samples": total, "inclusive_pct": share(inclusive), "self_pct": share(own)}
+    anju = {k: v for k, v in inclusive.items() if "(anju/" in k}
+    return {"samples": total, "mode": "py-spy --gil (only the thread holding the GIL)",
+            "self_by_package_pct": share(package, 15), "inclusive_pct": share(inclusive),
+            "anju_inclusive_pct": share(anju), "self_pct": share(own)}
+
+
+class PgActivity:
+    """Samples pg_stat_activity every `interval` s (a bounded number of times) in a thread: how
+    many server connections are running, idle in a transaction, or waiting on a lock."""
+
+    def __init__(self, server, duration: float, interval: float = 0.5) -> None:
+        import threading
+
+        self.port, self.count = server.port, max(1, int(duration / interval))
+        self.interval = interval
+        self.samples: list[dict] = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        import psycopg
+
+        query = ("SELECT state, wait_event_type, wait_event, count(*) FROM pg_stat_activity "
+                 "WHERE datname = 'anju' AND backend_type = 'client backend' "
+                 "AND pid <> pg_backend_pid() GROUP BY 1, 2, 3")
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=anju dbname=anju",
+                             autocommit=True) as conn:
+            for _ in range(self.count):
+                t0 = time.monotonic()
+                rows = conn.execute(query).fetchall()
+                self.samples.append({f"{st}/{wt or '-'}/{we or '-'}": n for st, wt, we, n in rows})
+                time.sleep(max(0.0, self.interval - (time.monotonic() - t0)))
+
+    def summary(self) -> dict:
+        self.thread.join(timeout=30)
+        keys = sorted({k for s in self.samples for k in s})
+        n = len(self.samples) or 1
+        mean = {k: round(sum(s.get(k, 0) for s in self.samples) / n, 2) for k in keys}
+        lock = sum(v for k, v in mean.items() if "/Lock/" in k)
+        return {"samples": len(self.samples), "interval_s": self.interval,
+                "mean_backends_by_state_wait": mean, "mean_waiting_on_locks": round(lock, 2),
+                "note": "state/wait_event_type/wait_event; Lock/transactionid or Lock/tuple "
+                        "are requests queued behind the audit chain-head row lock"}
 
 
 # --- main -------------------------------------------------------------------------------------
+def _terminate(signum, _frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def int_list(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
@@ -548,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pool", type=int, default=None,
                     help="persons left without an active registration for the load's POSTs "
                          "(default: min(N/2, max(N/10, 60000)))")
-    ap.add_argument("--batch", type=int, default=50_000, help="rows per bulk-load call")
+    ap.add_argument("--batch", type=int, default=200_000, help="rows per bulk-load call")
     ap.add_argument("--workers", type=int_list, default=[1, 2],
                     help="uvicorn worker counts to try, comma-separated (default 1,2)")
     ap.add_argument("--concurrency", type=int_list, default=[32],
@@ -565,11 +637,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="ANJU_DB_POOL_SIZE for the server (default: the app's default)")
     ap.add_argument("--profile", action="store_true",
                     help="py-spy the server during each measured window (slows it down)")
+    ap.add_argument("--keep-work", action="store_true",
+                    help="keep the temporary folder (server logs, load specs)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--output", type=Path, default=RESULTS)
     ap.add_argument("--wait-for-bulk", type=float, default=3600,
                     help="seconds to wait for src/anju/registry/bulk.py to appear")
     args = ap.parse_args(argv)
+    # A SIGTERM (timeout, CI cancel) unwinds like Ctrl-C, so PostgreSQL and the server stop.
+    signal.signal(signal.SIGTERM, _terminate)
     if args.duration <= 0 or args.warmup < 0 or args.duration > 3600 or args.warmup > 600:
         ap.error("--duration must be in (0, 3600] and --warmup in [0, 600]")
     if args.persons < 100:
@@ -577,7 +653,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import dataset as ds
 
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     facts = machine_facts()
     version = code_version()
     wait_for_bulk_module(args.wait_for_bulk)
@@ -636,12 +712,16 @@ def main(argv: list[str] | None = None) -> int:
         if db is not None:
             db.dispose()
         pg.stop()
+        if args.keep_work:
+            log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
     best = max(runs, key=lambda r: r["ok_throughput_rps"])
     report = {
         "benchmark": "registry",
         "date": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python benchmarks/registry/run.py " + " ".join(sys.argv[1:] if argv is None
                                                                    else argv),
         "targets": {"throughput_rps": 1000, "p95_ms": 50, "bulk_persons_per_s": 20000},
@@ -689,8 +769,8 @@ def pg_version() -> str:
         from tests.support.pgserver import _bin_dir
 
         return subprocess.run([str(_bin_dir() / "postgres"), "--version"], capture_output=True,
-                              text=True, timeout=10).stdout.strip()
-    except Exception:
+                              text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, RuntimeError, subprocess.SubprocessError):
         return "unknown"
 
 
@@ -704,8 +784,14 @@ def print_run(r: dict) -> None:
               f"p50 {k['p50_ms']} p95 {k['p95_ms']} p99 {k['p99_ms']} ms  {k['status']}")
     cpu = r["cpu"]
     print(f"    CPU over {cpu['window_s']} s: server {cpu['server_s']} s, postgres "
-          f"{cpu['postgres_s']} s, generator {cpu['load_generator_s']} s, other "
-          f"{cpu['other_s']} s (capacity {cpu['machine_capacity_s']} s)", flush=True)
+          f"{cpu['postgres_s']} s, generator {cpu['load_generator_s']} s, other users "
+          f"{cpu['other_s']} s (capacity {cpu['machine_capacity_s']} s); per request: server "
+          f"{cpu['server_ms_per_request']} ms, postgres {cpu['postgres_ms_per_request']} ms",
+          flush=True)
+    act = r.get("postgres_activity", {})
+    if act:
+        print(f"    PostgreSQL: on average {act['mean_waiting_on_locks']} connections waiting on a "
+              f"lock ({act['samples']} samples)", flush=True)
 
 
 def print_summary(report: dict) -> None:

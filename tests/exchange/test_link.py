@@ -13,7 +13,7 @@ from anju.exchange.cli import INPUT_COLUMNS, app
 from anju.exchange.synth import benchmark
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks" / "exchange"))
-from bench_link import id_baseline, pairwise  # noqa: E402
+from bench_link import id_baseline, pairwise
 
 runner = CliRunner()
 
@@ -31,7 +31,7 @@ def linked(tmp_path_factory):
 
 
 def test_contract_one_row_per_record(linked):
-    inp, out, truth, result = linked
+    inp, out, _truth, result = linked
     got = pl.read_csv(out, infer_schema=False)
     assert got.columns == ["source", "source_record_id", "person_uid"]
     src = pl.read_csv(inp, infer_schema=False)
@@ -46,6 +46,8 @@ def test_model_and_run_figures_saved(linked):
     assert {c["output_column_name"] for c in model["comparisons"]} >= {"id_number", "name", "household"}
     run = json.loads(out.with_name(out.name + ".run.json").read_text())
     assert run["records"] == 4000 and run["trained"]
+    review = pl.read_csv(out.with_name(out.name + ".review.csv"), infer_schema=False)
+    assert review.columns[:4] == ["source_l", "source_record_id_l", "source_r", "source_record_id_r"]
 
 
 def test_accuracy_beats_id_baseline(linked):

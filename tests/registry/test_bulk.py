@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from anju.core import audit, clock
-from anju.core.errors import Forbidden
+from anju.core.errors import Forbidden, ValidationError
 from anju.core.identity import SYSTEM
 from anju.core.models import AuditEntry
 from anju.registry import bulk, rules, service
@@ -233,3 +233,37 @@ def test_permit_needs_six_months(db):
         result = bulk.load_permits(s, SYSTEM, [(tenants[0], ids[0])], TODAY)
     assert result == [None] and result.rejected[0].code == "permit_not_eligible"
     assert "2027-02-01" in result.rejected[0].message_zh
+    with pytest.raises(ValidationError), db.unit_of_work() as s:
+        bulk.load_permits(s, SYSTEM, [(tenants[0], ids[0])], date(2026, 11, 3))
+
+
+def test_bulk_audit_entries_match_the_canonical_form(db):
+    """append_bulk formats entries with a template; it must equal audit.canonical exactly."""
+    events = [audit.AuditEvent("person.import", "registry_import", "P123", "person", "P123"),
+              audit.AuditEvent("x.y", "用途", None, None, None, {"b": [1, "二"], "a": None}),
+              audit.AuditEvent('q"\\', "p\n", "P1", "t", "7", {})]
+    police = make_account(db, "police")
+    with db.unit_of_work() as s:
+        assert audit.append_bulk(s, police, events) == 3
+        audit.append(s, police, events[:1])  # the ORM path continues the same chain
+    with db.unit_of_work() as s:
+        entries = s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
+        assert [e.detail for e in entries] == [None, {"b": [1, "二"], "a": None}, {}, None]
+        assert entries[1].at == entries[0].at and entries[0].account_id == police.account_id
+    assert verify(db).ok and verify(db).checked == 4
+
+
+def test_ids_are_handed_out_once_per_transaction(db, monkeypatch):
+    """Keys come in blocks before anything is inserted; two blocks must never overlap."""
+    from anju.core.db import allocate_ids
+
+    with db.unit_of_work() as s:
+        first, second = allocate_ids(s, "registrations", 3), allocate_ids(s, "registrations", 3)
+    assert len(set(first + second)) == 6
+    monkeypatch.setattr(bulk, "_ID_BLOCK", 2)
+    _, tenants, _, rooms = _county(db)
+    regs = [BulkRegistration(code, rooms[1][0], date(2026, 1, 1 + i), "work", "ended",
+                             end_date=date(2026, 1, 1 + i)) for i, code in enumerate(tenants)]
+    with db.unit_of_work() as s:
+        ids = bulk.load_registrations(s, SYSTEM, regs)
+    assert len(set(ids)) == 5 and count(db, Registration) == 5

@@ -124,7 +124,7 @@ def test_resident_registers_police_approve_resident_sees_it_and_the_access(brows
     expect(officer.locator("main")).to_contain_text("没有待审核的登记")
 
     # The resident sees it approved, and sees the officer in "who viewed my data".
-    me.reload()
+    _menu(me, "我的居住登记")
     expect(me.locator("tbody")).to_contain_text("已登记")
     _shot(me, "05-my-registrations-approved")
     _menu(me, "谁查看了我的信息")
@@ -135,9 +135,20 @@ def test_resident_registers_police_approve_resident_sees_it_and_the_access(brows
     expect(approval.locator("td").first).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$"))
     _shot(me, "06-access-log")
 
+    # Six months since 2026-01-05 for work: the officer issues a residence permit.
+    officer.goto(f"/persons/{resident.person_code}")
+    expect(officer.locator("main")).to_contain_text(resident.person_code)
+    _shot(officer, "07-person")
+    officer.get_by_role("link", name="居住证与申领条件").click()
+    expect(officer.locator("main")).to_contain_text("符合申领条件")
+    officer.get_by_role("button", name="签发居住证").click()
+    expect(officer.get_by_role("status")).to_contain_text("居住证已签发")
+    expect(officer.get_by_role("button", name="签发居住证")).to_have_count(0)
+
     _menu(me, "我的居住证")
-    expect(me.locator("main")).to_contain_text("暂不符合申领条件")
-    _shot(me, "07-permit")
+    expect(me.locator("tbody")).to_contain_text("3305222026")
+    expect(me.locator("tbody")).to_contain_text("有效")
+    _shot(me, "08-permit")
 
     # English is one click away, and the same page reads in English.
     me.get_by_role("link", name="English").click()

@@ -17,7 +17,8 @@ from anju.core.policy import Actor, Purpose, Scope, purpose_for, scopes_for
 
 
 def _not_found(what: str) -> NotFound:
-    return NotFound("not_found", f"{what}不存在", f"{what} not found")
+    # Same answer whether the record is missing or out of reach, so nothing leaks.
+    return NotFound("not_found", f"{what}不存在", "not found")
 
 
 class Access:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography.hazmat.primitives import hashes
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -92,19 +93,21 @@ def lock_head(session: Session) -> None:
     _locked_head(session)
 
 
-class _Link:
-    """The attributes `canonical` reads, without the cost of an ORM object per entry."""
-
-    __slots__ = ("seq", "at", "account_id", "username", "role", "action", "person_code",
-                 "object_type", "object_id", "purpose", "detail")
-
-    def __init__(self, *values) -> None:
-        for name, value in zip(self.__slots__, values):
-            setattr(self, name, value)
-
-
 _COLUMNS = ("seq", "at", "account_id", "username", "role", "action", "person_code",
             "object_type", "object_id", "purpose", "detail", "prev_hash", "entry_hash")
+# `canonical` as a template (keys in sorted order), ~5x faster than json.dumps per entry; a
+# test holds the two equal, and verify_chain checks every entry with `canonical` itself.
+_TEMPLATE = ('{"account_id":%s,"action":%s,"at":%s,"detail":%s,"object_id":%s,"object_type":%s,'
+             '"person_code":%s,"purpose":%s,"role":%s,"seq":%d,"username":%s}')
+_string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes for a str
+
+
+def _json(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _string(value)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def append_bulk(session: Session, actor: Actor, events: Iterable[AuditEvent]) -> int:
@@ -114,22 +117,32 @@ def append_bulk(session: Session, actor: Actor, events: Iterable[AuditEvent]) ->
     head = _locked_head(session)
     at = utcnow()
     at_text, role = sql_timestamp(at), str(actor.role)
-    seq, prev = head.last_seq, head.last_hash
-    rows = []
-    for e in events:
-        seq += 1
-        link = _Link(seq, at, actor.account_id, actor.username, role, e.action, e.person_code,
-                     e.object_type, e.object_id, e.purpose, e.detail)
-        entry_hash = chain_hash(prev, link)
-        rows.append((seq, at_text, actor.account_id, actor.username, role, e.action,
-                     e.person_code, e.object_type, e.object_id, e.purpose,
-                     None if e.detail is None else json.dumps(e.detail, ensure_ascii=False),
-                     prev, entry_hash))
-        prev = entry_hash
-    if rows:
-        bulk_insert(session, AuditEntry.__tablename__, _COLUMNS, rows)
-        head.last_seq, head.last_hash = seq, prev  # flushed with the unit of work
-    return len(rows)
+    fixed = (_json(actor.account_id), _json(at.isoformat(timespec="microseconds")),
+             _json(role), _json(actor.username))
+    sm3 = hashes.Hash(hashes.SM3())  # copying a fresh context beats building one per entry
+    last = [head.last_seq, head.last_hash]
+
+    def rows():  # made while COPY streams them, so the server works as we hash
+        seq, prev = last
+        for e in events:
+            seq += 1
+            body = _TEMPLATE % (fixed[0], _json(e.action), fixed[1], _json(e.detail),
+                                _json(e.object_id), _json(e.object_type), _json(e.person_code),
+                                _json(e.purpose), fixed[2], seq, fixed[3])
+            h = sm3.copy()
+            h.update((prev + "\n" + body).encode("utf-8"))
+            entry_hash = h.finalize().hex()
+            yield (seq, at_text, actor.account_id, actor.username, role, e.action,
+                   e.person_code, e.object_type, e.object_id, e.purpose,
+                   None if e.detail is None else json.dumps(e.detail, ensure_ascii=False),
+                   prev, entry_hash)
+            prev = entry_hash
+            last[:] = seq, prev
+
+    written = head.last_seq
+    bulk_insert(session, AuditEntry.__tablename__, _COLUMNS, rows())
+    head.last_seq, head.last_hash = last  # flushed with the unit of work
+    return head.last_seq - written
 
 
 @dataclass(frozen=True)

@@ -110,8 +110,12 @@ def allocate_ids(session: Session, table: str, count: int) -> list[int]:
         return list(conn.exec_driver_sql(
             f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
             f"FROM generate_series(1, {int(count)})").scalars())
-    # SQLite hands out max(id)+1; the unit of work holds the write lock (BEGIN IMMEDIATE).
-    top = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar_one()
+    # SQLite hands out max(id)+1; the unit of work holds the write lock (BEGIN IMMEDIATE), and
+    # the session remembers what it handed out but has not inserted yet.
+    handed = session.info.setdefault("anju.allocated_ids", {})
+    top = max(handed.get(table, 0),
+              conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar_one())
+    handed[table] = top + count
     return list(range(top + 1, top + 1 + count))
 
 

@@ -158,6 +158,7 @@ def ancestors(code: str) -> list[Division]:
     return out[::-1]
 
 
+@functools.lru_cache(maxsize=65536)  # the table never changes in a process; ID parsing calls this
 def full_name(code: str) -> str:
     """E.g. "浙江省湖州市长兴县雉城街道"."""
     return "".join(d.name for d in ancestors(code)) + require(code).name

@@ -137,6 +137,36 @@ for _role, _granted in HOUSING_RULES.items():
     RULES.setdefault(_role, {}).update(_granted)
 
 
+# --- exchange: department imports, golden records, review, conflicts, sharing back --------
+# A data steward runs imports and clerical review and approves data-access requests in their
+# jurisdiction; a department officer subscribes, reads the feed and requests datasets for their
+# own department only (anju.exchange.service narrows to actor.department). Analysts: nothing.
+EXCHANGE_IMPORT = "exchange.import"  # run a department import, read import reports
+EXCHANGE_REVIEW = "exchange.review"  # clerical review of uncertain matches (read + decide)
+GOLDEN_READ = "golden.read"  # a golden record with the provenance of every value
+CONFLICT_READ = "conflict.read"  # conflict lists and the per-department/per-field summary
+SUBSCRIPTION_MANAGE = "subscription.manage"
+FEED_READ = "exchange.feed"  # the change feed of subscribed persons, purpose fields only
+DATA_REQUEST_CREATE = "data_request.create"
+DATA_REQUEST_READ = "data_request.read"
+DATA_REQUEST_DECIDE = "data_request.decide"
+DATA_REQUEST_DELIVER = "data_request.deliver"
+EXCHANGE_ACTIONS = (EXCHANGE_IMPORT, EXCHANGE_REVIEW, GOLDEN_READ, CONFLICT_READ,
+                    SUBSCRIPTION_MANAGE, FEED_READ, DATA_REQUEST_CREATE, DATA_REQUEST_READ,
+                    DATA_REQUEST_DECIDE, DATA_REQUEST_DELIVER)
+ALL_ACTIONS = ALL_ACTIONS + EXCHANGE_ACTIONS
+
+EXCHANGE_RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
+    R.DATA_STEWARD: {EXCHANGE_IMPORT: (J,), EXCHANGE_REVIEW: (J,), GOLDEN_READ: (J,),
+                     CONFLICT_READ: (J,), DATA_REQUEST_READ: (J,), DATA_REQUEST_DECIDE: (J,)},
+    R.DEPT_OFFICER: {CONFLICT_READ: (J,), SUBSCRIPTION_MANAGE: (J,), FEED_READ: (J,),
+                     DATA_REQUEST_CREATE: (J,), DATA_REQUEST_READ: (J,),
+                     DATA_REQUEST_DELIVER: (J,)},
+}
+for _role, _granted in EXCHANGE_RULES.items():
+    RULES.setdefault(_role, {}).update(_granted)
+
+
 def scopes_for(role: Role, action: str) -> tuple[Scope, ...]:
     return RULES.get(role, {}).get(action, ())
 
@@ -193,3 +223,63 @@ PURPOSES: dict[Role, Purpose] = {
 
 def purpose_for(role: Role) -> Purpose | None:
     return PURPOSES.get(role)
+
+
+# --- exchange: what each department receives when data is shared back ----------------------
+# Golden-record fields: person_code, golden_id, name, id_number, sex, birth_date, phone,
+# hukou_address, current_address, current_division_code, employer, insurance, civil_affairs,
+# school. Departments are named by their connector code (anju/exchange/connectors/*.toml);
+# accounts may carry a common English alias.
+@dataclass(frozen=True)
+class DepartmentPurpose:
+    name: str
+    fields: tuple[str, ...]
+    id_whole: bool = False
+    phone_whole: bool = False
+    minors_only: bool = False  # e.g. education: children of school age only
+
+
+DEPARTMENT_PURPOSES: dict[str, DepartmentPurpose] = {
+    "gongan": DepartmentPurpose(
+        "exchange_public_security",
+        ("person_code", "golden_id", "name", "id_number", "sex", "birth_date", "phone",
+         "hukou_address", "current_address", "current_division_code", "employer"),
+        id_whole=True, phone_whole=True),
+    "renshe": DepartmentPurpose(
+        "exchange_employment", ("person_code", "golden_id", "name", "id_number", "employer",
+                                "insurance")),
+    "shichang": DepartmentPurpose(
+        "exchange_market_regulation", ("person_code", "golden_id", "name", "id_number",
+                                       "employer")),
+    "yibao": DepartmentPurpose(
+        "exchange_medical_insurance", ("person_code", "golden_id", "name", "id_number", "sex",
+                                       "birth_date", "employer", "insurance"), id_whole=True),
+    "weijian": DepartmentPurpose(
+        "exchange_health", ("person_code", "golden_id", "name", "id_number", "sex",
+                            "birth_date", "phone", "current_address", "current_division_code")),
+    "jiaoyu": DepartmentPurpose(
+        "exchange_education", ("person_code", "golden_id", "name", "sex", "birth_date",
+                               "current_address", "current_division_code", "school"),
+        minors_only=True),
+    "minzheng": DepartmentPurpose(
+        "exchange_civil_affairs", ("person_code", "golden_id", "name", "id_number", "sex",
+                                   "birth_date", "hukou_address", "current_address",
+                                   "civil_affairs")),
+    "zhujian": DepartmentPurpose(
+        "exchange_housing", ("person_code", "golden_id", "name", "id_number", "phone",
+                             "current_address", "current_division_code")),
+}
+DEPARTMENT_ALIASES = {"police": "gongan", "hrss": "renshe", "market_regulation": "shichang",
+                      "medical_insurance": "yibao", "health": "weijian", "education": "jiaoyu",
+                      "civil_affairs": "minzheng", "housing": "zhujian"}
+
+
+def department_code(department: str | None) -> str | None:
+    """The connector code of an account's department (aliases resolved), or None."""
+    if not department:
+        return None
+    return DEPARTMENT_ALIASES.get(department, department)
+
+
+def department_purpose(department: str | None) -> DepartmentPurpose | None:
+    return DEPARTMENT_PURPOSES.get(department_code(department) or "")

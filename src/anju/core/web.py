@@ -50,7 +50,9 @@ def get_actor(request: Request, session: SessionDep,
     token, salt = _token_from_request(request, bearer)
     if not token:
         raise AuthError("not_authenticated", "请先登录", "authentication required")
-    account = identity.account_from_token(session, token, salt=salt)
+    settings = request.app.state.settings
+    max_age = settings.token_ttl_seconds if salt == "api-token" else settings.session_ttl_seconds
+    account = identity.account_from_token(session, token, salt=salt, max_age=max_age)
     actor = identity.actor_of(account)
     request.state.actor = actor
     return actor

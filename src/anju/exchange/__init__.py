@@ -1,0 +1,1 @@
+"""Department data exchange: connectors, standardisation and record linkage (docs/exchange.md)."""

@@ -66,9 +66,9 @@ def _anchor(text: str):
         fits = []
         for c in cands:
             used = len(c.name) if text.startswith(c.name) else end
-            if strict or len(cands) > 1:  # 朝阳区: Beijing or Changchun? Let what follows decide.
-                if not _match_child(text[used:], c.code):
-                    continue
+            # 朝阳区: Beijing or Changchun? Let what follows decide.
+            if (strict or len(cands) > 1) and not _match_child(text[used:], c.code):
+                continue
             fits.append((c, used))
         if len(fits) == 1:
             return fits[0]

@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -34,21 +35,26 @@ def _main() -> None:
 
 @app.command()
 def run(
-    input: Path = typer.Option(..., "--input", "-i", exists=True, dir_okay=False,
-                               help="CSV (UTF-8) with the standard columns"),
-    output: Path = typer.Option(..., "--output", "-o", dir_okay=False,
-                                help="CSV: source, source_record_id, person_uid"),
-    model: Path | None = typer.Option(None, "--model", exists=True, dir_okay=False,
-                                      help="Reuse a trained model JSON instead of training"),
-    threshold: float = typer.Option(None, "--threshold",
-                                    help="Match weight needed to join two records"),
-    seed: int = typer.Option(42, "--seed", help="Seed for u-sampling (reproducible models)"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr"),
+    input: Annotated[Path, typer.Option("--input", "-i", exists=True, dir_okay=False,
+                                        help="CSV (UTF-8) with the standard columns")],
+    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False,
+                                         help="CSV: source, source_record_id, person_uid")],
+    model: Annotated[Path | None, typer.Option(
+        "--model", exists=True, dir_okay=False,
+        help="Reuse a trained model JSON instead of training")] = None,
+    threshold: Annotated[float | None, typer.Option(
+        "--threshold", help="Match weight needed to join two records")] = None,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Seed for sampling (reproducible models)")] = 42,
+    review_band: Annotated[float, typer.Option(
+        "--review-band", help="Pairs this far below the threshold go to review")] = 6.0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr")] = False,
 ) -> None:
     """Cluster the records of INPUT into persons and write one row per record to OUTPUT.
 
     The trained model is saved next to OUTPUT as <OUTPUT>.model.json, and run figures as
-    <OUTPUT>.run.json.
+    <OUTPUT>.run.json; pairs in the uncertain band below the threshold go to
+    <OUTPUT>.review.csv for clerical review.
     """
     import polars as pl
 
@@ -63,7 +69,12 @@ def run(
     log(f"read {raw.height:,} records from {input}")
     df = linkage.prepare(raw)
     log("standardised IDs, names (pinyin keys), dates, sexes, phones, addresses")
-    pairs, model_dict = linkage.train_and_predict(df, model, seed=seed, log=log)
+    if model is None:
+        model_dict = linkage.train(df, seed=seed, log=log)
+    else:
+        model_dict = json.loads(model.read_text("utf-8"))
+    log("scoring blocked pairs")
+    pairs = linkage.predict(df, model_dict)
     log(f"scored {pairs.height:,} candidate pairs")
     if threshold is None:
         threshold = model_dict.get("anju_threshold", linkage.DEFAULT_THRESHOLD)
@@ -75,6 +86,10 @@ def run(
     out.write_csv(output)
     n_persons = uids.n_unique()
     log(f"accepted {accepted.height:,} pairs → {n_persons:,} persons; wrote {output}")
+    review = _review_pairs(raw, pairs, threshold, review_band)
+    review.write_csv(output.with_name(output.name + ".review.csv"))
+    log(f"{review.height:,} uncertain pairs (weight {threshold - review_band:g}–{threshold:g}) "
+        f"written for clerical review")
     model_dict["anju_threshold"] = threshold
     model_path = output.with_name(output.name + ".model.json")
     model_path.write_text(json.dumps(model_dict, ensure_ascii=False, indent=1), "utf-8")
@@ -84,6 +99,21 @@ def run(
                 "seconds": round(time.perf_counter() - log.t0, 2)}
     output.with_name(output.name + ".run.json").write_text(json.dumps(run_info, indent=1), "utf-8")
     log(f"model saved to {model_path}")
+
+
+def _review_pairs(raw, pairs, threshold: float, band: float):
+    import polars as pl
+
+    ids = raw.select("source", "source_record_id").with_row_index("uid").with_columns(
+        pl.col("uid").cast(pl.Int64))
+    uncertain = pairs.filter(pl.col("match_weight").is_between(threshold - band, threshold,
+                                                               closed="left") & ~pl.col("veto"))
+    return (uncertain.join(ids, left_on="uid_l", right_on="uid")
+            .join(ids, left_on="uid_r", right_on="uid", suffix="_r")
+            .select(source_l="source", source_record_id_l="source_record_id",
+                    source_r="source_r", source_record_id_r="source_record_id_r",
+                    match_weight=pl.col("match_weight").round(2))
+            .sort("match_weight", descending=True))
 
 
 if __name__ == "__main__":

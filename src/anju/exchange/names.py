@@ -120,9 +120,7 @@ def pinyin_keys(names: pl.Series) -> pl.DataFrame:
 
 
 def _distinct_chars(s: pl.Series) -> list[str]:
-    return (
-        s.drop_nulls().str.split("").explode().unique().drop_nulls().to_list()
-    )
+    return sorted(set("".join(s.drop_nulls().unique().to_list())))
 
 
 _FULLWIDTH_LATIN = [chr(c) for c in range(0xFF21, 0xFF3B)] + [chr(c) for c in range(0xFF41, 0xFF5B)]

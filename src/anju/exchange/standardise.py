@@ -41,8 +41,10 @@ def _blank_to_null(s: pl.Series) -> pl.Series:
 
 def id_check_digit(first17: pl.Expr) -> pl.Expr:
     """GB 11643 MOD 11-2 check character of a 17-digit string expression."""
+    # 17 digits fit in an Int64: peel them off arithmetically (much faster than 17 slices)
+    n = first17.cast(pl.Int64, strict=False)
     total = pl.sum_horizontal(
-        first17.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_ID_WEIGHTS)
+        (n // 10 ** (16 - i)) % 10 * w for i, w in enumerate(_ID_WEIGHTS)
     )
     return (total % 11).replace_strict(_ID_CHECK, default=None, return_dtype=pl.String)
 

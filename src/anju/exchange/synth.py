@@ -25,7 +25,7 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 HOMOPHONES = {"张": "章", "李": "黎", "王": "汪", "刘": "柳", "杨": "阳", "黄": "皇", "伟": "玮",
               "娜": "纳", "丽": "莉", "静": "婧", "敏": "珉", "军": "君", "洋": "阳", "杰": "洁",
               "明": "铭", "华": "桦", "玲": "铃", "琳": "霖", "涛": "滔", "辉": "晖"}
-ROADS = "人民 解放 中山 建设 和平 太湖 金陵 龙山 长兴 明珠 画溪 新华 青年 团结 迎宾 花园".split()
+ROADS = ["人民", "解放", "中山", "建设", "和平", "太湖", "金陵", "龙山", "长兴", "明珠", "画溪", "新华", "青年", "团结", "迎宾", "花园"]
 EMPLOYERS = ["长兴{}纺织有限公司", "长兴{}电池厂", "湖州{}建筑工程公司", "长兴县{}物流中心",
              "{}餐饮店", "长兴{}机械厂", "{}超市", "长兴{}电子科技有限公司"]
 
@@ -95,7 +95,7 @@ class _Maker:
     def person(self, **fixed) -> Person:
         r = self.rng
         self.uid += 1
-        county, towns = r.choice(self.origins)
+        _county, towns = r.choice(self.origins)
         sex = fixed.pop("sex", r.choice("MF"))
         birth = fixed.pop("birth", dt.date(1955, 1, 1) + dt.timedelta(days=r.randrange(365 * 50)))
         hukou = fixed.pop("hukou", r.choice(towns))
@@ -119,8 +119,8 @@ class _Maker:
         r = self.rng
         parent = self.person()
         surname, gen = parent.name[0], r.choice(GIVEN)
-        shared = dict(hukou=parent.hukou, hukou_detail=parent.hukou_detail, phone=parent.phone,
-                      current=parent.current)
+        shared = {"hukou": parent.hukou, "hukou_detail": parent.hukou_detail, "phone": parent.phone,
+                      "current": parent.current}
         kids = []
         birth = dt.date(1985, 1, 1) + dt.timedelta(days=r.randrange(365 * 20))
         twins = r.random() < 0.3

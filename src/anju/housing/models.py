@@ -7,8 +7,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, utcnow
@@ -84,6 +94,9 @@ class LockEventSeen(Base):
     vendor_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, index=True)
+
+    # SQLite: the primary key is the table (one B-tree per insert instead of two).
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class LockEventDay(Base):

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
+from typing import ClassVar
 
 from anju.core.errors import ValidationError
 
@@ -65,11 +66,11 @@ class CountyPolicy:
     reminder_days: int = 30  # permits expiring within this many days raise a reminder
     permit_grace_days: int = 30  # keys of a person whose permit lapsed this long ago are revoked
 
-    LIMITS = {"monthly_fee_fen": (0, 100_000), "provisional_key_days": (0, 30),
+    LIMITS: ClassVar[dict[str, tuple[int, int]]] = {"monthly_fee_fen": (0, 100_000), "provisional_key_days": (0, 30),
               "silent_days": (3, 90), "unregistered_days": (2, 14), "reminder_days": (1, 90),
               "permit_grace_days": (0, 180)}
 
-    def with_changes(self, **changes) -> "CountyPolicy":
+    def with_changes(self, **changes) -> CountyPolicy:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         for name, value in changes.items():
             if value is None:

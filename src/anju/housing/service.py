@@ -30,11 +30,31 @@ from anju.core.db import utcnow
 from anju.core.errors import AnjuError, Conflict, NotFound, ValidationError
 from anju.core.policy import Actor
 from anju.housing import rules
-from anju.housing.models import (EKey, FeeExemption, FeePayment, FeeStatement, HousingPolicy,
-                                 HousingTask, Lock, LockPresence, LockVendor)
+from anju.housing.models import (
+    EKey,
+    FeeExemption,
+    FeePayment,
+    FeeStatement,
+    HousingPolicy,
+    HousingTask,
+    Lock,
+    LockPresence,
+    LockVendor,
+)
 from anju.housing.rules import KeyKind, KeyStatus, RevokeReason, TaskKind
-from anju.housing.schemas import (BillReport, ImportReport, KeyOut, LockIn, LockOut, PaymentOut,
-                                  PolicyOut, RowError, StatementOut, TaskCount, TaskOut)
+from anju.housing.schemas import (
+    BillReport,
+    ImportReport,
+    KeyOut,
+    LockIn,
+    LockOut,
+    PaymentOut,
+    PolicyOut,
+    RowError,
+    StatementOut,
+    TaskCount,
+    TaskOut,
+)
 from anju.registry import service as registry
 from anju.registry.models import House, Permit, Person, Registration, Room
 
@@ -59,6 +79,20 @@ def _room_house(session: Session, room_id: int) -> tuple[Room, House]:
 def _person_division(session: Session, person_code: str) -> str | None:
     return session.execute(select(Person.division_code)
                            .where(Person.person_code == person_code)).scalar()
+
+
+def _reaches_person(access: Access, action: str, person_code: str) -> bool:
+    """Whether the actor reaches the person at all (jurisdiction, self, or their landlord)."""
+    division = _person_division(access.session, person_code)
+    if division is None:
+        return False
+    landlord = access.actor.person_code if access.actor.person_code and access.session.execute(
+        select(Registration.id).where(
+            Registration.person_code == person_code,
+            Registration.landlord_person_code == access.actor.person_code).limit(1)).first() \
+        else None
+    return access.reaches(action, division_code=division, person_codes=[person_code],
+                          landlord_code=landlord)
 
 
 def _county(division_code: str | None) -> str:
@@ -196,12 +230,9 @@ def list_keys(session: Session, actor: Actor, person_code: str | None = None) ->
     if person_code:
         query = query.where(EKey.person_code == person_code)
     rows = session.execute(query.order_by(EKey.id.desc()).limit(500)).all()
-    if person_code and not rows:
+    if person_code and not rows and not _reaches_person(access, P.KEY_READ, person_code):
         # Forbidden looks like missing: an empty list only for someone who reaches the person.
-        division = _person_division(session, person_code)
-        if division is None or not access.reaches(P.KEY_READ, division_code=division,
-                                                  person_codes=[person_code]):
-            raise _not_found("人员", "person", "person_code")
+        raise _not_found("人员", "person", "person_code")
     today = clock.today()
     out = [_key_out(key, today, address, label) for key, label, address in rows]
     others = sorted({k.person_code for k in out if k.person_code != actor.person_code})
@@ -237,7 +268,8 @@ def sweep_keys(session: Session, actor: Actor, today: date | None = None) -> int
     keys = session.execute(
         select(EKey).join(latest, latest.c.person_code == EKey.person_code)
         .where(EKey.status == KeyStatus.ACTIVE.value,
-               latest.c.until < today - timedelta(days=grace)).with_for_update()).scalars().all()
+               latest.c.until < today - timedelta(days=grace))
+        .with_for_update(of=EKey)).scalars().all()
     for key in keys:
         _revoke(session, actor, key, RevokeReason.PERMIT_EXPIRED)
     return len(keys)
@@ -604,10 +636,8 @@ def list_fees(session: Session, actor: Actor, person_code: str | None = None) ->
         query = query.where(FeeStatement.person_code == person_code)
     statements = session.execute(query.order_by(FeeStatement.month.desc(), FeeStatement.id.desc())
                                  .limit(500)).scalars().all()
-    if person_code and not statements:
-        if _person_division(session, person_code) is None or not access.reaches(
-                P.FEE_READ, person_codes=[person_code]):
-            raise _not_found("人员", "person", "person_code")
+    if person_code and not statements and not _reaches_person(access, P.FEE_READ, person_code):
+        raise _not_found("人员", "person", "person_code")
     payments: dict[int, list[FeePayment]] = {}
     if statements:
         for payment in session.execute(select(FeePayment).where(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
@@ -29,6 +30,7 @@ from anju.registry.schemas import HouseIn, PersonIn, RegistrationIn, RejectIn
 TEMPLATES = Path(__file__).parent / "templates"
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
+IdPath = Annotated[int, PathParam(ge=1, le=2_147_483_647)]  # a database integer, as in the API
 
 _SEARCH = ("/persons", "menu.search")
 _ACCESS_LOG = ("/me/access-log", "menu.access_log")
@@ -64,6 +66,13 @@ def _warned(registration) -> list[str]:
     return [w["code"] for w in registration.warnings if w["code"] in NOTICES]
 
 
+# What a form field's first complaint means, said plainly (pydantic's error types).
+_PLAIN = {"date": ("日期格式应为 YYYY-MM-DD", "dates are YYYY-MM-DD"),
+          "int": ("应填写整数", "must be a whole number"),
+          "enum": ("请从列表中选择", "choose one from the list"),
+          "string": ("内容长度不符合要求", "too short or too long")}
+
+
 def _model(cls: type[BaseModel], **data) -> BaseModel:
     """Build a schema from form text; its first complaint becomes a bilingual field error."""
     try:
@@ -71,9 +80,9 @@ def _model(cls: type[BaseModel], **data) -> BaseModel:
     except PydanticError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or None
-        raise ValidationError("invalid_input", "输入不符合要求，请检查标红的项目",
-                              f"input not accepted: {field}: {first['msg']}",
-                              field=field) from None
+        zh, en = _PLAIN.get(first["type"].split("_")[0], ("输入不符合要求", first["msg"]))
+        raise ValidationError("invalid_input", f"{zh}（请检查标红的项目）",
+                              f"{en} ({field})", field=field) from None
 
 
 def _date(text: str, field: str) -> date:
@@ -160,7 +169,7 @@ def my_access_log(request: Request, session: SessionDep, actor: PersonActorDep):
 
 
 @router.post("/registrations/{registration_id}/end")
-def end_registration(registration_id: int, request: Request, session: SessionDep,
+def end_registration(registration_id: IdPath, request: Request, session: SessionDep,
                      actor: ActorDep, end_date: Text = "", back: Text = "me"):
     pages = {"me": ("/me/registrations", _my_registrations),
              "tenants": ("/landlord/tenants", _tenants)}
@@ -278,7 +287,7 @@ def queue(request: Request, session: SessionDep, actor: ActorDep):
 
 
 @router.post("/registrations/{registration_id}/approve")
-def approve(registration_id: int, request: Request, session: SessionDep, actor: ActorDep):
+def approve(registration_id: IdPath, request: Request, session: SessionDep, actor: ActorDep):
     try:
         service.approve_registration(session, actor, registration_id)
     except AnjuError as error:
@@ -288,7 +297,7 @@ def approve(registration_id: int, request: Request, session: SessionDep, actor: 
 
 
 @router.post("/registrations/{registration_id}/reject")
-def reject(registration_id: int, request: Request, session: SessionDep, actor: ActorDep,
+def reject(registration_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
            reason: Text = ""):
     try:
         body = _model(RejectIn, reason=reason.strip())

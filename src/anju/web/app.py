@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from importlib import import_module
-from anju.core.modules import present
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -10,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from anju.core.config import Settings, get_settings
 from anju.core.db import Database
+from anju.core.modules import present
 from anju.core.web import install_error_handlers
 
 STATIC = Path(__file__).parent / "static"

@@ -5,7 +5,7 @@ the key itself (a test checks every key used in a template exists in both langua
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from anju.core.clock import CST
 
@@ -14,7 +14,7 @@ DEFAULT = "zh"
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 ZH: dict[str, str] = {
-    "site.name": "安居", "site.tagline": "流动人口服务平台",
+    "site.name": "安居", "site.tagline": "流动人口服务平台", "punct.colon": "：",
     "nav.skip": "跳到正文", "nav.menu": "主菜单", "nav.home": "首页", "nav.logout": "退出登录",
     "nav.lang_other": "English", "nav.lang_label": "切换语言",
     "user.signed_in_as": "当前用户", "footer.privacy": "您的个人信息仅用于办理业务，每次查阅都有记录可查。",
@@ -61,16 +61,17 @@ ZH: dict[str, str] = {
     "field.status": "状态", "field.name": "姓名", "field.id_number": "身份证号码",
     "field.phone": "手机号码", "field.sex": "性别", "field.birth_date": "出生日期",
     "field.hukou_address": "户籍地址", "field.person_code": "人员编码",
-    "field.division_code": "所属街道（乡镇）", "field.division": "区划", "field.decided": "审核",
+    "field.division_code": "所属街道（乡镇）", "field.lives_in": "现居住地",
+    "field.division": "区划", "field.decided": "审核",
     "field.rejection_reason": "退回原因", "field.registration_id": "登记编号",
     "field.permit_number": "居住证号", "field.issued_on": "签发日期",
-    "field.valid_until": "有效期至", "field.endorsements": "签注", "field.optional": "选填",
+    "field.valid_until": "有效期至", "field.endorsements": "签注", "field.optional": "（选填）",
     "field.person": "人员", "field.submitted": "提交",
     "field.time": "时间（北京时间）", "field.official": "账号", "field.role": "角色",
     "field.action": "操作", "field.purpose": "用途",
     # common
     "common.save": "保存", "common.search": "查询", "common.none": "暂无记录",
-    "common.back": "返回", "common.yes": "是", "common.no": "否", "common.self": "本人",
+    "common.back": "返回", "common.yes": "是", "common.no": "否", "common.self": "（本人）",
     "common.error": "未能完成", "common.actions": "操作", "common.required": "必填",
     "common.select": "请选择",
     # resident
@@ -111,7 +112,7 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
-    "site.name": "Anju", "site.tagline": "Floating population services",
+    "site.name": "Anju", "site.tagline": "Floating population services", "punct.colon": ": ",
     "nav.skip": "Skip to content", "nav.menu": "Main menu", "nav.home": "Home",
     "nav.logout": "Sign out", "nav.lang_other": "中文", "nav.lang_label": "Language",
     "user.signed_in_as": "Signed in as",
@@ -160,15 +161,16 @@ EN: dict[str, str] = {
     "field.name": "Name", "field.id_number": "ID number", "field.phone": "Mobile phone",
     "field.sex": "Sex", "field.birth_date": "Date of birth", "field.hukou_address": "Hukou address",
     "field.person_code": "Person code", "field.division_code": "Township / street",
+    "field.lives_in": "Lives in",
     "field.division": "Division", "field.decided": "Reviewed",
     "field.rejection_reason": "Reason returned", "field.registration_id": "Registration no.",
     "field.permit_number": "Permit no.", "field.issued_on": "Issued",
     "field.valid_until": "Valid until", "field.endorsements": "Endorsements",
-    "field.optional": "optional", "field.person": "Person", "field.submitted": "Submitted",
+    "field.optional": "(optional)", "field.person": "Person", "field.submitted": "Submitted",
     "field.time": "Time (China Standard Time)", "field.official": "Account",
     "field.role": "Role", "field.action": "Action", "field.purpose": "Purpose",
     "common.save": "Save", "common.search": "Search", "common.none": "Nothing yet",
-    "common.back": "Back", "common.yes": "Yes", "common.no": "No", "common.self": "you",
+    "common.back": "Back", "common.yes": "Yes", "common.no": "No", "common.self": "(you)",
     "common.error": "Could not be done", "common.actions": "Actions", "common.required": "required",
     "common.select": "Choose…",
     "reg.title": "My residence registrations", "reg.end": "End registration",
@@ -226,7 +228,7 @@ def cst(value: datetime | None, lang: str = DEFAULT) -> str:
     if value is None:
         return ""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(CST).strftime("%Y-%m-%d %H:%M")
 
 

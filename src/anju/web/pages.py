@@ -21,9 +21,10 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import Signer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju.core import identity
+from anju.core import divisions, identity
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError, Forbidden, NotFound
+from anju.core.identity import AuthError
 from anju.core.modules import present
 from anju.core.web import SESSION_COOKIE, ActorDep, SessionDep
 from anju.web import i18n
@@ -35,6 +36,7 @@ LANG_COOKIE = "anju_lang"
 PRE_COOKIE = "anju_pre"  # CSRF basis before sign-in (the login form itself)
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+PRE_SESSION_FORMS = {"/login", "/logout"}
 NOT_PAGES = ("/api/", "/static/", "/docs", "/redoc", "/openapi.json", "/healthz")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
@@ -69,6 +71,9 @@ def csrf_token(request: Request) -> str:
 async def csrf_protect(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
+    if request.url.path not in PRE_SESSION_FORMS and not request.cookies.get(SESSION_COOKIE):
+        # Not signed in: that is the answer (a redirect to the login page), not a CSRF failure.
+        raise AuthError("not_authenticated", "请先登录", "authentication required")
     sent = str((await request.form()).get(CSRF_FIELD, ""))
     expected = csrf_token(request)
     if not expected or not hmac.compare_digest(sent, expected):
@@ -89,7 +94,7 @@ def _secure(request: Request) -> bool:
 
 # --- templates -------------------------------------------------------------------------------
 class PageTemplates(Jinja2Templates):
-    def TemplateResponse(self, request, name, context=None, status_code=200, **kw):  # noqa: N802
+    def TemplateResponse(self, request, name, context=None, status_code=200, **kw):
         response = super().TemplateResponse(request, name, context, status_code, **kw)
         response.headers.update(PAGE_HEADERS)
         return response
@@ -108,7 +113,22 @@ def _page_context(request: Request) -> dict:
             "csrf_token": csrf_token(request), "csrf_field": CSRF_FIELD,
             "menu": menus.get(actor.role.value, []) if actor else [],
             "other_lang": "en" if language == "zh" else "zh",
-            "here": request.url.path + (f"?{request.url.query}" if request.url.query else "")}
+            "here": _here(request)}
+
+
+def _here(request: Request) -> str:
+    """Where to come back to (after sign-in or a language switch): this page, if it was a GET."""
+    if request.method != "GET":
+        return "/"
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def _division_name(code: str | None) -> str:
+    """"330522001000" → "浙江省湖州市长兴县雉城街道" (the code itself when unknown)."""
+    try:
+        return divisions.full_name(code) if code and divisions.get(code) else (code or "")
+    except AnjuError:
+        return code or ""
 
 
 def _templates(domains: dict[str, Path]) -> PageTemplates:
@@ -119,6 +139,7 @@ def _templates(domains: dict[str, Path]) -> PageTemplates:
     env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.globals["t"] = _t
     env.filters["cst"] = i18n.cst
+    env.filters["division"] = _division_name
     return PageTemplates(env=env, context_processors=[_page_context])
 
 
@@ -202,8 +223,7 @@ def _install_error_pages(app: FastAPI) -> None:
         if not _is_page(request):
             return await json_anju(request, error)
         if error.http_status == 401:
-            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            response = RedirectResponse(f"/login?next={quote(here)}", status_code=303)
+            response = RedirectResponse(f"/login?next={quote(_here(request))}", status_code=303)
             if request.cookies.get(SESSION_COOKIE):  # expired or revoked: drop it
                 response.delete_cookie(SESSION_COOKIE)
             return response

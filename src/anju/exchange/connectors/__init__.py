@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 import importlib
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Callable
 
 FILE_TYPES = ("csv", "xlsx", "json")
 

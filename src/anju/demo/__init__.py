@@ -1,0 +1,1 @@
+"""The synthetic demo county (长兴县) used by `anju demo`, the tests and the benchmarks."""

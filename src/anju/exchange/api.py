@@ -1,0 +1,119 @@
+"""Exchange JSON routes: parse → one service call → serialise. No queries, no checks here."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+
+from anju.core.web import ActorDep, SessionDep
+from anju.exchange import service
+from anju.exchange.schemas import (
+    ConflictOut,
+    ConflictSummaryOut,
+    DataRequestDecisionIn,
+    DataRequestIn,
+    DataRequestOut,
+    DeliveryOut,
+    FeedOut,
+    GoldenOut,
+    ImportReportOut,
+    ReviewDecisionIn,
+    ReviewPairOut,
+    SubscribeIn,
+    SubscriptionsOut,
+)
+
+router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+@router.post("/imports", status_code=201, response_model=ImportReportOut)
+def run_import(session: SessionDep, actor: ActorDep, department: Annotated[str, Form(max_length=32)],
+               file: Annotated[UploadFile, File()]):
+    """Import one department extract (multipart: `department`, `file`). A file imported before
+    answers its first report with status "unchanged"."""
+    with tempfile.TemporaryDirectory(prefix="anju-import-") as tmp:
+        name = FilePath(file.filename or "extract").name
+        target = FilePath(tmp) / name
+        with target.open("wb") as out:
+            shutil.copyfileobj(file.file, out, length=1024 * 1024)
+        return service.import_extract(session, actor, target, department, file_name=name)
+
+
+@router.get("/imports", response_model=list[ImportReportOut], response_model_exclude_none=True)
+def list_imports(session: SessionDep, actor: ActorDep):
+    return service.list_imports(session, actor)
+
+
+@router.get("/imports/{import_id}", response_model=ImportReportOut)
+def read_import(import_id: IdPath, session: SessionDep, actor: ActorDep):
+    return service.read_import(session, actor, import_id)
+
+
+@router.get("/golden/{golden_id}", response_model=GoldenOut)
+def read_golden(golden_id: IdPath, session: SessionDep, actor: ActorDep):
+    return service.read_golden(session, actor, golden_id)
+
+
+@router.get("/conflicts/summary", response_model=ConflictSummaryOut)
+def conflict_summary(session: SessionDep, actor: ActorDep):
+    return service.conflict_summary(session, actor)
+
+
+@router.get("/conflicts", response_model=list[ConflictOut])
+def list_conflicts(session: SessionDep, actor: ActorDep,
+                   status: Annotated[str, Query(pattern="^(open|resolved)$")] = "open"):
+    return service.list_conflicts(session, actor, status)
+
+
+@router.get("/review-pairs", response_model=list[ReviewPairOut])
+def list_review_pairs(session: SessionDep, actor: ActorDep,
+                      status: Annotated[str, Query(pattern="^(pending|match|non_match)$")] = "pending"):
+    return service.list_review_pairs(session, actor, status)
+
+
+@router.get("/review-pairs/{pair_id}", response_model=ReviewPairOut)
+def read_review_pair(pair_id: IdPath, session: SessionDep, actor: ActorDep):
+    return service.read_review_pair(session, actor, pair_id)
+
+
+@router.post("/review-pairs/{pair_id}/decision", response_model=ReviewPairOut)
+def decide_review_pair(pair_id: IdPath, body: ReviewDecisionIn, session: SessionDep,
+                       actor: ActorDep):
+    return service.decide_review_pair(session, actor, pair_id, body.decision)
+
+
+@router.post("/subscriptions", response_model=SubscriptionsOut)
+def subscribe(body: SubscribeIn, session: SessionDep, actor: ActorDep):
+    return service.subscribe(session, actor, body.golden_ids, body.served)
+
+
+@router.get("/feed", response_model=FeedOut)
+def feed(session: SessionDep, actor: ActorDep,
+         cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
+         limit: Annotated[int, Query(ge=1, le=500)] = 100):
+    return service.feed(session, actor, cursor, limit)
+
+
+@router.post("/data-requests", status_code=201, response_model=DataRequestOut)
+def create_data_request(body: DataRequestIn, session: SessionDep, actor: ActorDep):
+    return service.create_data_request(session, actor, body.dataset, body.purpose)
+
+
+@router.get("/data-requests", response_model=list[DataRequestOut])
+def list_data_requests(session: SessionDep, actor: ActorDep):
+    return service.list_data_requests(session, actor)
+
+
+@router.post("/data-requests/{request_id}/decision", response_model=DataRequestOut)
+def decide_data_request(request_id: IdPath, body: DataRequestDecisionIn, session: SessionDep,
+                        actor: ActorDep):
+    return service.decide_data_request(session, actor, request_id, body.approve, body.expires_on)
+
+
+@router.get("/data-requests/{request_id}/delivery", response_model=DeliveryOut)
+def deliver_data_request(request_id: IdPath, session: SessionDep, actor: ActorDep):
+    return service.deliver_data_request(session, actor, request_id)

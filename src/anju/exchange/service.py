@@ -1,0 +1,857 @@
+"""Exchange use cases: the only code that writes the hub's tables (source records, golden
+records, review pairs, conflicts, subscriptions, data-access requests).
+
+Each function takes the session and the acting identity, asks `Access` (role, jurisdiction,
+and for department officers their own department), writes, and appends to the audit chain,
+inside the caller's unit of work. Forbidden records look missing (404).
+
+Linking an imported record to a person, in order:
+1. *exact ID*: a valid ID number already in the hub (its lookup hash) → that golden record;
+2. *registry*: a registry person with that ID number → the golden record of that person
+   (created on first sight);
+3. *matcher*: the real-time matcher (`realtime.Matcher`, the shipped default model or one
+   passed in) against the hub's records in the steward's jurisdiction and the batch itself —
+   accepted → that golden record; in the uncertain band → a new golden record plus a review
+   pair; else a new golden record.
+A golden record without a registry person is an *unregistered* identity: departments know the
+person, the registry does not (yet). Merging two registered identities is the registry's
+business, so clerical review refuses it.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import and_, distinct, func, select, update
+from sqlalchemy.orm import Session
+
+from anju.core import clock, divisions
+from anju.core import policy as P
+from anju.core.access import Access
+from anju.core.audit import AuditEvent
+from anju.core.crypto import mask_id_number, mask_phone
+from anju.core.db import utcnow
+from anju.core.errors import Conflict, Forbidden, NotFound, ValidationError
+from anju.core.policy import Actor
+from anju.exchange import rules
+from anju.exchange.models import Conflict as ConflictRow
+from anju.exchange.models import (
+    DataDelivery,
+    DataRequest,
+    ExchangeImport,
+    GoldenChange,
+    GoldenRecord,
+    ImportErrorRow,
+    ReviewPair,
+    SourceRecord,
+    Subscription,
+)
+from anju.exchange.reasons import RowError
+from anju.exchange.schemas import (
+    ConflictOut,
+    ConflictSummaryOut,
+    DataRequestOut,
+    DeliveryOut,
+    FeedOut,
+    GoldenOut,
+    ImportReportOut,
+    ProvenanceOut,
+    RateOut,
+    ReviewPairOut,
+    RowErrorOut,
+    SourceRecordOut,
+    SubscriptionsOut,
+)
+
+DEFAULT_MODEL = Path(__file__).parent / "default.model.json"
+REVIEW_BAND = 6.0  # match weights in [threshold - band, threshold) go to clerical review
+STANDARD = ("name", "id_number", "sex", "birth_date", "phone", "hukou_address",
+            "current_address", "employer")
+PURPOSE = "data_quality"  # what a data steward's exchange work is recorded under
+
+
+@functools.lru_cache(maxsize=1)
+def default_model() -> dict:
+    """The linkage model shipped with Anju (trained on 20,000 synthetic department records,
+    `synth.benchmark(seed=11)`); pass a model from `anju link run` to use your own."""
+    return json.loads(DEFAULT_MODEL.read_text("utf-8"))
+
+
+def _cipher():
+    from anju.registry.service import cipher
+
+    return cipher()
+
+
+def _not_found(what: str) -> NotFound:
+    return NotFound("not_found", f"{what}不存在", "not found")
+
+
+def _department(actor: Actor) -> str:
+    """The connector code of a department officer's department (their only reach)."""
+    code = P.department_code(actor.department)
+    if not code or code not in P.DEPARTMENT_PURPOSES:
+        raise Forbidden("department_unknown", "账号未关联可交换数据的部门",
+                        "your account has no data-exchange department")
+    return code
+
+
+def _own_department(access: Access) -> str | None:
+    """Department officers are narrowed to their own department; stewards see all."""
+    return _department(access.actor) if access.actor.role is P.Role.DEPT_OFFICER else None
+
+
+# --- 1. import into the hub -------------------------------------------------------------------
+def import_extract(session: Session, actor: Actor, path: str | Path, department: str, *,
+                   file_name: str | None = None, as_of: date | None = None,
+                   model: dict | None = None, review_band: float = REVIEW_BAND) -> ImportReportOut:
+    """Run one department import: standardise, store, link, rebuild golden records.
+
+    Re-importing the same file is a no-op answering the first report (status "unchanged");
+    a record whose standard content is unchanged is left alone."""
+    from anju.exchange import connectors
+    from anju.exchange.extracts import content_hash, read_extract
+
+    access = Access(session, actor)
+    access.scopes(P.EXCHANGE_IMPORT)
+    access.check(P.EXCHANGE_IMPORT, "辖区", division_code=actor.division_code)
+    try:
+        conn = connectors.get(department)
+    except KeyError:
+        raise ValidationError("department_unknown", f"未知部门：{department}",
+                              f"unknown department {department!r}", field="department") from None
+    path = Path(path)
+    digest = content_hash(path)
+    root = divisions.canonical(actor.division_code)
+    done = session.execute(select(ExchangeImport).where(
+        ExchangeImport.department == conn.code, ExchangeImport.content_hash == digest,
+        ExchangeImport.division_code == root)).scalar()
+    if done is not None:
+        return _report(session, done, status="unchanged")
+
+    records, errors = read_extract(path, conn)
+    report = ExchangeImport(department=conn.code, file_name=(file_name or path.name)[:200],
+                            content_hash=digest, as_of=as_of or clock.today(), division_code=root,
+                            rows=records.height, linked={}, imported_by=actor.username)
+    session.add(report)
+    session.flush()
+    linker = _Linker(session, access, conn, report, model or default_model(), review_band)
+    errors += linker.run(records)
+    session.add_all([ImportErrorRow(import_id=report.id, row=e.row, field=e.field[:32],
+                                    code=e.code, reason_zh=e.reason_zh[:200],
+                                    reason_en=e.reason_en[:200]) for e in errors])
+    report.error_count = len(errors)
+    report.linked = linker.linked
+    report.new_records, report.updated_records = linker.new, linker.updated
+    report.unchanged_records = linker.unchanged
+    touched = _rebuild_all(session, linker.dirty)
+    access.record(*[AuditEvent(P.EXCHANGE_IMPORT, PURPOSE, g.person_code, "golden_record",
+                               str(g.id), {"department": conn.code, "import": report.id})
+                    for g in touched])
+    session.flush()
+    return _report(session, report, status="imported")
+
+
+class _Linker:
+    """Stores the records of one extract and links each to a golden record."""
+
+    def __init__(self, session: Session, access: Access, conn, report: ExchangeImport,
+                 model: dict, review_band: float) -> None:
+        self.session, self.access, self.conn, self.report = session, access, conn, report
+        self.model, self.review_band = model, review_band
+        self.prefix = divisions.significant_prefix(access.actor.division_code)
+        self.linked = {"exact_id": 0, "registry": 0, "matched": 0, "review": 0, "new": 0}
+        self.new = self.updated = self.unchanged = 0
+        self.dirty: set[int] = set()
+        self._matcher = None
+
+    def _division(self, rec: dict) -> str:
+        for code in (rec.get("current_township_code"), rec.get("current_county_code")):
+            if code:
+                return code
+        return divisions.canonical(self.conn.county) if self.conn.county else \
+            divisions.canonical(self.access.actor.division_code)
+
+    def run(self, records: pl.DataFrame) -> list[RowError]:
+        errors, fresh = [], []
+        cipher = _cipher()
+        for rec in records.iter_rows(named=True):
+            division = self._division(rec)
+            if not division.startswith(self.prefix):
+                errors.append(RowError.of(self.report.file_name, rec["_row"], "*",
+                                          "outside_jurisdiction"))
+                continue
+            srid = str(rec.get("source_record_id") or f"row-{rec['_row']}")[:64]
+            digest = format(int(rec["record_hash"]), "x")
+            id_number = rec.get("id_number")
+            values = dict(  # noqa: C408 - keyword names are the column names
+                row=rec["_row"], as_of=self.report.as_of, name=_cut(rec.get("name"), 64),
+                id_cipher=cipher.encrypt(id_number) if id_number else None,
+                id_hash=cipher.lookup_hash(id_number) if id_number else None,
+                id_valid=bool(rec.get("id_valid")), sex=rec.get("sex"),
+                birth_date=rec.get("birth_date"), phone=_cut(rec.get("phone"), 20),
+                hukou_address=_cut(rec.get("hukou_address"), 200),
+                hukou_division_code=rec.get("hukou_township_code") or rec.get("hukou_county_code"),
+                current_address=_cut(rec.get("current_address"), 200),
+                current_division_code=rec.get("current_township_code")
+                or rec.get("current_county_code"),
+                employer=_cut(rec.get("employer"), 200), division_code=division,
+                import_id=self.report.id, record_hash=digest)
+            existing = self.session.execute(select(SourceRecord).where(
+                SourceRecord.department == self.conn.code,
+                SourceRecord.source_record_id == srid)).scalar()
+            if existing is not None:
+                if existing.record_hash == digest:
+                    self.unchanged += 1
+                else:  # the department changed its record: keep the link, rebuild
+                    for key, value in values.items():
+                        setattr(existing, key, value)
+                    self.updated += 1
+                    self.dirty.add(existing.golden_id)
+                continue
+            fresh.append((rec, SourceRecord(department=self.conn.code, source_record_id=srid,
+                                            **values)))
+        if fresh:
+            self._link(fresh)
+        return errors
+
+    # -- linking --
+    def _link(self, fresh: list[tuple[dict, SourceRecord]]) -> None:
+        existing = self._existing()
+        batch_raw = [{k: rec.get(k) for k in STANDARD} for rec, _ in fresh]
+        raw = existing["raw"] + batch_raw
+        owners: list[int | None] = existing["golden"] + [None] * len(fresh)
+        source_ids: list[int | None] = existing["source"] + [None] * len(fresh)
+        offset = len(existing["raw"])
+        matcher = prepared = None
+        for i, (rec, source) in enumerate(fresh):
+            uid = offset + i
+            golden, how, review = self._exact(rec, source)
+            if golden is None:
+                if matcher is None:
+                    matcher, prepared = self._matcher_over(raw)
+                golden, how, review = self._match(matcher, prepared, uid, owners, source_ids,
+                                                  source)
+            source.golden_id = golden.id
+            self.session.add(source)
+            self.session.flush()
+            owners[uid], source_ids[uid] = golden.id, source.id
+            self.linked[how] += 1
+            self.new += 1
+            self.dirty.add(golden.id)
+            if review is not None:
+                self._propose(review, source.id)
+
+    def _existing(self) -> dict:
+        """The hub's records in reach, in the standard columns the matcher needs."""
+        cipher = _cipher()
+        rows = self.session.execute(select(SourceRecord).where(
+            SourceRecord.division_code.like(self.prefix + "%")).order_by(SourceRecord.id)).scalars()
+        raw, golden, source = [], [], []
+        for r in rows:
+            raw.append({"name": r.name, "id_number": cipher.decrypt(r.id_cipher) if r.id_cipher
+                        else None, "sex": r.sex, "birth_date": r.birth_date, "phone": r.phone,
+                        "hukou_address": r.hukou_address, "current_address": r.current_address,
+                        "employer": r.employer})
+            golden.append(_active_id(self.session, r.golden_id))
+            source.append(r.id)
+        return {"raw": raw, "golden": golden, "source": source}
+
+    def _matcher_over(self, raw: list[dict]):
+        from anju.exchange import linkage
+        from anju.exchange.realtime import Matcher
+
+        frame = linkage.prepare(pl.DataFrame(raw, schema={c: pl.String for c in STANDARD}))
+        return Matcher(frame, self.model), frame
+
+    def _exact(self, rec: dict, source: SourceRecord):
+        if not (rec.get("id_valid") and source.id_hash):
+            return None, "", None
+        known = self.session.execute(select(SourceRecord.golden_id).where(
+            SourceRecord.id_hash == source.id_hash, SourceRecord.id_valid.is_(True))
+            .order_by(SourceRecord.id).limit(1)).scalar()
+        if known is not None:
+            return self.session.get(GoldenRecord, _active_id(self.session, known)), "exact_id", None
+        person = self._registry_person(rec["id_number"])
+        if person is not None:
+            golden = self.session.execute(select(GoldenRecord).where(
+                GoldenRecord.person_code == person)).scalar()
+            return golden or self._new_golden(source, person), "registry", None
+        return None, "", None
+
+    def _registry_person(self, id_number: str) -> str | None:
+        from anju.registry import service as registry
+
+        try:  # a registry read under the steward's own purpose and reach (audited there)
+            return registry.find_person_by_id_number(self.session, self.access.actor,
+                                                     id_number).person_code
+        except (NotFound, Forbidden):
+            return None
+
+    def _match(self, matcher, prepared, uid, owners, source_ids, source):
+        scored = [(c, w, ok) for c, w, ok in matcher.match_prepared(prepared.row(uid, named=True))
+                  if c != uid and owners[c] is not None]
+        decision = rules.decide(scored, matcher.threshold, self.review_band)
+        if decision.kind == "match":
+            return self.session.get(GoldenRecord, owners[decision.candidate]), "matched", None
+        golden = self._new_golden(source, None)
+        if decision.kind == "review":
+            return golden, "review", (source_ids[decision.candidate], decision.weight)
+        return golden, "new", None
+
+    def _new_golden(self, source: SourceRecord, person_code: str | None) -> GoldenRecord:
+        golden = GoldenRecord(person_code=person_code, fields={}, provenance={},
+                              division_code=source.division_code)
+        self.session.add(golden)
+        self.session.flush()
+        return golden
+
+    def _propose(self, review: tuple[int, float], source_id: int) -> None:
+        other, weight = review
+        left, right = sorted((other, source_id))
+        seen = self.session.execute(select(ReviewPair.id).where(
+            ReviewPair.left_source_id == left, ReviewPair.right_source_id == right)).first()
+        if seen is None:
+            division = self.session.get(SourceRecord, source_id).division_code
+            self.session.add(ReviewPair(left_source_id=left, right_source_id=right,
+                                        weight=round(float(weight), 4), division_code=division))
+
+
+def _cut(value, n: int):
+    return value[:n] if isinstance(value, str) else value
+
+
+def _active_id(session: Session, golden_id: int) -> int:
+    """Follow merges to the golden record that is still in use."""
+    seen = set()
+    while golden_id not in seen:
+        seen.add(golden_id)
+        target = session.execute(select(GoldenRecord.merged_into).where(
+            GoldenRecord.id == golden_id)).scalar()
+        if target is None:
+            return golden_id
+        golden_id = target
+    return golden_id
+
+
+# --- 2 + 3. golden records, survivorship, conflicts -----------------------------------------
+def _source_values(record: SourceRecord) -> rules.SourceValues:
+    cipher = _cipher()
+    values = {f: getattr(record, f) for f in STANDARD if f != "id_number"}
+    values["id_number"] = cipher.decrypt(record.id_cipher) if record.id_cipher else None
+    return rules.SourceValues(record.id, record.department, record.as_of, values,
+                              id_valid=record.id_valid,
+                              hukou_division_code=record.hukou_division_code,
+                              current_division_code=record.current_division_code)
+
+
+def _rebuild_all(session: Session, golden_ids: Iterable[int]) -> list[GoldenRecord]:
+    session.flush()
+    out = []
+    for golden_id in sorted(set(golden_ids)):
+        golden = session.get(GoldenRecord, golden_id)
+        if golden is not None and golden.merged_into is None:
+            rebuild(session, golden)
+            out.append(golden)
+    return out
+
+
+def rebuild(session: Session, golden: GoldenRecord) -> None:
+    """Survivorship and conflicts for one golden record (internal: callers have checked)."""
+    sources = session.execute(select(SourceRecord).where(
+        SourceRecord.golden_id == golden.id).order_by(SourceRecord.id)).scalars().all()
+    values = [_source_values(s) for s in sources]
+    chosen = rules.survive(values)
+    by_id = {v.source_id: v for v in values}
+    fields = {f: c.value for f, c in chosen.items() if f != "id_number"}
+    for kind in ("hukou", "current"):
+        winner = chosen.get(f"{kind}_address")
+        if winner is not None:
+            fields[f"{kind}_division_code"] = getattr(by_id[winner.source_id],
+                                                      f"{kind}_division_code")
+    provenance = {f: c.provenance() for f, c in chosen.items()}
+    cipher = _cipher()
+    id_number = chosen["id_number"].value if "id_number" in chosen else None
+    id_hash = cipher.lookup_hash(id_number) if id_number else None
+    changed = (fields != golden.fields or provenance != golden.provenance
+               or id_hash != golden.id_hash)
+    if id_hash != golden.id_hash:
+        golden.id_cipher, golden.id_hash = (cipher.encrypt(id_number) if id_number else None,
+                                            id_hash)
+    golden.fields, golden.provenance = fields, provenance
+    golden.division_code = fields.get("current_division_code") or golden.division_code
+    if changed:
+        session.add(GoldenChange(golden_id=golden.id))
+    # conflicts: the current findings stay open, the others are resolved
+    findings = {(c.field, c.source_id): c for c in rules.conflicts(values, chosen)}
+    open_rows = session.execute(select(ConflictRow).where(
+        ConflictRow.golden_id == golden.id, ConflictRow.status == "open")).scalars().all()
+    for row in open_rows:
+        if findings.pop((row.field, row.source_id), None) is None:
+            row.status, row.resolved_at = "resolved", utcnow()
+        else:
+            row.division_code = golden.division_code
+    session.add_all([ConflictRow(golden_id=golden.id, field=c.field, department=c.department,
+                                 source_id=c.source_id, authority_department=c.authority_department,
+                                 authority_source_id=c.authority_source_id,
+                                 division_code=golden.division_code)
+                     for c in findings.values()])
+
+
+def _source_out(record: SourceRecord, golden_id: int | None = None) -> SourceRecordOut:
+    number = _cipher().decrypt(record.id_cipher) if record.id_cipher else None
+    return SourceRecordOut(
+        source_id=record.id, department=record.department,
+        source_record_id=record.source_record_id, as_of=record.as_of, name=record.name,
+        id_number=mask_id_number(number) if number else None, id_valid=record.id_valid,
+        sex=record.sex, birth_date=record.birth_date,
+        phone=mask_phone(record.phone) if record.phone else None,
+        hukou_address=record.hukou_address, current_address=record.current_address,
+        employer=record.employer, golden_id=golden_id or record.golden_id)
+
+
+def read_golden(session: Session, actor: Actor, golden_id: int) -> GoldenOut:
+    """A golden record with the provenance of every value and its source records (masked)."""
+    access = Access(session, actor)
+    access.scopes(P.GOLDEN_READ)
+    golden = session.get(GoldenRecord, golden_id)
+    if golden is None:
+        raise _not_found("主记录")
+    access.check(P.GOLDEN_READ, "主记录", division_code=golden.division_code)
+    fields = dict(golden.fields)
+    if golden.id_cipher:
+        fields["id_number"] = mask_id_number(_cipher().decrypt(golden.id_cipher))
+    if fields.get("phone"):
+        fields["phone"] = mask_phone(fields["phone"])
+    sources = session.execute(select(SourceRecord).where(
+        SourceRecord.golden_id == golden.id).order_by(SourceRecord.id)).scalars().all()
+    access.record(AuditEvent(P.GOLDEN_READ, PURPOSE, golden.person_code, "golden_record",
+                             str(golden.id)))
+    return GoldenOut(golden_id=golden.id, person_code=golden.person_code,
+                     registered=golden.person_code is not None,
+                     division_code=golden.division_code, merged_into=golden.merged_into,
+                     fields=fields,
+                     provenance={f: ProvenanceOut(**p) for f, p in golden.provenance.items()},
+                     sources=[_source_out(s) for s in sources])
+
+
+def golden_for_person(session: Session, actor: Actor, person_code: str) -> GoldenOut:
+    access = Access(session, actor)
+    access.scopes(P.GOLDEN_READ)
+    golden_id = session.execute(select(GoldenRecord.id).where(
+        GoldenRecord.person_code == person_code)).scalar()
+    if golden_id is None:
+        raise _not_found("主记录")
+    return read_golden(session, actor, golden_id)
+
+
+# --- import reports ----------------------------------------------------------------------------
+def _report(session: Session, report: ExchangeImport, *, status: str,
+            with_errors: bool = True) -> ImportReportOut:
+    errors = None
+    if with_errors:
+        errors = [RowErrorOut(row=e.row, field=e.field, code=e.code, reason_zh=e.reason_zh,
+                              reason_en=e.reason_en)
+                  for e in session.execute(select(ImportErrorRow).where(
+                      ImportErrorRow.import_id == report.id).order_by(
+                      ImportErrorRow.row, ImportErrorRow.id)).scalars()]
+    return ImportReportOut(
+        import_id=report.id, department=report.department, file_name=report.file_name,
+        status=status, as_of=report.as_of, rows=report.rows, new_records=report.new_records,
+        updated_records=report.updated_records, unchanged_records=report.unchanged_records,
+        error_count=report.error_count, linked=dict(report.linked or {}),
+        imported_by=report.imported_by, created_at=report.created_at, errors=errors)
+
+
+def list_imports(session: Session, actor: Actor, limit: int = 100) -> list[ImportReportOut]:
+    access = Access(session, actor)
+    where = access.restrict(P.EXCHANGE_IMPORT, division_col=ExchangeImport.division_code)
+    rows = session.execute(select(ExchangeImport).where(where).order_by(
+        ExchangeImport.id.desc()).limit(min(limit, 500))).scalars().all()
+    return [_report(session, r, status="imported", with_errors=False) for r in rows]
+
+
+def read_import(session: Session, actor: Actor, import_id: int) -> ImportReportOut:
+    access = Access(session, actor)
+    access.scopes(P.EXCHANGE_IMPORT)
+    report = session.get(ExchangeImport, import_id)
+    if report is None:
+        raise _not_found("导入记录")
+    access.check(P.EXCHANGE_IMPORT, "导入记录", division_code=report.division_code)
+    return _report(session, report, status="imported")
+
+
+# --- 3. conflicts -----------------------------------------------------------------------------
+def list_conflicts(session: Session, actor: Actor, status: str = "open",
+                   limit: int = 200) -> list[ConflictOut]:
+    """Conflicts in reach; a department officer sees only those their department should fix."""
+    access = Access(session, actor)
+    where = access.restrict(P.CONFLICT_READ, division_col=ConflictRow.division_code)
+    query = (select(ConflictRow, SourceRecord.source_record_id, GoldenRecord.person_code)
+             .join(SourceRecord, SourceRecord.id == ConflictRow.source_id)
+             .join(GoldenRecord, GoldenRecord.id == ConflictRow.golden_id)
+             .where(where, ConflictRow.status == status))
+    if (own := _own_department(access)) is not None:
+        query = query.where(ConflictRow.department == own)
+    rows = session.execute(query.order_by(ConflictRow.id).limit(min(limit, 1000))).all()
+    access.record(*[AuditEvent(P.CONFLICT_READ, "data_correction", code, "conflict", str(c.id))
+                    for c, _, code in rows])
+    return [ConflictOut(conflict_id=c.id, golden_id=c.golden_id, field=c.field,
+                        department=c.department, source_record_id=srid,
+                        authority_department=c.authority_department, status=c.status,
+                        created_at=c.created_at) for c, srid, _ in rows]
+
+
+def conflict_summary(session: Session, actor: Actor) -> ConflictSummaryOut:
+    """Rates of disagreement per department and per field (aggregates: nothing personal)."""
+    access = Access(session, actor)
+    src_where = access.restrict(P.CONFLICT_READ, division_col=SourceRecord.division_code)
+    con_where = access.restrict(P.CONFLICT_READ, division_col=ConflictRow.division_code)
+    own = _own_department(access)
+    if own is not None:
+        src_where = and_(src_where, SourceRecord.department == own)
+        con_where = and_(con_where, ConflictRow.department == own)
+    con_where = and_(con_where, ConflictRow.status == "open")
+    records = dict(session.execute(select(SourceRecord.department, func.count())
+                                   .where(src_where).group_by(SourceRecord.department)).all())
+    goldens = session.execute(select(func.count(distinct(SourceRecord.golden_id)))
+                              .where(src_where)).scalar_one()
+    in_conflict = dict(session.execute(
+        select(ConflictRow.department, func.count(distinct(ConflictRow.source_id)))
+        .where(con_where).group_by(ConflictRow.department)).all())
+    by_field_conflicts = dict(session.execute(
+        select(ConflictRow.field, func.count()).where(con_where)
+        .group_by(ConflictRow.field)).all())
+    holding = session.execute(select(*[func.count(getattr(SourceRecord, f))
+                                       for f in rules.CONFLICT_FIELDS if f != "id_number"],
+                                     func.count(SourceRecord.id_cipher)).where(src_where)).one()
+    held = dict(zip([f for f in rules.CONFLICT_FIELDS if f != "id_number"] + ["id_number"],
+                    holding))
+    total = sum(records.values())
+    conflicted = sum(in_conflict.values())
+
+    def rate(n: int, d: int) -> float:
+        return round(n / d, 4) if d else 0.0
+
+    return ConflictSummaryOut(
+        records=total, golden_records=goldens, duplicate_rate=rate(total - goldens, total),
+        records_in_conflict=conflicted, conflict_rate=rate(conflicted, total),
+        by_department=[RateOut(key=d, records=n, conflicts=in_conflict.get(d, 0),
+                               rate=rate(in_conflict.get(d, 0), n))
+                       for d, n in sorted(records.items())],
+        by_field=[RateOut(key=f, records=held[f], conflicts=by_field_conflicts.get(f, 0),
+                          rate=rate(by_field_conflicts.get(f, 0), held[f]))
+                  for f in rules.CONFLICT_FIELDS])
+
+
+# --- 4. clerical review -----------------------------------------------------------------------
+def _pair_out(session: Session, pair: ReviewPair) -> ReviewPairOut:
+    left = session.get(SourceRecord, pair.left_source_id)
+    right = session.get(SourceRecord, pair.right_source_id)
+    return ReviewPairOut(
+        pair_id=pair.id, weight=pair.weight, status=pair.status,
+        left=_source_out(left, _active_id(session, left.golden_id)),
+        right=_source_out(right, _active_id(session, right.golden_id)),
+        decided_by=pair.decided_by, decided_at=pair.decided_at)
+
+
+def _pair_persons(session: Session, pair: ReviewPair) -> list[str | None]:
+    codes = []
+    for source_id in (pair.left_source_id, pair.right_source_id):
+        golden_id = _active_id(session, session.get(SourceRecord, source_id).golden_id)
+        codes.append(session.get(GoldenRecord, golden_id).person_code)
+    return list(dict.fromkeys(codes))
+
+
+def list_review_pairs(session: Session, actor: Actor, status: str = "pending",
+                      limit: int = 100) -> list[ReviewPairOut]:
+    access = Access(session, actor)
+    where = access.restrict(P.EXCHANGE_REVIEW, division_col=ReviewPair.division_code)
+    pairs = session.execute(select(ReviewPair).where(where, ReviewPair.status == status)
+                            .order_by(ReviewPair.weight.desc(), ReviewPair.id)
+                            .limit(min(limit, 500))).scalars().all()
+    out = [_pair_out(session, p) for p in pairs]
+    access.record(*[AuditEvent(P.EXCHANGE_REVIEW, PURPOSE, code, "review_pair", str(p.id))
+                    for p in pairs for code in _pair_persons(session, p)])
+    return out
+
+
+def _load_pair(access: Access, pair_id: int, lock: bool = False) -> ReviewPair:
+    query = select(ReviewPair).where(ReviewPair.id == pair_id)
+    pair = access.session.execute(query.with_for_update() if lock else query).scalar()
+    if pair is None:
+        raise _not_found("复核记录")
+    access.check(P.EXCHANGE_REVIEW, "复核记录", division_code=pair.division_code)
+    return pair
+
+
+def read_review_pair(session: Session, actor: Actor, pair_id: int) -> ReviewPairOut:
+    """The two records side by side (ID numbers and phones masked)."""
+    access = Access(session, actor)
+    access.scopes(P.EXCHANGE_REVIEW)
+    pair = _load_pair(access, pair_id)
+    access.record(*[AuditEvent(P.EXCHANGE_REVIEW, PURPOSE, code, "review_pair", str(pair.id))
+                    for code in _pair_persons(session, pair)])
+    return _pair_out(session, pair)
+
+
+def decide_review_pair(session: Session, actor: Actor, pair_id: int,
+                       decision: str) -> ReviewPairOut:
+    """"match" merges the two golden records into one; "non_match" is remembered (the pair is
+    never proposed again). Either way the decision is audited against both persons."""
+    access = Access(session, actor)
+    access.scopes(P.EXCHANGE_REVIEW)
+    if decision not in ("match", "non_match"):
+        raise ValidationError("decision_unknown", "复核结论应为“同一人”或“不是同一人”",
+                              "decision must be match or non_match", field="decision")
+    pair = _load_pair(access, pair_id, lock=True)
+    if pair.status != "pending":
+        raise Conflict("review_decided", "该记录对已复核", "this pair was already decided")
+    persons = _pair_persons(session, pair)
+    merged = None
+    if decision == "match":
+        merged = _merge(session, session.get(SourceRecord, pair.left_source_id).golden_id,
+                        session.get(SourceRecord, pair.right_source_id).golden_id)
+    pair.status, pair.decided_by, pair.decided_at = decision, actor.username, utcnow()
+    access.record(*[AuditEvent(P.EXCHANGE_REVIEW, PURPOSE, code, "review_pair", str(pair.id),
+                               {"decision": decision, "golden": merged})
+                    for code in persons])
+    session.flush()
+    return _pair_out(session, pair)
+
+
+def _merge(session: Session, a: int, b: int) -> int:
+    """Merge two golden records; the registered one (else the older) survives."""
+    a, b = _active_id(session, a), _active_id(session, b)
+    if a == b:
+        return a
+    ga, gb = session.get(GoldenRecord, a), session.get(GoldenRecord, b)
+    if ga.person_code and gb.person_code:
+        raise Conflict("merge_registered",
+                       "两条记录分属两个已登记人员，请通过人员档案合并处理",
+                       "both records belong to registered persons; merge them in the registry")
+    keep, drop = (ga, gb) if (ga.person_code or (not gb.person_code and ga.id < gb.id)) else (gb, ga)
+    session.execute(update(SourceRecord).where(SourceRecord.golden_id == drop.id)
+                    .values(golden_id=keep.id))
+    subscribed = set(session.execute(select(Subscription.department).where(
+        Subscription.golden_id == keep.id)).scalars())
+    for sub in session.execute(select(Subscription).where(
+            Subscription.golden_id == drop.id)).scalars().all():
+        if sub.department in subscribed:
+            session.delete(sub)
+        else:
+            sub.golden_id = keep.id
+    session.execute(update(ConflictRow).where(ConflictRow.golden_id == drop.id,
+                                              ConflictRow.status == "open")
+                    .values(status="resolved", resolved_at=utcnow()))
+    drop.merged_into = keep.id
+    session.add(GoldenChange(golden_id=drop.id))
+    session.flush()
+    rebuild(session, keep)
+    return keep.id
+
+
+# --- 5. sharing back: subscriptions, the feed, data-access requests -----------------------------
+def subscribe(session: Session, actor: Actor, golden_ids: list[int] | None = None,
+              served: bool = False) -> SubscriptionsOut:
+    """Subscribe the officer's department to persons it serves (or to named golden records)."""
+    access = Access(session, actor)
+    access.scopes(P.SUBSCRIPTION_MANAGE)
+    department = _department(actor)
+    where = access.restrict(P.SUBSCRIPTION_MANAGE, division_col=GoldenRecord.division_code)
+    wanted: list[GoldenRecord] = []
+    if served:
+        wanted += session.execute(select(GoldenRecord).where(
+            where, GoldenRecord.merged_into.is_(None), GoldenRecord.id.in_(
+                select(SourceRecord.golden_id).where(SourceRecord.department == department))
+        ).order_by(GoldenRecord.id)).scalars().all()
+    for golden_id in golden_ids or []:
+        golden = session.get(GoldenRecord, golden_id)
+        if golden is None or golden.merged_into is not None:
+            raise _not_found("主记录")
+        access.check(P.SUBSCRIPTION_MANAGE, "主记录", division_code=golden.division_code)
+        wanted.append(golden)
+    have = set(session.execute(select(Subscription.golden_id).where(
+        Subscription.department == department)).scalars())
+    added = []
+    for golden in wanted:
+        if golden.id not in have:
+            have.add(golden.id)
+            added.append(golden)
+            session.add(Subscription(department=department, golden_id=golden.id,
+                                     created_by=actor.username))
+    access.record(*[AuditEvent(P.SUBSCRIPTION_MANAGE, P.department_purpose(department).name,
+                               g.person_code, "golden_record", str(g.id),
+                               {"department": department}) for g in added])
+    session.flush()
+    return SubscriptionsOut(department=department, added=len(added), total=len(have))
+
+
+def _shared(golden: GoldenRecord, purpose: P.DepartmentPurpose) -> dict:
+    """A golden record as one department's purpose may see it."""
+    fields = dict(golden.fields)
+    out: dict = {}
+    for name in purpose.fields:
+        if name == "golden_id":
+            out[name] = golden.id
+        elif name == "person_code":
+            out[name] = golden.person_code
+        elif name == "id_number":
+            number = _cipher().decrypt(golden.id_cipher) if golden.id_cipher else None
+            out[name] = number if purpose.id_whole or not number else mask_id_number(number)
+        elif name == "phone":
+            phone = fields.get("phone")
+            out[name] = phone if purpose.phone_whole or not phone else mask_phone(phone)
+        else:
+            out[name] = fields.get(name)
+    return out
+
+
+def feed(session: Session, actor: Actor, cursor: int = 0, limit: int = 100) -> FeedOut:
+    """Changes to the persons the officer's department subscribed to, after `cursor`, with only
+    its purpose's fields. Every delivered person is written to the audit chain."""
+    access = Access(session, actor)
+    where = access.restrict(P.FEED_READ, division_col=GoldenRecord.division_code)
+    department = _department(actor)
+    purpose = P.department_purpose(department)
+    rows = session.execute(
+        select(GoldenChange.id, GoldenRecord)
+        .join(GoldenRecord, GoldenRecord.id == GoldenChange.golden_id)
+        .join(Subscription, and_(Subscription.golden_id == GoldenChange.golden_id,
+                                 Subscription.department == department))
+        .where(where, GoldenChange.id > cursor)
+        .order_by(GoldenChange.id).limit(max(1, min(limit, 500)))).all()
+    latest: dict[int, tuple[int, GoldenRecord]] = {}
+    for change_id, golden in rows:
+        latest[golden.id] = (change_id, golden)
+    today = clock.today()
+    items, events = [], []
+    for change_id, golden in sorted(latest.values(), key=lambda t: t[0]):
+        if golden.merged_into is not None:
+            items.append({"change": change_id, "golden_id": golden.id,
+                          "merged_into": golden.merged_into})
+            continue
+        if purpose.minors_only and not rules.is_minor(golden.fields.get("birth_date"), today):
+            continue
+        items.append({"change": change_id, **_shared(golden, purpose)})
+        events.append(AuditEvent(P.FEED_READ, purpose.name, golden.person_code, "golden_record",
+                                 str(golden.id), {"department": department}))
+    access.record(*events)
+    return FeedOut(department=department, purpose=purpose.name, cursor=cursor,
+                   next_cursor=rows[-1][0] if rows else cursor, items=items)
+
+
+def _request_out(req: DataRequest) -> DataRequestOut:
+    return DataRequestOut(request_id=req.id, department=req.department, dataset=req.dataset,
+                          purpose=req.purpose, division_code=req.division_code,
+                          status=req.status, requested_by=req.requested_by,
+                          decided_by=req.decided_by, expires_on=req.expires_on,
+                          expired=_expired(req), created_at=req.created_at)
+
+
+def _expired(req: DataRequest) -> bool:
+    return req.status == "approved" and req.expires_on is not None and \
+        req.expires_on < clock.today()
+
+
+def create_data_request(session: Session, actor: Actor, dataset: str,
+                        purpose: str) -> DataRequestOut:
+    access = Access(session, actor)
+    access.check(P.DATA_REQUEST_CREATE, "辖区", division_code=actor.division_code)
+    department = _department(actor)
+    if dataset not in ("served", "all"):
+        raise ValidationError("dataset_unknown", "数据集应为 served 或 all",
+                              "dataset must be served or all", field="dataset")
+    if len((purpose or "").strip()) < 4:
+        raise ValidationError("purpose_required", "请说明用途", "state the purpose",
+                              field="purpose")
+    req = DataRequest(department=department, dataset=dataset, purpose=purpose.strip()[:500],
+                      division_code=divisions.canonical(actor.division_code),
+                      requested_by=actor.username)
+    session.add(req)
+    session.flush()
+    access.record(AuditEvent(P.DATA_REQUEST_CREATE, "data_request", None, "data_request",
+                             str(req.id), {"department": department, "dataset": dataset}))
+    return _request_out(req)
+
+
+def list_data_requests(session: Session, actor: Actor, limit: int = 100) -> list[DataRequestOut]:
+    access = Access(session, actor)
+    where = access.restrict(P.DATA_REQUEST_READ, division_col=DataRequest.division_code)
+    query = select(DataRequest).where(where)
+    if (own := _own_department(access)) is not None:
+        query = query.where(DataRequest.department == own)
+    rows = session.execute(query.order_by(DataRequest.id.desc()).limit(min(limit, 500))).scalars()
+    return [_request_out(r) for r in rows]
+
+
+def _load_request(access: Access, action: str, request_id: int, lock: bool = False) -> DataRequest:
+    query = select(DataRequest).where(DataRequest.id == request_id)
+    req = access.session.execute(query.with_for_update() if lock else query).scalar()
+    if req is None:
+        raise _not_found("数据申请")
+    access.check(action, "数据申请", division_code=req.division_code)
+    own = _own_department(access)
+    if own is not None and req.department != own:
+        raise _not_found("数据申请")
+    return req
+
+
+def decide_data_request(session: Session, actor: Actor, request_id: int, approve: bool,
+                        expires_on: date | None = None) -> DataRequestOut:
+    access = Access(session, actor)
+    access.scopes(P.DATA_REQUEST_DECIDE)
+    req = _load_request(access, P.DATA_REQUEST_DECIDE, request_id, lock=True)
+    if req.status != "pending":
+        raise Conflict("request_decided", "该申请已处理", "this request was already decided")
+    if approve:
+        if expires_on is None or expires_on < clock.today():
+            raise ValidationError("expiry_required", "批准须指定不早于今天的有效期",
+                                  "an approval needs an expiry date from today on",
+                                  field="expires_on")
+        req.expires_on = expires_on
+    req.status = "approved" if approve else "rejected"
+    req.decided_by, req.decided_at = actor.username, utcnow()
+    access.record(AuditEvent(P.DATA_REQUEST_DECIDE, "data_request", None, "data_request",
+                             str(req.id), {"approve": approve,
+                                           "expires_on": expires_on.isoformat()
+                                           if approve and expires_on else None}))
+    return _request_out(req)
+
+
+def deliver_data_request(session: Session, actor: Actor, request_id: int,
+                         limit: int = 10_000) -> DeliveryOut:
+    """The approved dataset, purpose fields only; each person delivered is audited. An expired
+    (or not approved) request delivers nothing."""
+    access = Access(session, actor)
+    access.scopes(P.DATA_REQUEST_DELIVER)
+    req = _load_request(access, P.DATA_REQUEST_DELIVER, request_id)
+    if req.status != "approved":
+        raise Conflict("request_not_approved", "申请尚未批准", "the request is not approved")
+    if _expired(req):
+        raise Conflict("request_expired", "批准已过期，不再提供数据",
+                       "the approval has expired; nothing is delivered")
+    purpose = P.department_purpose(req.department)
+    where = and_(access.restrict(P.DATA_REQUEST_DELIVER, division_col=GoldenRecord.division_code),
+                 GoldenRecord.division_code.like(divisions.significant_prefix(req.division_code)
+                                                 + "%"),
+                 GoldenRecord.merged_into.is_(None))
+    if req.dataset == "served":
+        where = and_(where, GoldenRecord.id.in_(select(SourceRecord.golden_id).where(
+            SourceRecord.department == req.department)))
+    goldens = session.execute(select(GoldenRecord).where(where).order_by(GoldenRecord.id)
+                              .limit(limit)).scalars().all()
+    today = clock.today()
+    if purpose.minors_only:
+        goldens = [g for g in goldens if rules.is_minor(g.fields.get("birth_date"), today)]
+    session.add(DataDelivery(request_id=req.id, records=len(goldens), delivered_by=actor.username))
+    access.record(*[AuditEvent(P.DATA_REQUEST_DELIVER, purpose.name, g.person_code,
+                               "golden_record", str(g.id), {"data_request": req.id})
+                    for g in goldens])
+    return DeliveryOut(request_id=req.id, purpose=purpose.name,
+                       records=[_shared(g, purpose) for g in goldens])
+

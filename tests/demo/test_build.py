@@ -1,0 +1,161 @@
+"""The demo county at a small size on SQLite: complete, valid, real places, built once."""
+from __future__ import annotations
+
+import collections
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from anju.core import audit, clock, divisions, identity, idnumber
+from anju.core.config import reset_settings_cache
+from anju.core.db import Database
+from anju.demo import build, synth
+from anju.registry import service
+from anju.registry.models import House, Permit, Person, Registration
+
+SIZE = 300
+
+
+@pytest.fixture(scope="module")
+def demo(sqlite_template, tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    messages: list[str] = []
+    summary = build.ensure_demo(db, persons=SIZE, progress=messages.append)
+    yield db, summary, messages
+    db.dispose()
+
+
+def test_every_registration_state_and_some_permits(demo):
+    db, summary, _ = demo
+    assert summary.built
+    states = summary.counts["registrations"]
+    assert set(states) == {"approved", "submitted", "rejected", "ended"}
+    assert all(n > 0 for n in states.values())
+    assert summary.counts["persons"] == SIZE + summary.counts["landlords"]
+    assert 3 <= summary.counts["permits"] <= SIZE // 10
+    with db.unit_of_work() as s:
+        reasons = s.execute(select(Registration.rejection_reason)
+                            .where(Registration.status == "rejected")).scalars().all()
+        ended = s.execute(select(Registration.start_date, Registration.end_date)
+                          .where(Registration.status == "ended")).all()
+    assert all(r in synth.REJECTIONS for r in reasons)
+    assert all(end and start <= end < clock.today() for start, end in ended)
+
+
+def test_ids_are_valid_and_agree_with_the_person(demo):
+    db, _, _ = demo
+    cipher = service.cipher()
+    with db.unit_of_work() as s:
+        people = s.execute(select(Person)).scalars().all()
+        landlords = set(s.execute(select(House.landlord_person_code)).scalars())
+    seen = set()
+    for p in people:
+        info = idnumber.parse_id_number(cipher.decrypt(p.id_cipher))
+        assert (info.sex, info.birth_date) == (p.sex, p.birth_date)
+        assert info.region_known and not info.warnings
+        seen.add(info.number)
+        if p.person_code in landlords:
+            assert info.region_code == "330522"  # local villagers let the rooms
+        else:
+            assert 1960 <= p.birth_date.year <= 2006
+            assert info.region_code != "330522"
+        assert p.phone and len(p.phone) == 11 and p.phone[0] == "1"
+    assert len(seen) == len(people)
+
+
+def test_all_divisions_are_real_and_houses_are_in_changxing(demo):
+    db, _, _ = demo
+    with db.unit_of_work() as s:
+        people = s.execute(select(Person.division_code, Person.hukou_division_code,
+                                  Person.hukou_address)).all()
+        houses = s.execute(select(House.division_code, House.address)).all()
+    for managing, hukou, address in people:
+        assert divisions.get(managing) and divisions.is_within(managing, "330522")
+        assert divisions.get(hukou) and divisions.get(hukou).level == divisions.COUNTY
+        assert address.startswith(divisions.full_name(hukou))
+    for division, address in houses:
+        d = divisions.get(division)
+        assert d and d.level == divisions.VILLAGE and divisions.is_within(division, "330522")
+        assert address.startswith("长兴县" + divisions.ancestors(division)[-1].name + d.name)
+
+
+def test_rerun_is_a_no_op(demo):
+    db, summary, _ = demo
+    with db.unit_of_work() as s:
+        entries = audit.count(s)
+    messages: list[str] = []
+    again = build.ensure_demo(db, persons=SIZE, progress=messages.append)
+    assert not again.built and again.counts == summary.counts
+    assert messages == ["demo: already built, nothing to do (演示数据已存在)"]
+    with db.unit_of_work() as s:
+        assert audit.count(s) == entries
+
+
+def test_demo_accounts_log_in_and_personas_make_sense(demo):
+    db, _, _ = demo
+    actors = {}
+    with db.unit_of_work() as s:
+        for a in build.ACCOUNTS:
+            account = identity.authenticate(s, a.username, build.PASSWORD)
+            assert account.role == a.role
+            actors[a.username] = identity.actor_of(account)
+    assert actors["hrss"].department == "hrss"
+    with db.unit_of_work() as s:
+        mine = service.list_registrations(s, actors["resident"])
+        assert [r.status for r in mine] == ["approved"]
+        assert service.permit_eligibility(s, actors["resident"],
+                                          actors["resident"].person_code).eligible
+        pending = service.list_registrations(s, actors["newcomer"])
+        assert [r.status for r in pending] == ["submitted"]
+        tenants = {r.person_code for r in service.list_registrations(s, actors["landlord"])}
+        assert {actors["resident"].person_code, actors["newcomer"].person_code} <= tenants
+        queue = service.list_registrations(s, actors["police"], status="submitted", limit=200)
+        assert actors["newcomer"].person_code in {r.person_code for r in queue}
+        grid_view = service.read_registration(s, actors["grid"], pending[0].registration_id)
+        assert grid_view.status == "submitted"
+
+
+def test_audit_chain_verifies_and_imports_are_recorded(demo):
+    db, summary, _ = demo
+    with db.unit_of_work() as s:
+        result = audit.verify_chain(s)
+        imports = s.execute(select(func.count()).where(
+            audit.AuditEntry.action == "person.import")).scalar_one()
+        permits = s.execute(select(func.count()).select_from(Permit)).scalar_one()
+    assert result.ok, result.message()
+    assert imports == summary.counts["persons"] and permits == summary.counts["permits"]
+
+
+def test_describe_names_the_url_accounts_and_counts(demo):
+    _, summary, _ = demo
+    text = build.describe(summary, "http://127.0.0.1:8000/")
+    assert "http://127.0.0.1:8000/" in text and build.PASSWORD in text
+    for a in build.ACCOUNTS:
+        assert f" {a.username} " in text and a.role in text
+    assert f"{summary.counts['persons']:,}" in text and "长兴县" in text
+
+
+def test_production_is_refused(sqlite_db, monkeypatch):
+    monkeypatch.setenv("ANJU_ENVIRONMENT", "production")
+    monkeypatch.setenv("ANJU_SECRET_KEY", "p" * 40)
+    reset_settings_cache()
+    with pytest.raises(build.DemoRefused):
+        build.ensure_demo(sqlite_db, persons=10, progress=lambda _: None)
+
+
+def test_the_plan_is_seeded_and_looks_like_changxing():
+    today = clock.today()
+    a, b = synth.county(200, 7, today), synth.county(200, 7, today)
+    assert [p.id_number for p in a.migrants] == [p.id_number for p in b.migrants]
+    assert [r.start for r in a.registrations] == [r.start for r in b.registrations]
+    people = synth.People(11)
+    many = [people.migrant() for _ in range(4000)]
+    names = collections.Counter(p.name for p in many)
+    assert len(names) > 0.6 * len(many)  # not a tiny pool
+    assert {"王伟", "张伟", "李伟"} & {n for n, _ in names.most_common(10)}
+    provinces = collections.Counter(p.id_number[:2] for p in many).most_common()
+    assert provinces[0][0] == "34" and {"41", "52", "51"} <= {p for p, _ in provinces[:6]}
+    assert collections.Counter(p.sex for p in many)["M"] > 0.5 * len(many)

@@ -1,0 +1,100 @@
+"""The exchange API and the clerical-review pages over the real app (SQLite; the service rules
+under them run on both backends in test_hub.py and test_permissions.py)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.factories import PASSWORD, build_world, make_account, make_person, token, valid_id
+
+from anju.exchange import service
+from anju.web.app import create_app
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+@pytest.fixture
+def web(sqlite_db):
+    world = build_world(sqlite_db)
+    with TestClient(create_app(db=sqlite_db), base_url="http://localhost") as client:
+        yield world, client
+
+
+def test_import_conflicts_feed_and_requests_over_the_api(web, extracts):
+    world, client = web
+    number = valid_id("341221", date(1988, 11, 13), "M")
+    code = make_person(world.db, world.police, "刘洋", id_number=number)
+    housing = make_account(world.db, "dept_officer", department="housing")
+    steward = token(client, world.steward.username)
+    officer = token(client, housing.username)
+    path = extracts.zhujian([["Z1", "刘洋", number, "0", "1988-11-13", "13800009999", "洪桥镇"]])
+    sent = lambda: {"file": (path.name, path.read_bytes(), "text/tab-separated-values")}
+    first = client.post("/api/v1/exchange/imports", headers=steward,
+                        data={"department": "zhujian"}, files=sent())
+    assert first.status_code == 201, first.text
+    assert first.json()["linked"]["registry"] == 1 and first.json()["status"] == "imported"
+    again = client.post("/api/v1/exchange/imports", headers=steward,
+                        data={"department": "zhujian"}, files=sent())
+    assert again.json()["status"] == "unchanged"
+    assert client.post("/api/v1/exchange/imports", headers=officer, data={"department": "zhujian"},
+                       files=sent()).status_code == 403
+    summary = client.get("/api/v1/exchange/conflicts/summary", headers=steward).json()
+    assert summary["records"] == 1 and {r["key"] for r in summary["by_field"]} >= {"name", "sex"}
+    analyst = token(client, world.analyst.username)
+    assert client.get("/api/v1/exchange/conflicts/summary", headers=analyst).status_code == 403
+    assert client.post("/api/v1/exchange/subscriptions", headers=officer,
+                       json={"served": True}).json()["added"] == 1
+    feed = client.get("/api/v1/exchange/feed?cursor=0", headers=officer).json()
+    assert feed["items"][0]["person_code"] == code and "*" in feed["items"][0]["id_number"]
+    assert client.get(f"/api/v1/exchange/feed?cursor={feed['next_cursor']}",
+                      headers=officer).json()["items"] == []
+    req = client.post("/api/v1/exchange/data-requests", headers=officer,
+                      json={"dataset": "served", "purpose": "核对承租人信息"}).json()
+    decided = client.post(f"/api/v1/exchange/data-requests/{req['request_id']}/decision",
+                          headers=steward, json={"approve": True, "expires_on": "2099-01-01"})
+    assert decided.json()["status"] == "approved"
+    delivery = client.get(f"/api/v1/exchange/data-requests/{req['request_id']}/delivery",
+                          headers=officer)
+    assert [r["person_code"] for r in delivery.json()["records"]] == [code]
+    assert client.get("/api/v1/exchange/golden/999", headers=steward).status_code == 404
+
+
+def _login(client, username):
+    page = client.get("/login")
+    client.post("/login", data={"username": username, "password": PASSWORD, "next": "/",
+                                "csrf_token": CSRF.search(page.text).group(1)})
+
+
+def test_review_page_side_by_side_and_decision(web, extracts):
+    world, client = web
+    db = world.db
+    with db.unit_of_work() as s:
+        service.import_extract(s, world.steward, extracts.gongan([
+            ["G1", "向敏文", valid_id("320413", date(1988, 11, 13)), "1", "19881113", "",
+             "雉城街道明珠路1号", "13911113333", ""]]), "gongan")
+    with db.unit_of_work() as s:
+        service.import_extract(s, world.steward, extracts.zhujian([
+            ["Z1", "向敏文", "", "", "1988-11-13", "13122224444", "洪桥镇和平路45号"]]), "zhujian",
+            review_band=150, model={**service.default_model(), "anju_threshold": 99})
+        [pair] = service.list_review_pairs(s, world.steward)
+    assert client.get("/exchange/review", follow_redirects=False).status_code == 303
+    _login(client, world.steward.username)
+    queue = client.get("/exchange/review")
+    assert queue.status_code == 200 and "向敏文" in queue.text and "记录复核" in queue.text
+    page = client.get(f"/exchange/review/{pair.pair_id}")
+    assert page.status_code == 200 and "320413********" in page.text
+    form = CSRF.search(page.text).group(1)
+    assert client.post(f"/exchange/review/{pair.pair_id}", data={"decision": "match"},
+                       follow_redirects=False).status_code == 403  # no CSRF token
+    done = client.post(f"/exchange/review/{pair.pair_id}",
+                       data={"decision": "match", "csrf_token": form}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/exchange/review?done=1"
+    assert "复核结论已记录" in client.get("/exchange/review?done=1").text
+    with db.unit_of_work() as s:
+        assert service.list_review_pairs(s, world.steward, "match")[0].pair_id == pair.pair_id
+    # a police officer has no review queue: refused, not shown
+    client.post("/logout", data={"csrf_token": CSRF.search(client.get("/").text).group(1)})
+    _login(client, world.police.username)
+    assert client.get(f"/exchange/review/{pair.pair_id}").status_code == 403

@@ -1,0 +1,146 @@
+"""The permission matrix for exchange actions: every role × action × inside / outside its reach,
+at the service layer (the API and the pages inherit it). Same conventions as
+tests/registry/test_permissions.py: "ok"; "empty" — allowed, nothing within reach; "403" — the
+role may never do this; "404" — allowed, but the record is outside reach and so looks missing.
+Written out by hand: it is the specification, not a copy of the policy."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from tests.factories import COUNTY, OTHER_COUNTY, make_account, make_person, valid_id
+
+from anju.core import audit
+from anju.core.errors import AnjuError, Forbidden, NotFound
+from anju.exchange import service
+
+ROLES = ["resident", "landlord", "grid_worker", "police", "dept_officer", "data_steward",
+         "analyst", "auditor", "admin"]
+NO = "403/403"
+# op: (resident, landlord, grid_worker, police, dept_officer, data_steward, analyst, auditor, admin)
+MATRIX = {
+    "exchange.import":       (NO, NO, NO, NO, NO, "ok/empty", NO, NO, NO),
+    "golden.read":           (NO, NO, NO, NO, NO, "ok/404", NO, NO, NO),
+    "conflict.read":         (NO, NO, NO, NO, "ok/empty", "ok/empty", NO, NO, NO),
+    "conflict.summary":      (NO, NO, NO, NO, "ok/ok", "ok/ok", NO, NO, NO),
+    "review.read":           (NO, NO, NO, NO, NO, "ok/404", NO, NO, NO),
+    "review.decide":         (NO, NO, NO, NO, NO, "ok/404", NO, NO, NO),
+    "subscription.manage":   (NO, NO, NO, NO, "ok/404", NO, NO, NO, NO),
+    "exchange.feed":         (NO, NO, NO, NO, "ok/empty", NO, NO, NO, NO),
+    "data_request.create":   (NO, NO, NO, NO, "ok/ok", NO, NO, NO, NO),
+    "data_request.read":     (NO, NO, NO, NO, "ok/empty", "ok/empty", NO, NO, NO),
+    "data_request.decide":   (NO, NO, NO, NO, NO, "ok/404", NO, NO, NO),
+    "data_request.deliver":  (NO, NO, NO, NO, "ok/404", NO, NO, NO, NO),
+}
+# aggregates and request metadata name no person
+UNAUDITED = {"conflict.summary", "data_request.read"}
+ID_A = valid_id("341221", date(1988, 11, 13), "M")
+
+
+class Setup:
+    """One person known to police (gongan) and housing (zhujian) who disagree on sex (a
+    conflict), an uncertain pair for review, a housing subscription, and an approved and a
+    pending data request of the housing department."""
+
+    def __init__(self, db, extracts):
+        self.db, self.extracts = db, extracts
+        police = make_account(db, "police")
+        steward = make_account(db, "data_steward")
+        self.person = make_person(db, police, "刘洋", id_number=ID_A)
+        housing = make_account(db, "dept_officer", department="housing")
+        with db.unit_of_work() as s:
+            service.import_extract(s, steward, extracts.gongan([
+                ["G1", "刘洋", ID_A, "1", "19881113", "", "雉城街道明珠路1号", "13911112222", ""],
+                ["G2", "向敏文", valid_id("320413"), "1", "19700101", "", "雉城街道", "", ""]]),
+                "gongan")
+        with db.unit_of_work() as s:
+            service.import_extract(s, steward, extracts.zhujian([
+                ["Z1", "刘洋", ID_A, "0", "1988-11-13", "13800009999", "洪桥镇和平路45号"],
+                ["Z2", "向敏文", "", "", "1970-01-01", "13122224444", "洪桥镇"]]),
+                "zhujian", review_band=150, model={**service.default_model(), "anju_threshold": 99})
+            self.golden = service.golden_for_person(s, steward, self.person).golden_id
+            pair = service.list_review_pairs(s, steward)[0]
+            self.pair, self.other_golden = pair.pair_id, pair.left.golden_id
+            service.subscribe(s, housing, golden_ids=[self.golden])
+            self.approved = service.create_data_request(s, housing, "served", "核对承租人").request_id
+            self.pending = service.create_data_request(s, housing, "all", "核对全部人员").request_id
+            service.decide_data_request(s, steward, self.approved, True, date(2099, 1, 1))
+        self.new_extract = extracts.zhujian([
+            ["Z9", "周海", valid_id("510722"), "1", "", "", "雉城街道明珠路9号"]], "new.tsv")
+
+    def actor(self, role: str, inside: bool):
+        kw = {"department": "housing"} if role == "dept_officer" else {}
+        if role in ("resident", "landlord"):
+            kw["person_code"] = self.person
+        return make_account(self.db, role, division=COUNTY if inside else OTHER_COUNTY, **kw)
+
+    def call(self, op: str, session, actor):
+        match op:
+            case "exchange.import":
+                return service.import_extract(session, actor, self.new_extract, "zhujian")
+            case "golden.read":
+                return service.read_golden(session, actor, self.golden)
+            case "conflict.read":
+                return service.list_conflicts(session, actor)
+            case "conflict.summary":
+                return service.conflict_summary(session, actor)
+            case "review.read":
+                return service.read_review_pair(session, actor, self.pair)
+            case "review.decide":
+                return service.decide_review_pair(session, actor, self.pair, "non_match")
+            case "subscription.manage":
+                return service.subscribe(session, actor, golden_ids=[self.other_golden])
+            case "exchange.feed":
+                return service.feed(session, actor)
+            case "data_request.create":
+                return service.create_data_request(session, actor, "served", "核对承租人信息")
+            case "data_request.read":
+                return service.list_data_requests(session, actor)
+            case "data_request.decide":
+                return service.decide_data_request(session, actor, self.pending, False)
+            case "data_request.deliver":
+                return service.deliver_data_request(session, actor, self.approved)
+        raise AssertionError(op)
+
+
+def outcome(fn) -> str:
+    try:
+        result = fn()
+    except Forbidden:
+        return "403"
+    except NotFound:
+        return "404"
+    except AnjuError:  # a domain refusal means the policy let the call through
+        return "ok"
+    empty = (result == [] or getattr(result, "items", None) == []
+             or getattr(result, "records", None) == [] or getattr(result, "new_records", 1) == 0)
+    return "empty" if empty else "ok"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_exchange_permission_matrix(db, extracts, role):
+    setup = Setup(db, extracts)
+    column = ROLES.index(role)
+    mismatches = []
+    for inside in (True, False):
+        actor = setup.actor(role, inside)
+        for op, row in MATRIX.items():
+            expected = row[column].split("/")[0 if inside else 1]
+            session = db.sessions()
+            try:
+                before = audit.count(session)
+                got = outcome(lambda op=op, session=session, actor=actor:
+                              setup.call(op, session, actor))
+                session.flush()
+                audited = audit.count(session) > before
+            finally:
+                session.rollback()
+                session.close()
+            where = f"{role} {op} {'inside' if inside else 'outside'}"
+            if got != expected:
+                mismatches.append(f"{where}: expected {expected}, got {got}")
+            if got == "ok" and op not in UNAUDITED and not audited:
+                mismatches.append(f"{where}: succeeded without an audit entry")
+            if got not in ("ok", "empty") and audited:
+                mismatches.append(f"{where}: refused but still wrote an audit entry")
+    assert not mismatches, "\n".join(mismatches)

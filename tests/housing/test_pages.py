@@ -1,0 +1,109 @@
+"""Housing pages over the real app (SQLite): tenants see their keys and fees, landlords revoke a
+key on their room, grid workers see counts per village and close tasks. A real-browser journey
+(landlord registers a tenant → police approve → tenant sees the key) is in test_browser.py."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from anju.core.identity import SYSTEM
+from anju.housing import service
+from anju.housing.models import HousingTask
+from anju.web.app import create_app
+from tests.factories import PASSWORD, build_world
+from tests.housing.conftest import keys_of, tenant
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+@pytest.fixture
+def site(sqlite_db):
+    world = build_world(sqlite_db)
+    with TestClient(create_app(db=sqlite_db), base_url="http://localhost") as client:
+        yield world, client
+
+
+def _login(client, username: str) -> None:
+    client.cookies.clear()
+    token = CSRF.search(client.get("/login").text).group(1)
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "csrf_token": token, "next": "/"},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+def _post(client, path: str, form_page: str, data: dict):
+    token = CSRF.search(client.get(form_page).text).group(1)
+    return client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
+
+
+def test_tenant_sees_keys_landlord_revokes_tenant_sees_why(site):
+    world, client = site
+    assert client.get("/me/keys", follow_redirects=False).status_code in (302, 303)
+    tenant(world)
+    [key] = keys_of(world, world.resident, world.resident.person_code)
+    _login(client, world.resident.username)
+    page = client.get("/me/keys")
+    assert page.status_code == 200 and key.key_id in page.text and "有效" in page.text
+    assert "我的钥匙" in client.get("/").text  # in the menu
+    _login(client, world.landlord.username)
+    page = client.get("/landlord/keys")
+    assert key.key_id in page.text and "收回钥匙" in page.text
+    done = _post(client, f"/landlord/keys/{key.key_id}/revoke", "/landlord/keys",
+                 {"note": "租期结束"})
+    assert done.status_code == 303
+    assert "钥匙已收回" in client.get(done.headers["location"]).text
+    _login(client, world.resident.username)
+    page = client.get("/me/keys")
+    assert "已收回" in page.text and "房东收回" in page.text
+
+
+def test_tenant_fee_history_shows_the_exemption_reason(site):
+    world, client = site
+    tenant(world)
+    with world.db.unit_of_work() as s:
+        service.set_policy(s, SYSTEM, monthly_fee_fen=1500)
+    with world.db.unit_of_work() as s:
+        service.generate_statements(s, SYSTEM, "2026-03")
+    _login(client, world.resident.username)
+    page = client.get("/me/fees")
+    assert page.status_code == 200 and "2026-03" in page.text and "15.00" in page.text
+    client.cookies.set("anju_lang", "en")
+    assert "My fees" in client.get("/me/fees").text
+
+
+def test_grid_worker_task_list_counts_and_resolution(site):
+    world, client = site
+    tenant(world)
+    with world.db.unit_of_work() as s:
+        s.add(HousingTask(kind="suspected_move_out", subject="suspected_move_out:x",
+                          division_code=world.house["division_code"], room_id=world.room_id,
+                          person_code=world.resident.person_code,
+                          key_id=keys_of(world, world.police, world.resident.person_code)[0].key_id,
+                          registration_id=1, detail={"silent_days_at_least": 14}))
+    _login(client, world.grid_other_township.username)
+    assert "王*" not in client.get("/tasks").text  # not their township
+    _login(client, world.grid.username)
+    page = client.get("/tasks")
+    assert page.status_code == 200 and "疑似搬离" in page.text and "王*" in page.text
+    assert "钥匙至少 14 天未使用" in page.text and "雉城街道" in page.text
+    task_id = re.search(r'/tasks/(\d+)/resolve', page.text).group(1)
+    bad = _post(client, f"/tasks/{task_id}/resolve", "/tasks", {"outcome": "teleported"})
+    assert bad.status_code == 422 and "处理结果" in bad.text
+    done = _post(client, f"/tasks/{task_id}/resolve", "/tasks",
+                 {"outcome": "still_living", "note": "在家"})
+    assert done.status_code == 303
+    assert "辖区内暂无待处理任务" in client.get("/tasks").text
+    _login(client, world.resident.username)
+    assert client.get("/tasks").status_code == 403
+
+
+def test_odd_input_is_not_a_500(site):
+    world, client = site
+    _login(client, world.grid.username)
+    for path in ("/tasks/0/resolve", "/tasks/99999999999999/resolve", "/tasks/abc/resolve"):
+        response = _post(client, path, "/tasks", {"outcome": "x"})
+        assert response.status_code < 500, (path, response.status_code)
+    assert client.get("/tasks?division=abc").status_code < 500

@@ -211,3 +211,16 @@ def verify(session: Session, actor: Actor) -> VerifyResult:
     access.record(AuditEvent(AUDIT_VERIFY, "audit", None, "audit_chain", None,
                              {"ok": result.ok, "checked": result.checked}))
     return result
+
+
+def recent(session: Session, actor: Actor, limit: int = 100) -> list[AuditEntry]:
+    """The auditor's read of the log, newest first; the read itself goes on the chain."""
+    from anju.core.access import Access
+    from anju.core.policy import AUDIT_READ
+
+    access = Access(session, actor)
+    access.check(AUDIT_READ, "审计日志")
+    entries = list(session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())
+                                   .limit(min(limit, 500))).scalars())
+    access.record(AuditEvent(AUDIT_READ, "audit", None, "audit_log", None, {"limit": limit}))
+    return entries

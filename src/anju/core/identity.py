@@ -135,3 +135,45 @@ def login(session: Session, username: str, password: str, client: str = "-") -> 
     except AuthError:
         session.commit()  # the failure must count toward throttling
         raise
+
+
+# --- account management by an administrator (the CLI uses create_account directly) ------------
+def manage_create_account(session: Session, actor: Actor, **fields) -> Account:
+    from anju.core.access import Access
+    from anju.core.audit import AuditEvent
+    from anju.core.policy import ACCOUNT_MANAGE
+
+    access = Access(session, actor)
+    access.check(ACCOUNT_MANAGE, "账号")
+    account = create_account(session, **fields)
+    access.record(AuditEvent(ACCOUNT_MANAGE, "account_administration", account.person_code,
+                             "account", account.username, {"op": "create", "role": account.role}))
+    return account
+
+
+def manage_list_accounts(session: Session, actor: Actor, limit: int = 500) -> list[Account]:
+    from anju.core.access import Access
+    from anju.core.policy import ACCOUNT_MANAGE
+
+    Access(session, actor).check(ACCOUNT_MANAGE, "账号")
+    return list(session.execute(select(Account).order_by(Account.id).limit(limit)).scalars())
+
+
+def manage_set_active(session: Session, actor: Actor, username: str, active: bool) -> Account:
+    """Disable (or re-enable) an account; disabling also voids every token it holds."""
+    from anju.core.access import Access
+    from anju.core.audit import AuditEvent
+    from anju.core.errors import NotFound
+    from anju.core.policy import ACCOUNT_MANAGE
+
+    access = Access(session, actor)
+    access.check(ACCOUNT_MANAGE, "账号")
+    account = session.execute(select(Account).where(Account.username == username)).scalar()
+    if account is None:
+        raise NotFound("not_found", "账号不存在", "account not found", field="username")
+    account.active = active
+    if not active:
+        account.token_version += 1
+    access.record(AuditEvent(ACCOUNT_MANAGE, "account_administration", account.person_code,
+                             "account", account.username, {"op": "enable" if active else "disable"}))
+    return account

@@ -136,6 +136,18 @@ HOUSING_RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
 for _role, _granted in HOUSING_RULES.items():
     RULES.setdefault(_role, {}).update(_granted)
 
+# Assisted mode: a grid worker records an (elderly) landlord's consent — who, how, when — and then
+# registers a house or a tenant, ends a tenancy or revokes a key for them, within the worker's
+# jurisdiction and only under a live consent (anju.housing.service). The landlord reads what was
+# done on their behalf; the grid worker reads the consents and actions of their jurisdiction.
+HOUSING_ASSIST = "housing.assist"
+HOUSING_ASSIST_READ = "housing_assist.read"
+HOUSING_ASSIST_ACTIONS = (HOUSING_ASSIST, HOUSING_ASSIST_READ)
+ALL_ACTIONS = ALL_ACTIONS + HOUSING_ASSIST_ACTIONS
+for _role, _granted in {R.GRID_WORKER: {HOUSING_ASSIST: (J,), HOUSING_ASSIST_READ: (J,)},
+                        R.LANDLORD: {HOUSING_ASSIST_READ: (S,)}}.items():
+    RULES.setdefault(_role, {}).update(_granted)
+
 
 # --- exchange: department imports, golden records, review, conflicts, sharing back --------
 # A data steward runs imports and clerical review and approves data-access requests in their

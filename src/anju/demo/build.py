@@ -50,8 +50,9 @@ ACCOUNTS = (
                 "see persons for social insurance (masked IDs)", "hrss"),
     DemoAccount("data_steward", "steward", "数据质量查询、部门数据导入",
                 "data quality, department imports"),
-    DemoAccount("analyst", "analyst", "只看汇总统计与地图", "aggregates and maps only"),
-    DemoAccount("auditor", "auditor", "校验审计链、查阅访问日志", "verify the audit chain"),
+    DemoAccount("analyst", "analyst", "只能看汇总数据，看不到任何个人（监测看板尚未建成）",
+                "aggregates only, never a person (dashboards not built yet)"),
+    DemoAccount("auditor", "auditor", "校验审计链、查阅访问日志（/audit）", "verify the audit chain (/audit)"),
     DemoAccount("admin", "admin", "管理账号", "manage accounts"),
 )
 

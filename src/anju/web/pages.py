@@ -21,11 +21,12 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import Signer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju.core import divisions, identity
+from anju.core import audit, divisions, identity
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError, Forbidden, NotFound
 from anju.core.identity import AuthError
 from anju.core.modules import present
+from anju.core.policy import Role
 from anju.core.web import SESSION_COOKIE, ActorDep, SessionDep
 from anju.web import i18n
 
@@ -208,6 +209,51 @@ def home(request: Request, actor: ActorDep):
     return render(request, "home.html")
 
 
+@router.get("/audit")
+def audit_page(request: Request, session: SessionDep, actor: ActorDep, verify: bool = False):
+    """The auditor's desk: verify the chain end to end, and read the latest entries."""
+    result = audit.verify(session, actor) if verify else None
+    entries = audit.recent(session, actor, limit=100)
+    return render(request, "audit.html", result=result, entries=entries)
+
+
+@router.get("/admin/accounts")
+def accounts_page(request: Request, session: SessionDep, actor: ActorDep):
+    return render(request, "accounts.html", accounts=identity.manage_list_accounts(session, actor),
+                  error=None, form={}, roles=_role_choices(request))
+
+
+def _role_choices(request: Request) -> list[tuple[str, str]]:
+    return [(role.value, i18n.t(f"role.{role.value}", lang(request))) for role in Role]
+
+
+@router.post("/admin/accounts")
+def accounts_create(request: Request, session: SessionDep, actor: ActorDep,
+                    username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+                    role: Annotated[str, Form()] = "", division: Annotated[str, Form()] = "",
+                    department: Annotated[str, Form()] = "",
+                    person_code: Annotated[str, Form()] = ""):
+    form = {"username": username, "role": role, "division": division, "department": department,
+            "person_code": person_code}
+    try:
+        with session.begin_nested():
+            identity.manage_create_account(
+                session, actor, username=username.strip(), password=password, role=role,
+                division=division.strip() or None, department=department.strip() or None,
+                person_code=person_code.strip() or None)
+    except AnjuError as error:
+        return render(request, "accounts.html", error.http_status, error=error, form=form,
+                      accounts=identity.manage_list_accounts(session, actor),
+                      roles=_role_choices(request))
+    return RedirectResponse("/admin/accounts", status_code=303)
+
+
+@router.post("/admin/accounts/{username}/disable")
+def accounts_disable(username: str, request: Request, session: SessionDep, actor: ActorDep):
+    identity.manage_set_active(session, actor, username, False)
+    return RedirectResponse("/admin/accounts", status_code=303)
+
+
 # --- errors on pages: bilingual, inside the layout, never a JSON body or a bare 500 ------------
 def _is_page(request: Request) -> bool:
     return not request.url.path.startswith(NOT_PAGES)
@@ -254,6 +300,8 @@ def install(app: FastAPI) -> None:
         for role, links in module.MENU.items():
             menus.setdefault(role, []).extend(links)
         app.include_router(module.router, dependencies=[Depends(csrf_protect)])
+    menus.setdefault("auditor", []).append(("/audit", "menu.audit"))
+    menus.setdefault("admin", []).append(("/admin/accounts", "menu.accounts"))
     app.state.templates = _templates(domains)
     app.state.menus = menus
     app.include_router(router)

@@ -1,0 +1,61 @@
+"""The auditor's page verifies the chain and shows tampering; other roles are refused."""
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from anju.web.app import create_app
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def client(db):
+    # http://localhost: the session cookie is not marked Secure there, as in a local demo
+    with TestClient(create_app(db=db), base_url="http://localhost") as c:
+        yield c
+
+
+def _login(client, username: str) -> None:
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "csrf_token": token, "next": "/"},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+def test_auditor_verifies_and_sees_tampering(client, world):
+    client.get(f"/api/v1/persons/{world.resident.person_code}")  # nothing: not signed in
+    _login(client, world.auditor.username)
+    page = client.get("/audit?verify=true")
+    assert page.status_code == 200 and "审计链完整" in page.text
+    assert world.police.username in page.text  # the factories' writes are on the chain
+    with world.db.unit_of_work() as s:
+        s.execute(text("UPDATE audit_entries SET purpose = 'curiosity' WHERE seq = 2"))
+    page = client.get("/audit?verify=true")
+    assert "审计链被篡改" in page.text and "entry 2" in page.text
+
+
+def test_other_roles_may_not_open_the_audit_page(client, world):
+    _login(client, world.police.username)
+    assert client.get("/audit").status_code == 403
+
+
+def _csrf(client, path: str) -> str:
+    return client.get(path).text.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_admin_account_page_creates_and_disables(client, world):
+    _login(client, world.admin.username)
+    page = client.get("/admin/accounts")
+    assert page.status_code == 200 and world.police.username in page.text
+    form = {"username": "clerk7", "password": "long-enough-1", "role": "grid_worker",
+            "division": "330522001000", "csrf_token": _csrf(client, "/admin/accounts")}
+    assert client.post("/admin/accounts", data=form, follow_redirects=False).status_code == 303
+    bad = client.post("/admin/accounts", data={**form, "username": "clerk8", "role": "king"})
+    assert bad.status_code == 422 and "未知角色" in bad.text and 'value="clerk8"' in bad.text
+    done = client.post("/admin/accounts/clerk7/disable",
+                       data={"csrf_token": _csrf(client, "/admin/accounts")}, follow_redirects=False)
+    assert done.status_code == 303
+    assert "已停用" in client.get("/admin/accounts").text

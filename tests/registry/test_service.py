@@ -152,3 +152,13 @@ def test_jurisdiction_outside_looks_missing(world):
         service.read_person(s, world.police_other_county, code)
     with pytest.raises(NotFound), db.unit_of_work() as s:
         service.read_person(s, world.police, "PNOSUCHCODE0")
+
+
+def test_hukou_place_is_resolved_to_a_division_code(world):
+    db, police = world.db, world.police
+    with db.unit_of_work() as s:
+        view = service.create_person(s, police, PersonIn(
+            name="周平", id_number=valid_id("341221"), hukou_address="安徽省阜阳市临泉县城关街道人民路 3 号"))
+        assert view.hukou_division_code.startswith("341221")
+        no_address = service.create_person(s, police, PersonIn(name="吴敏", id_number=valid_id("411523")))
+        assert no_address.hukou_division_code == "411523000000"  # from the ID number's region

@@ -1,103 +1,15 @@
-"""Resolve free-text addresses to county and township division codes.
+"""Resolve a column of department addresses to division codes (the vectorised side).
 
-Walks the division tree top-down, matching each level's names (full, or without the suffix:
-浙江 for 浙江省, 雉城 for 雉城街道) as a prefix of what is left of the address. Addresses that
-start below province level (长兴县雉城街道…, 湖州市…) are anchored with
-`anju.core.divisions.find_by_name`. Departments omit levels, so one level may be skipped.
+The address rules themselves live in `anju.core.addresses`, shared with the registry.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-
 import polars as pl
 
-_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州", "自治县",
-             "街道办事处", "街道", "地区", "省", "市", "区", "县", "旗", "盟", "镇", "乡", "苏木")
-_ANCHOR_END = re.compile(r"(?:市|县|区|旗|州|盟)")
+from anju.core.addresses import resolve
 
-
-def _short(name: str) -> str | None:
-    for suf in _SUFFIXES:
-        if name.endswith(suf) and len(name) - len(suf) >= 2:
-            return name[: -len(suf)]
-    return None
-
-
-def _divisions():
-    from anju.core import divisions
-
-    return divisions
-
-
-@functools.lru_cache(maxsize=4096)
-def _kids(code: str | None) -> tuple:
-    d = _divisions()
-    if code is None:
-        return tuple(d.iter_divisions(1))
-    return tuple(k for k in d.children(code) if not k.retired and k.level <= 4)
-
-
-def _match_child(text: str, parent: str | None, skip: bool = True):
-    """The child (or, skipping a level, grandchild) whose name prefixes `text`, and its length."""
-    best = None
-    for kid in _kids(parent):
-        for nm in (kid.name, _short(kid.name)):
-            if nm and text.startswith(nm) and (best is None or len(nm) > best[1]):
-                best = (kid, len(nm))
-    if best is None and skip and parent is not None:
-        for kid in _kids(parent):
-            if kid.level < 4:
-                hit = _match_child(text, kid.code, skip=False)
-                if hit and (best is None or hit[1] > best[1]):
-                    best = hit
-    return best
-
-
-def _anchor(text: str):
-    """Resolve an address that starts below province: 长兴县…, 湖州市…, or a bare 长兴雉城…"""
-    d = _divisions()
-    ends = [m.end() for m in _ANCHOR_END.finditer(text[:16])]
-    # Bare short names (长兴) are weak evidence: accept them only if a child follows.
-    for end, strict in [(e, False) for e in ends] + [(k, True) for k in (2, 3, 4)]:
-        prefix = text[:end]
-        cands = [c for c in d.find_by_name(prefix) if not c.retired and c.level in (2, 3)]
-        fits = []
-        for c in cands:
-            used = len(c.name) if text.startswith(c.name) else end
-            # 朝阳区: Beijing or Changchun? Let what follows decide.
-            if (strict or len(cands) > 1) and not _match_child(text[used:], c.code):
-                continue
-            fits.append((c, used))
-        if len(fits) == 1:
-            return fits[0]
-    return None
-
-
-@functools.lru_cache(maxsize=200_000)
-def resolve(text: str | None, home: str | None = None) -> tuple[str | None, str | None]:
-    """(county_code, township_code) for an address; either may be None.
-
-    `home` is the county the sending department serves: its local addresses often start at
-    the township (洪桥镇和平路45号), so they are tried against its townships last.
-    """
-    if not text:
-        return None, None
-    node, pos = None, 0
-    hit = _match_child(text, None, skip=False) or _anchor(text)
-    if hit is None and home:
-        hit = _match_child(text, _divisions().canonical(home), skip=False)
-    while hit is not None:
-        node, used = hit
-        pos += used
-        if node.level >= 4:
-            break
-        hit = _match_child(text[pos:], node.code)
-    if node is None or node.level < 3:
-        return None, None
-    chain = {a.level: a.code for a in _divisions().ancestors(node.code)} | {node.level: node.code}
-    return chain.get(3), chain.get(4)
+__all__ = ["resolve", "resolve_series"]
 
 
 def resolve_series(addresses: pl.Series, home: str | None = None) -> pl.DataFrame:

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from anju.core import audit, clock, divisions, idnumber
+from anju.core import addresses, audit, clock, divisions, idnumber
 from anju.core import policy as P
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
@@ -78,6 +78,17 @@ def _normalise_sex(raw: str | None) -> str | None:
     if value not in ("M", "F"):
         raise ValidationError("sex_code", "性别应为男或女", "sex must be M or F", field="sex")
     return value
+
+
+def _hukou_division(address: str | None, id_region: str) -> str | None:
+    """The hukou place as a division code: from the address people give (township if named,
+    else county); failing that, the ID number's region, which is where the hukou was first
+    registered and usually still is."""
+    county, township = addresses.resolve(address) if address else (None, None)
+    if township or county:
+        return township or county
+    region = divisions.get(id_region)
+    return region.code if region is not None and not region.retired else None
 
 
 def _landlord_reach(session: Session, actor: Actor, person_code: str) -> str | None:
@@ -196,12 +207,11 @@ def create_person(session: Session, actor: Actor, data: PersonIn) -> PersonView:
         access.record(AuditEvent(P.PERSON_CREATE, "registration_intake", existing.person_code,
                                  "person", existing.person_code, {"resolved": "existing"}))
         return PersonView(person_code=existing.person_code, existing=True, warnings=warnings)
-    region = divisions.get(info.region_code)
     person = Person(
         person_code=rules.new_person_code(), name=data.name, id_cipher=cipher().encrypt(info.number),
         id_hash=lookup, sex=info.sex, birth_date=info.birth_date, phone=phone,
         hukou_address=data.hukou_address,
-        hukou_division_code=region.code if region is not None else None,
+        hukou_division_code=_hukou_division(data.hukou_address, info.region_code),
         division_code=divisions.canonical(actor.division_code),
     )
     session.add(person)

@@ -99,3 +99,43 @@ def test_cli_audit_verify_exit_codes(cli_env):
         s.execute(text("UPDATE audit_entries SET username = 'someone-else' WHERE seq = 5"))
     broken = runner.invoke(cli, ["audit", "verify"])
     assert broken.exit_code == 1 and "entry 5" in broken.output
+
+
+def test_entries_are_sealed_at_commit_and_savepoint_rollbacks_leave_none(db):
+    with db.unit_of_work() as s:
+        audit.append(s, ACTOR, [AuditEvent("person.read", "p", "P1")])
+        try:
+            with s.begin_nested():
+                audit.append(s, ACTOR, [AuditEvent("person.read", "p", "P2")])
+                raise RuntimeError("the savepoint fails")
+        except RuntimeError:
+            pass
+        audit.append(s, ACTOR, [AuditEvent("person.read", "p", "P3")])
+    with db.unit_of_work() as s:
+        rows = s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
+        assert [(e.seq, e.person_code) for e in rows] == [(1, "P1"), (2, "P3")]
+    assert _verify(db).ok
+
+
+def test_an_unsealed_row_is_reported(db):
+    _fill(db, 2)
+    with db.unit_of_work() as s:
+        s.execute(text("INSERT INTO audit_entries (at, username, role, action, purpose) "
+                       "VALUES ('2026-01-01 00:00:00', 'ghost', 'police', 'person.read', 'x')"))
+    result = _verify(db)
+    assert not result.ok and "never sealed" in result.reason
+
+
+def test_concurrent_writers_keep_one_gapless_chain(db):
+    """Many transactions sealing at once (threads, as in a server) still make one chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work(i: int) -> None:
+        with db.unit_of_work() as s:
+            audit.append(s, ACTOR, [AuditEvent("person.read", "p", f"P{i}"),
+                                    AuditEvent("person.read", "p", f"Q{i}")])
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(work, range(60)))
+    result = _verify(db)
+    assert result.ok and result.checked == 120

@@ -1,8 +1,11 @@
 """The append-only, SM3 hash-chained audit log.
 
-Each entry's hash is SM3(previous hash + canonical JSON of the entry). Appends take a lock on the
-single chain-head row, so entries get gapless sequence numbers in commit order. `verify_chain`
-recomputes everything and names the first entry that was altered, deleted or moved.
+Each entry's hash is SM3(previous hash + canonical JSON of the entry). A use case writes its
+entries when it acts (`append`); just before its transaction commits they are sealed: the
+single chain-head row is locked, and the entries get the next gapless sequence numbers and
+their hashes. The lock is so held only while committing — not while the request is served —
+and the chain's order is commit order. `verify_chain` recomputes everything and names the first
+entry that was altered, deleted, moved or left unsealed.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives import hashes
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from anju.core.crypto import sm3_hex
@@ -65,26 +68,45 @@ def _locked_head(session: Session) -> AuditHead:
     return head
 
 
+_PENDING = "anju.audit.pending"
+
+
 def append(session: Session, actor: Actor, events: Iterable[AuditEvent]) -> list[AuditEntry]:
-    """Chain `events` onto the log inside the caller's transaction."""
-    events = list(events)
-    if not events:
-        return []
-    head = _locked_head(session)
+    """Write `events` in the caller's transaction; they are sealed when it commits."""
     at = utcnow()
-    entries = []
-    for event in events:
-        entry = AuditEntry(
-            seq=head.last_seq + 1, at=at, account_id=actor.account_id, username=actor.username,
-            role=str(actor.role), action=event.action, person_code=event.person_code,
-            object_type=event.object_type, object_id=event.object_id, purpose=event.purpose,
-            detail=event.detail, prev_hash=head.last_hash,
-        )
+    entries = [AuditEntry(at=at, account_id=actor.account_id, username=actor.username,
+                          role=str(actor.role), action=e.action, person_code=e.person_code,
+                          object_type=e.object_type, object_id=e.object_id, purpose=e.purpose,
+                          detail=e.detail) for e in events]
+    if entries:
+        session.add_all(entries)
+        session.info.setdefault(_PENDING, []).extend(entries)
+    return entries
+
+
+def seal_pending(session: Session) -> int:
+    """Chain this transaction's unsealed entries onto the log (called before every commit)."""
+    # Entries written inside a savepoint that was rolled back have left the session: skip them.
+    pending = [e for e in session.info.pop(_PENDING, []) if e in session]
+    if not pending:
+        return 0
+    head = _locked_head(session)
+    for entry in pending:
+        entry.seq, entry.prev_hash = head.last_seq + 1, head.last_hash
         entry.entry_hash = chain_hash(head.last_hash, entry)
         head.last_seq, head.last_hash = entry.seq, entry.entry_hash
-        entries.append(entry)
-    session.add_all(entries)
-    return entries
+    return len(pending)
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_before_commit(session: Session) -> None:
+    seal_pending(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    if not session.in_transaction():
+        session.info.pop(_PENDING, None)
 
 
 def lock_head(session: Session) -> None:
@@ -161,7 +183,8 @@ class VerifyResult:
 def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
     expected_seq, prev = 1, GENESIS
     checked = 0
-    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(batch).scalars()
+    rows = session.execute(select(AuditEntry).where(AuditEntry.seq.is_not(None))
+                           .order_by(AuditEntry.seq)).yield_per(batch).scalars()
     for entry in rows:
         if entry.seq != expected_seq:
             return VerifyResult(False, checked, expected_seq,
@@ -176,6 +199,11 @@ def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
         prev = entry.entry_hash
         expected_seq += 1
         checked += 1
+    unsealed = session.execute(select(func.min(AuditEntry.id)).where(
+        AuditEntry.seq.is_(None))).scalar()
+    if unsealed is not None:
+        return VerifyResult(False, checked, None, f"entry id {unsealed} was never sealed into the "
+                            "chain (written outside a committed unit of work)")
     head = session.get(AuditHead, 1)
     if head is not None and (head.last_seq != checked or head.last_hash != prev):
         return VerifyResult(False, checked, checked + 1 if head.last_seq > checked else head.last_seq,

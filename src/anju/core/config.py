@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, description="failed logins before an account+address waits")
     login_lockout_seconds: int = Field(300, description="how long the wait lasts")
     db_pool_size: int = Field(10, description="PostgreSQL connection pool size per process")
+    worker_threads: int = Field(
+        8, ge=1, le=200, description="threads per server process serving requests (fewer threads "
+        "contend less for Python's interpreter lock; more wait better on a slow database)")
     room_capacity_warning: bool = Field(True, description="accept over-capacity rooms with a warning")
     lock_event_retention_days: int = Field(
         3, ge=1, le=30, description="days raw smart-lock events are kept (Parquet under "

@@ -44,13 +44,16 @@ class LoginFailure(Base):
 class AuditEntry(Base):
     """One link of the append-only, SM3 hash-chained audit log.
 
-    `seq` is assigned under the chain-head lock, so it has no gaps: a missing number is a
+    A use case writes its entries at once and they are sealed — given the next `seq` and their
+    hashes under the chain-head lock — just before its transaction commits, so the lock is held
+    for microseconds, not for the whole request. `seq` has no gaps: a missing number is a
     deleted entry.
     """
 
     __tablename__ = "audit_entries"
 
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
     at: Mapped[datetime] = mapped_column(DateTime)
     account_id: Mapped[int | None] = mapped_column(Integer)
     username: Mapped[str] = mapped_column(String(64))
@@ -61,8 +64,8 @@ class AuditEntry(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(String(48))
     detail: Mapped[dict | None] = mapped_column(JSON)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    entry_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_entries_person_seq", "person_code", "seq"),)
 

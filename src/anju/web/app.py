@@ -1,9 +1,11 @@
 """The ASGI application factory: API routers, pages, static assets, error handlers."""
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from importlib import import_module
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -22,7 +24,14 @@ PUBLIC_PATHS = {"/healthz", "/api/v1/auth/token", "/login", "/logout", "/lang/{c
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="Anju 安居 API", version="1", description=(
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # Sync routes run in this thread pool; a small pool keeps interpreter-lock contention low.
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        yield
+
+    app = FastAPI(title="Anju 安居 API", version="1", lifespan=lifespan, description=(
         "Service and management platform for the floating population. Every personal-data "
         "route checks the caller's role, jurisdiction and purpose and is written to the audit "
         "chain."))

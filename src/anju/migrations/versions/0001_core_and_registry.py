@@ -35,7 +35,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_accounts_person_code'), ['person_code'], unique=False)
 
     op.create_table('audit_entries',
-    sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=True),
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=True),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -46,9 +47,10 @@ def upgrade() -> None:
     sa.Column('object_id', sa.String(length=64), nullable=True),
     sa.Column('purpose', sa.String(length=48), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=True),
-    sa.Column('prev_hash', sa.String(length=64), nullable=False),
-    sa.Column('entry_hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_entries'))
+    sa.Column('prev_hash', sa.String(length=64), nullable=True),
+    sa.Column('entry_hash', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries')),
+    sa.UniqueConstraint('seq', name=op.f('uq_audit_entries_seq'))
     )
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.create_index('ix_audit_entries_person_seq', ['person_code', 'seq'], unique=False)

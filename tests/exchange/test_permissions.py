@@ -9,9 +9,8 @@ from datetime import date
 
 import pytest
 from tests.factories import COUNTY, OTHER_COUNTY, make_account, make_person, valid_id
+from tests.support.matrix import mismatches
 
-from anju.core import audit
-from anju.core.errors import AnjuError, Forbidden, NotFound
 from anju.exchange import service
 
 ROLES = ["resident", "landlord", "grid_worker", "police", "dept_officer", "data_steward",
@@ -103,44 +102,15 @@ class Setup:
         raise AssertionError(op)
 
 
-def outcome(fn) -> str:
-    try:
-        result = fn()
-    except Forbidden:
-        return "403"
-    except NotFound:
-        return "404"
-    except AnjuError:  # a domain refusal means the policy let the call through
-        return "ok"
-    empty = (result == [] or getattr(result, "items", None) == []
-             or getattr(result, "records", None) == [] or getattr(result, "new_records", 1) == 0)
-    return "empty" if empty else "ok"
+def _empty(result) -> bool:
+    return (result == [] or getattr(result, "items", None) == []
+            or getattr(result, "records", None) == [] or getattr(result, "new_records", 1) == 0)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_exchange_permission_matrix(db, extracts, role):
     setup = Setup(db, extracts)
-    column = ROLES.index(role)
-    mismatches = []
-    for inside in (True, False):
-        actor = setup.actor(role, inside)
-        for op, row in MATRIX.items():
-            expected = row[column].split("/")[0 if inside else 1]
-            session = db.sessions()
-            try:
-                before = audit.count(session)
-                got = outcome(lambda op=op, session=session, actor=actor:
-                              setup.call(op, session, actor))
-                session.flush()
-                audited = audit.count(session) > before
-            finally:
-                session.rollback()
-                session.close()
-            where = f"{role} {op} {'inside' if inside else 'outside'}"
-            if got != expected:
-                mismatches.append(f"{where}: expected {expected}, got {got}")
-            if got == "ok" and op not in UNAUDITED and not audited:
-                mismatches.append(f"{where}: succeeded without an audit entry")
-            if got not in ("ok", "empty") and audited:
-                mismatches.append(f"{where}: refused but still wrote an audit entry")
-    assert not mismatches, "\n".join(mismatches)
+    found = mismatches(db, MATRIX, ROLES, role, setup.actor,
+                       lambda op, session, actor, inside: setup.call(op, session, actor),
+                       unaudited=UNAUDITED, is_empty=_empty)
+    assert not found, "\n".join(found)

@@ -6,19 +6,16 @@ and sees the officer in "who viewed my data". Screenshots of each page land in s
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from anju.core import clock
 from anju.web.app import create_app
 from tests.factories import PASSWORD, build_world, valid_id
+from tests.support.live import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -29,29 +26,13 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live(sqlite_db):
     """(world, base URL): the factories' county served by uvicorn in a background thread."""
     world = build_world(sqlite_db)
     clock.pin_today(TODAY)  # the server thread reads the same clock
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db=sqlite_db), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield world, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(db=sqlite_db)) as base:
+        yield world, base
 
 
 @pytest.fixture(scope="module")

@@ -49,7 +49,9 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         # BEGIN so two writers queue on busy_timeout instead of failing to upgrade their locks.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping (it costs a round trip on every request); connections are recycled instead,
+    # and one that died with the server fails a single request.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 class Database:

@@ -22,6 +22,30 @@ PUBLIC_PATHS = {"/healthz", "/api/v1/auth/token", "/login", "/logout", "/lang/{c
                 "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/static"}
 
 
+class RequestGate:
+    """Let at most `limit` requests into the app at once; the rest wait in the event loop.
+
+    A request hops between the event loop and the thread pool several times (dependencies, the
+    route, the unit of work's commit) while holding database locks — SQLite's write lock for the
+    whole transaction. If every pool thread were taken by requests waiting for such a lock, the
+    holder could never get a thread back to commit. With no more requests inside than threads,
+    one is always free.
+    """
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit, self._gate = app, limit, None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if self._gate is None:  # made on first use, inside the server's event loop
+            import asyncio
+
+            self._gate = asyncio.Semaphore(self.limit)
+        async with self._gate:
+            await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -38,6 +62,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db or Database(settings.resolved_database_url, settings.db_pool_size)
     install_error_handlers(app)
+    app.add_middleware(RequestGate, limit=settings.worker_threads)
 
     from anju.core import api as core_api
     from anju.registry import api as registry_api

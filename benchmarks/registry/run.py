@@ -322,14 +322,18 @@ def vacuum_analyze(server) -> float:
 def table_sizes(server) -> dict:
     import psycopg
 
+    exact = ("persons", "houses", "rooms", "registrations", "audit_entries")
     with psycopg.connect(f"host=127.0.0.1 port={server.port} user=anju dbname=anju") as conn:
-        rows = conn.execute(
-            "SELECT relname, n_live_tup FROM pg_stat_user_tables ORDER BY relname").fetchall()
+        rows = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in exact}
         size = conn.execute("SELECT pg_database_size('anju')").fetchone()[0]
-    return {"rows": {name: n for name, n in rows}, "database_mib": round(size / 2**20, 1)}
+    return {"rows": rows, "database_mib": round(size / 2**20, 1)}
 
 
 # --- the server ---------------------------------------------------------------------------------
+# Straight to 127.0.0.1: never through a proxy named in the environment.
+_LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -362,7 +366,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited ({self.proc.returncode}):\n{self.log_tail()}")
             try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as r:
+                with _LOCAL.open(self.base + "/healthz", timeout=2) as r:
                     if r.status == 200:
                         break
             except OSError:
@@ -387,7 +391,7 @@ class Server:
     def token(self, username: str) -> str:
         data = urllib.parse.urlencode({"username": username, "password": PASSWORD}).encode()
         request = urllib.request.Request(self.base + "/api/v1/auth/token", data=data)
-        with urllib.request.urlopen(request, timeout=30) as r:
+        with _LOCAL.open(request, timeout=30) as r:
             return json.loads(r.read())["access_token"]
 
     def cpu(self) -> float:
@@ -639,8 +643,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="py-spy the server during each measured window (slows it down)")
     ap.add_argument("--keep-work", action="store_true",
                     help="keep the temporary folder (server logs, load specs)")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--output", type=Path, default=RESULTS)
+    ap.add_argument("--seed", type=int, default=1, help="random seed of samples and the mix")
+    ap.add_argument("--output", type=Path, default=RESULTS,
+                    help="results file (default benchmarks/results/registry.json)")
     ap.add_argument("--wait-for-bulk", type=float, default=3600,
                     help="seconds to wait for src/anju/registry/bulk.py to appear")
     args = ap.parse_args(argv)
@@ -650,6 +655,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--duration must be in (0, 3600] and --warmup in [0, 600]")
     if args.persons < 100:
         ap.error("--persons must be at least 100")
+    if args.profile and not (Path(sys.executable).parent / "py-spy").exists():
+        ap.error("--profile needs py-spy in the virtualenv: .venv/bin/pip install py-spy")
 
     import dataset as ds
 

@@ -98,3 +98,15 @@ def mosquitto(tmp_path):
         process.wait(5)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ingest_caches():
+    """Each test's database is new: forget the in-process lock map and dedup index."""
+    from anju.housing import events
+
+    events.forget_locks()
+    events.forget_dedup_index()
+    yield
+    events.forget_locks()
+    events.forget_dedup_index()

@@ -2,14 +2,10 @@
 police approve, and the tenant sees their electronic key — registering is how you get the key."""
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import select
 
@@ -17,6 +13,7 @@ from anju.core import clock
 from anju.registry.models import Registration
 from anju.web.app import create_app
 from tests.factories import PASSWORD, build_world, make_account, valid_id
+from tests.support.live import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -27,28 +24,12 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 TODAY = date(2026, 8, 1)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live(sqlite_db):
     world = build_world(sqlite_db)
     clock.pin_today(TODAY)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db=sqlite_db), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield world, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(db=sqlite_db)) as base:
+        yield world, base
 
 
 def _login(page: Page, username: str) -> None:

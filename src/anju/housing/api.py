@@ -4,11 +4,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
+from fastapi import Path as FPath
 from starlette.concurrency import run_in_threadpool
 
 from anju.core.web import ActorDep, SessionDep
 from anju.housing import events, service
 from anju.housing.schemas import (
+    AssistActionOut,
+    AssistEndIn,
+    AssistRevokeIn,
+    ConsentIn,
+    ConsentOut,
     IngestOut,
     KeyOut,
     LockIn,
@@ -20,6 +26,9 @@ from anju.housing.schemas import (
     TaskCount,
     TaskOut,
 )
+from anju.registry.schemas import HouseIn, HouseOut, RegistrationIn, RegistrationOut
+
+RecordId = Annotated[int, FPath(ge=1, le=2_147_483_647)]  # a database integer
 
 router = APIRouter(prefix="/api/v1", tags=["housing"])
 
@@ -81,3 +90,54 @@ def list_fees(session: SessionDep, actor: ActorDep,
 def pay(statement_id: int, body: PaymentIn, session: SessionDep, actor: ActorDep):
     return service.record_payment(session, actor, statement_id, body.amount_fen, body.reference,
                                   body.method)
+
+
+# --- assisted mode: a grid worker acts for a landlord under a recorded consent ----------------
+@router.post("/assist/consents", status_code=201, response_model=ConsentOut)
+def record_consent(body: ConsentIn, session: SessionDep, actor: ActorDep):
+    return service.record_consent(session, actor, body)
+
+
+@router.get("/assist/consents", response_model=list[ConsentOut])
+def list_consents(session: SessionDep, actor: ActorDep,
+                  landlord_person_code: Annotated[str | None, Query(max_length=16)] = None):
+    return service.list_consents(session, actor, landlord_person_code)
+
+
+@router.post("/assist/consents/{consent_id}/withdraw", response_model=ConsentOut)
+def withdraw_consent(consent_id: RecordId, session: SessionDep, actor: ActorDep):
+    return service.withdraw_consent(session, actor, consent_id)
+
+
+@router.get("/assist/actions", response_model=list[AssistActionOut])
+def list_assisted_actions(session: SessionDep, actor: ActorDep,
+                          landlord_person_code: Annotated[str | None,
+                                                          Query(max_length=16)] = None):
+    """What grid workers did on a landlord's behalf (a landlord: on mine)."""
+    return service.list_assisted_actions(session, actor, landlord_person_code)
+
+
+@router.post("/assist/consents/{consent_id}/houses", status_code=201, response_model=HouseOut)
+def assisted_house(consent_id: RecordId, body: HouseIn, session: SessionDep, actor: ActorDep):
+    return service.assisted_create_house(session, actor, consent_id, body)
+
+
+@router.post("/assist/consents/{consent_id}/registrations", status_code=201,
+             response_model=RegistrationOut)
+def assisted_tenant(consent_id: RecordId, body: RegistrationIn, session: SessionDep,
+                    actor: ActorDep):
+    return service.assisted_register_tenant(session, actor, consent_id, body)
+
+
+@router.post("/assist/consents/{consent_id}/registrations/{registration_id}/end",
+             response_model=RegistrationOut)
+def assisted_end(consent_id: RecordId, registration_id: RecordId, body: AssistEndIn,
+                 session: SessionDep, actor: ActorDep):
+    return service.assisted_end_tenancy(session, actor, consent_id, registration_id,
+                                        body.end_date)
+
+
+@router.post("/assist/consents/{consent_id}/keys/{key_id}/revoke", response_model=KeyOut)
+def assisted_revoke(consent_id: RecordId, key_id: Annotated[str, FPath(max_length=24)],
+                    body: AssistRevokeIn, session: SessionDep, actor: ActorDep):
+    return service.assisted_revoke_key(session, actor, consent_id, key_id, body.note)

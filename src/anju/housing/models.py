@@ -1,7 +1,9 @@
-"""Housing tables: e-keys, lock vendors and devices, the lock-event dedup index and daily presence,
+"""Housing tables: e-keys, lock vendors and devices, lock-event days and daily presence,
 management tasks, the county housing policy, fee exemptions, statements and payments.
 
-Raw lock events are not here: they live briefly as Parquet files (see anju.housing.events).
+Raw lock events are not here: they live briefly as Parquet files, which are also the record of
+which event ids are stored (see anju.housing.events; the former per-event `lock_event_seen` table
+was dropped in migration 0004).
 """
 from __future__ import annotations
 
@@ -84,19 +86,6 @@ class Lock(Base):
     registered_by: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("vendor_id", "lock_id", name="uq_locks_vendor_lock"),)
-
-
-class LockEventSeen(Base):
-    """Event ids already stored, for the raw-retention window: a resent batch counts once."""
-
-    __tablename__ = "lock_event_seen"
-
-    vendor_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, index=True)
-
-    # SQLite: the primary key is the table (one B-tree per insert instead of two).
-    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class LockEventDay(Base):
@@ -214,3 +203,42 @@ class FeePayment(Base):
     method: Mapped[str] = mapped_column(String(16))
     paid_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class AssistConsent(Base):
+    """A landlord's consent that one grid worker acts for them (assisted mode): who consented,
+    how (a signed paper form and its reference, or in person with a note of where and who was
+    present), when, and until when. The landlord or the worker may withdraw it."""
+
+    __tablename__ = "housing_assist_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    landlord_person_code: Mapped[str] = mapped_column(ForeignKey("persons.person_code"))
+    division_code: Mapped[str] = mapped_column(String(12))  # the worker's jurisdiction
+    grid_worker: Mapped[str] = mapped_column(String(64))  # the account it was given to
+    method: Mapped[str] = mapped_column(String(16))  # paper_form | in_person
+    reference: Mapped[str] = mapped_column(String(200))
+    consented_at: Mapped[datetime] = mapped_column(DateTime)
+    valid_until: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_housing_assist_consents_landlord", "landlord_person_code"),
+                      Index("ix_housing_assist_consents_division", "division_code"))
+
+
+class AssistAction(Base):
+    """One thing a grid worker did for a landlord under a consent (also in the audit chain)."""
+
+    __tablename__ = "housing_assist_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("housing_assist_consents.id"), index=True)
+    landlord_person_code: Mapped[str] = mapped_column(String(16), index=True)
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    grid_worker: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # house.create | registration.submit | …
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    done_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -7,22 +7,28 @@ the shared dictionary; templates read them as `h.<key>` for the current language
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError, ValidationError
-from anju.core.policy import Actor
+from anju.core.policy import Actor, Role
 from anju.core.web import ActorDep, SessionDep
 from anju.housing import rules, service
+from anju.housing.schemas import AssistEndIn, AssistRevokeIn, ConsentIn
+from anju.registry.schemas import HouseIn, RegistrationIn
 
 TEMPLATES = Path(__file__).parent / "templates"
+CST = timezone(timedelta(hours=8))
+# County outlines shipped with the app (illustrative, not an approved map): web/static/vendor/geo.
+OUTLINES = Path(__file__).resolve().parents[1] / "web" / "static" / "vendor" / "geo"
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 IdPath = Annotated[int, PathParam(ge=1, le=2_147_483_647)]  # a database integer
@@ -30,8 +36,9 @@ IdPath = Annotated[int, PathParam(ge=1, le=2_147_483_647)]  # a database integer
 MENU = {
     "resident": [("/me/keys", "我的钥匙 · My keys"), ("/me/fees", "服务费 · My fees")],
     "landlord": [("/landlord/keys", "房间钥匙 · Keys"), ("/landlord/fees", "租户服务费 · Fees"),
+                 ("/landlord/assisted", "代办记录 · Done on my behalf"),
                  ("/me/keys", "我的钥匙 · My keys")],
-    "grid_worker": [("/tasks", "管理任务 · Tasks")],
+    "grid_worker": [("/tasks", "管理任务 · Tasks"), ("/assist", "协助房东 · Assist a landlord")],
     "police": [("/tasks", "管理任务 · Tasks")],
 }
 
@@ -60,6 +67,31 @@ TEXT = {
         "reminded": "已提醒", "not_needed": "无需提醒",
         "silent": "钥匙至少 {n} 天未使用", "regular": "常用钥匙 {k} 把（核定 {c} 人），其中未登记 {u} 把",
         "permit": "居住证 {p}",
+        "map_title": "各乡镇（街道）待处理任务", "map_outline": "县域轮廓",
+        "map_note": "示意图：县域轮廓仅作示意，不是经审核的地图（无审图号），也不表示准确边界；"
+                    "暂无乡镇、村级边界数据，因此各乡镇任务数以旁边的柱状图显示。",
+        "assist_title": "协助房东办理", "assisted_title": "代办记录",
+        "assist_intro": "为不便使用手机的房东代办：先记录房东本人的同意（谁、以何种方式、何时），"
+                        "再在同意有效期内代为登记房屋、登记租客、注销租住或收回钥匙。每项代办都记入审计日志，"
+                        "房东可在“代办记录”中查看。",
+        "consent_new": "记录房东同意", "landlord_code": "房东人员编码", "method": "同意方式",
+        "paper_form": "书面同意书", "in_person": "当面口头同意",
+        "reference": "同意书编号 / 当面同意的地点与在场人", "consented_at": "同意时间",
+        "valid_days": "有效天数（1–30）", "save": "保存", "consents": "同意记录",
+        "consent": "同意记录", "live": "有效", "not_live": "已失效",
+        "withdraw": "撤回同意", "withdrawn": "已撤回", "open_consent": "代办",
+        "no_consents": "暂无同意记录。", "actions": "代办事项", "no_actions": "暂无代办记录。",
+        "grid_worker": "网格员", "done_at": "办理时间", "object": "对象",
+        "house.create": "登记房屋", "registration.submit": "登记租客",
+        "registration.end": "注销租住", "key.revoke": "收回钥匙",
+        "address": "地址", "division_code": "区划代码（乡镇/村）", "room_labels": "房间号（逗号分隔）",
+        "capacity": "每间核定人数", "tenant_code": "租客人员编码", "room_id": "房间编号",
+        "start_date": "起租日期", "reason_label": "居住事由", "registration_id": "登记编号",
+        "end_on": "搬离日期", "key": "钥匙编号", "note_required": "原因",
+        "work": "务工", "business": "经商", "study": "就学", "family": "投亲", "other": "其他",
+        "done_notice": "已代为办理，并记入审计日志。", "consent_notice": "已记录房东同意。",
+        "withdrawn_notice": "同意已撤回，之后不能再凭此代办。",
+        "assisted_intro": "以下是网格员凭您的同意代您办理的事项。如不再需要代办，可随时撤回同意。",
     },
     "en": {
         "keys_title": "My keys", "room_keys_title": "Keys on my rooms", "fees_title": "My fees",
@@ -90,6 +122,37 @@ TEXT = {
         "silent": "key unused for at least {n} days",
         "regular": "{k} keys in regular use (room holds {c}), {u} without registration",
         "permit": "permit {p}",
+        "map_title": "Open tasks per township", "map_outline": "County outline",
+        "map_note": "Illustrative only: the county outline is not an approved map (no 审图号) and "
+                    "does not show exact borders. There are no township or village shapes, so "
+                    "task counts per township are charted beside it.",
+        "assist_title": "Assist a landlord", "assisted_title": "Done on my behalf",
+        "assist_intro": "For landlords who do not use the app: first record the landlord's own "
+                        "consent (who, how, when); while it is valid, register a house or a tenant, "
+                        "end a tenancy or revoke a key for them. Every action is audited and the "
+                        "landlord sees it under \"Done on my behalf\".",
+        "consent_new": "Record the landlord's consent", "landlord_code": "Landlord person code",
+        "method": "How consent was given", "paper_form": "Signed paper form",
+        "in_person": "In person", "reference": "Form number / where and who was present",
+        "consented_at": "Consented at", "valid_days": "Valid for days (1–30)", "save": "Save",
+        "consents": "Consents", "consent": "Consent",
+        "live": "valid", "not_live": "no longer valid", "withdraw": "Withdraw consent",
+        "withdrawn": "withdrawn", "open_consent": "Act", "no_consents": "No consents yet.",
+        "actions": "Actions", "no_actions": "Nothing done on a landlord's behalf yet.",
+        "grid_worker": "Grid worker", "done_at": "Done at", "object": "Record",
+        "house.create": "Registered a house", "registration.submit": "Registered a tenant",
+        "registration.end": "Ended a tenancy", "key.revoke": "Revoked a key",
+        "address": "Address", "division_code": "Division code (township/village)",
+        "room_labels": "Room labels (comma-separated)", "capacity": "Capacity per room",
+        "tenant_code": "Tenant person code", "room_id": "Room id", "start_date": "Start date",
+        "reason_label": "Reason", "registration_id": "Registration id", "end_on": "Move-out date",
+        "key": "Key id", "note_required": "Reason",
+        "work": "work", "business": "business", "study": "study", "family": "family",
+        "other": "other",
+        "done_notice": "Done for the landlord and audited.", "consent_notice": "Consent recorded.",
+        "withdrawn_notice": "Consent withdrawn; nothing more can be done under it.",
+        "assisted_intro": "What grid workers did for you under your consent. You can withdraw a "
+                          "consent at any time.",
     },
 }
 
@@ -155,10 +218,16 @@ def room_fees(request: Request, session: SessionDep, actor: ActorDep):
 
 def _tasks_page(request: Request, session: Session, actor: Actor, division: str | None,
                 error: AnjuError | None = None, notice: str | None = None) -> Response:
+    county = get_settings().county_code[:6]
+    townships = service.task_counts_by_township(session, actor, division)
     return _page(request, "tasks.html", error.http_status if error else 200,
                  counts=service.task_counts(session, actor, division),
                  tasks=service.list_tasks(session, actor, division), division=division or "",
-                 error=error, notice=notice)
+                 error=error, notice=notice,
+                 townships=[{"code": t.division_code, "name": t.division_name or t.division_code,
+                             "open": t.open} for t in townships],
+                 outline=f"/static/vendor/geo/{county}.geo.json"
+                 if (OUTLINES / f"{county}.geo.json").exists() else None)
 
 
 @router.get("/tasks")
@@ -182,3 +251,152 @@ def resolve(task_id: IdPath, request: Request, session: SessionDep, actor: Actor
         session.rollback()
         return _tasks_page(request, session, actor, None, error=error)
     return RedirectResponse("/tasks?done=1", status_code=303)
+
+
+# --- assisted mode ---------------------------------------------------------------------------
+def _assist_page(request: Request, session: Session, actor: Actor,
+                 error: AnjuError | None = None, notice: str | None = None,
+                 form: dict | None = None) -> Response:
+    return _page(request, "assist.html", error.http_status if error else 200,
+                 consents=service.list_consents(session, actor),
+                 actions=service.list_assisted_actions(session, actor, limit=100),
+                 error=error, notice=notice, form=form or {},
+                 now=datetime.now(CST).strftime("%Y-%m-%dT%H:%M"))
+
+
+@router.get("/assist")
+def assist(request: Request, session: SessionDep, actor: ActorDep, done: str = ""):
+    return _assist_page(request, session, actor, notice="withdrawn_notice" if done else None)
+
+
+@router.post("/assist/consents")
+def record_consent(request: Request, session: SessionDep, actor: ActorDep,
+                   landlord_person_code: Text = "", method: Text = "", reference: Text = "",
+                   consented_at: Text = "", valid_days: Text = "7"):
+    form = {"landlord_person_code": landlord_person_code, "method": method,
+            "reference": reference, "consented_at": consented_at, "valid_days": valid_days}
+    try:
+        data = _parse(ConsentIn, form)
+        consent = service.record_consent(session, actor, data)
+    except AnjuError as error:
+        session.rollback()
+        return _assist_page(request, session, actor, error=error, form=form)
+    return RedirectResponse(f"/assist/consents/{consent.consent_id}?done=consent",
+                            status_code=303)
+
+
+class _RegistrationRef(BaseModel):
+    registration_id: int = Field(ge=1, le=2_147_483_647)
+
+
+def _parse(model, form: dict):
+    """A schema from form fields, or a ValidationError naming the first bad field."""
+    from pydantic import ValidationError as PydanticError
+
+    try:
+        return model.model_validate(form)
+    except PydanticError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or None
+        raise ValidationError("form_invalid", f"请检查填写内容（{where}）",
+                              f"please check the form ({where}): {first.get('msg')}",
+                              field=where) from None
+
+
+def _consent_page(request: Request, session: Session, actor: Actor, consent_id: int,
+                  error: AnjuError | None = None, notice: str | None = None) -> Response:
+    consent = service.get_consent(session, actor, consent_id)
+    actions = [a for a in service.list_assisted_actions(session, actor,
+                                                        consent.landlord_person_code)
+               if a.consent_id == consent_id]
+    return _page(request, "assist_consent.html", error.http_status if error else 200,
+                 consent=consent, actions=actions, error=error, notice=notice,
+                 reasons=["work", "business", "study", "family", "other"])
+
+
+@router.get("/assist/consents/{consent_id}")
+def consent_page(consent_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
+                 done: str = ""):
+    notice = {"consent": "consent_notice", "1": "done_notice"}.get(done)
+    return _consent_page(request, session, actor, consent_id, notice=notice)
+
+
+def _assisted(request: Request, session: Session, actor: Actor, consent_id: int, do):
+    try:
+        do()
+    except AnjuError as error:
+        session.rollback()
+        return _consent_page(request, session, actor, consent_id, error=error)
+    return RedirectResponse(f"/assist/consents/{consent_id}?done=1", status_code=303)
+
+
+@router.post("/assist/consents/{consent_id}/house")
+def assisted_house(consent_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
+                   address: Text = "", division_code: Text = "", room_labels: Text = "",
+                   capacity: Text = "1"):
+    def do():
+        consent = service.get_consent(session, actor, consent_id)
+        labels = [x.strip() for x in room_labels.replace("，", ",").split(",") if x.strip()]
+        data = _parse(HouseIn, {"address": address, "division_code": division_code,
+                                "landlord_person_code": consent.landlord_person_code,
+                                "rooms": [{"label": x, "capacity": capacity} for x in labels]})
+        service.assisted_create_house(session, actor, consent_id, data)
+    return _assisted(request, session, actor, consent_id, do)
+
+
+@router.post("/assist/consents/{consent_id}/tenant")
+def assisted_tenant(consent_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
+                    person_code: Text = "", room_id: Text = "", start_date: Text = "",
+                    reason: Text = ""):
+    def do():
+        data = _parse(RegistrationIn, {"person_code": person_code, "room_id": room_id,
+                                       "start_date": start_date, "reason": reason})
+        service.assisted_register_tenant(session, actor, consent_id, data)
+    return _assisted(request, session, actor, consent_id, do)
+
+
+@router.post("/assist/consents/{consent_id}/end")
+def assisted_end(consent_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
+                 registration_id: Text = "", end_date: Text = ""):
+    def do():
+        data = _parse(AssistEndIn, {"end_date": end_date})
+        reg = _parse(_RegistrationRef, {"registration_id": registration_id})
+        service.assisted_end_tenancy(session, actor, consent_id, reg.registration_id,
+                                     data.end_date)
+    return _assisted(request, session, actor, consent_id, do)
+
+
+@router.post("/assist/consents/{consent_id}/revoke")
+def assisted_revoke(consent_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
+                    key_id: Text = "", note: Text = ""):
+    def do():
+        data = _parse(AssistRevokeIn, {"note": note.strip()})
+        service.assisted_revoke_key(session, actor, consent_id, key_id.strip()[:24], data.note)
+    return _assisted(request, session, actor, consent_id, do)
+
+
+@router.post("/assist/consents/{consent_id}/withdraw")
+def withdraw(consent_id: IdPath, request: Request, session: SessionDep, actor: ActorDep):
+    try:
+        service.withdraw_consent(session, actor, consent_id)
+    except AnjuError as error:
+        session.rollback()
+        if actor.role is Role.LANDLORD:
+            return _assisted_page(request, session, actor, error=error)
+        return _assist_page(request, session, actor, error=error)
+    target = "/landlord/assisted" if actor.role is Role.LANDLORD else "/assist"
+    return RedirectResponse(f"{target}?done=1", status_code=303)
+
+
+def _assisted_page(request: Request, session: Session, actor: Actor,
+                   error: AnjuError | None = None, notice: str | None = None) -> Response:
+    return _page(request, "assisted.html", error.http_status if error else 200,
+                 consents=service.list_consents(session, actor, actor.person_code),
+                 actions=service.list_assisted_actions(session, actor, actor.person_code),
+                 error=error, notice=notice)
+
+
+@router.get("/landlord/assisted")
+def assisted_for_me(request: Request, session: SessionDep, actor: ActorDep, done: str = ""):
+    """The landlord's view: what was done on my behalf, and my consents."""
+    return _assisted_page(request, session, actor, notice="withdrawn_notice" if done else None)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -160,3 +161,53 @@ class DailyReport(BaseModel):
     raw_days_deleted: int
     keys_revoked: int
     tasks_opened: dict[str, int]
+
+
+# --- assisted mode ---------------------------------------------------------------------------
+class ConsentIn(BaseModel):
+    """A landlord's consent, as the grid worker records it."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    landlord_person_code: str = Field(min_length=1, max_length=16)
+    method: Literal["paper_form", "in_person"]
+    # paper_form: the form's number/filing reference; in_person: where, and who was present
+    reference: str = Field(min_length=2, max_length=200)
+    consented_at: datetime
+    valid_days: int = Field(default=7, ge=1, le=30)
+
+
+class ConsentOut(BaseModel):
+    consent_id: int
+    landlord_person_code: str
+    landlord_name: str | None = None
+    grid_worker: str
+    method: str
+    reference: str
+    consented_at: datetime
+    valid_until: date
+    recorded_at: datetime
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
+    live: bool
+
+
+class AssistActionOut(BaseModel):
+    action_id: int
+    consent_id: int
+    landlord_person_code: str
+    grid_worker: str
+    action: str
+    object_type: str
+    object_id: str
+    done_at: datetime
+    consent_method: str
+    consent_reference: str
+
+
+class AssistEndIn(BaseModel):
+    end_date: date
+
+
+class AssistRevokeIn(BaseModel):
+    note: str = Field(min_length=2, max_length=200)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 
 from sqlalchemy import and_, case, exists, func, or_, select
@@ -27,10 +27,12 @@ from anju.core.audit import AuditEvent
 from anju.core.config import get_settings
 from anju.core.crypto import IdCipher, mask_name
 from anju.core.db import utcnow
-from anju.core.errors import AnjuError, Conflict, NotFound, ValidationError
+from anju.core.errors import AnjuError, Conflict, Forbidden, NotFound, ValidationError
 from anju.core.policy import Actor
 from anju.housing import rules
 from anju.housing.models import (
+    AssistAction,
+    AssistConsent,
     EKey,
     FeeExemption,
     FeePayment,
@@ -43,7 +45,10 @@ from anju.housing.models import (
 )
 from anju.housing.rules import KeyKind, KeyStatus, RevokeReason, TaskKind
 from anju.housing.schemas import (
+    AssistActionOut,
     BillReport,
+    ConsentIn,
+    ConsentOut,
     ImportReport,
     KeyOut,
     LockIn,
@@ -57,6 +62,7 @@ from anju.housing.schemas import (
 )
 from anju.registry import service as registry
 from anju.registry.models import House, Permit, Person, Registration, Room
+from anju.registry.schemas import HouseIn, HouseOut, RegistrationIn, RegistrationOut
 
 KEY_PURPOSE = "e_key"
 TASK_PURPOSE = "housing_management"
@@ -492,6 +498,21 @@ def task_counts(session: Session, actor: Actor, division: str | None = None) -> 
                       open=sum(c.values()), by_kind=dict(c)) for code, c in sorted(per.items())]
 
 
+def task_counts_by_township(session: Session, actor: Actor,
+                            division: str | None = None) -> list[TaskCount]:
+    """Open tasks per township (乡镇/街道): the village counts summed, for the task map's chart."""
+    per: dict[str, Counter] = {}
+    for row in task_counts(session, actor, division):
+        code = row.division_code[:9] + "000"
+        per.setdefault(code, Counter()).update(row.by_kind)
+    out = []
+    for code, c in sorted(per.items()):
+        township = divisions.get(code)
+        out.append(TaskCount(division_code=code, division_name=township.name if township else None,
+                             open=sum(c.values()), by_kind=dict(c)))
+    return out
+
+
 def resolve_task(session: Session, actor: Actor, task_id: int, outcome: str,
                  note: str | None = None, end_date: date | None = None) -> TaskOut:
     """The grid worker's finding after a visit. "moved_out" ends the registration (which revokes
@@ -684,3 +705,232 @@ def record_payment(session: Session, actor: Actor, statement_id: int, amount_fen
         FeePayment.statement_id == statement.id).order_by(FeePayment.id)).scalars())
     return _statement_out(statement, payments)
 
+
+
+# --- assisted mode: a grid worker acts for a landlord, with consent --------------------------
+ASSIST_PURPOSE = "assisted_tenancy_management"
+CONSENT_METHODS = {"paper_form": ("书面同意书", "signed paper form"),
+                   "in_person": ("当面口头同意", "in person")}
+
+
+def _consent_refused(zh: str, en: str) -> Forbidden:
+    return Forbidden("consent_required", f"需房东本人同意：{zh}", f"the landlord's consent is "
+                     f"required: {en}", field="consent_id")
+
+
+def _as_utc_naive(moment: datetime) -> datetime:
+    """A form or API time (naive = China time) as the naive UTC the database stores."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone(timedelta(hours=8)))
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _cst_date(utc_naive: datetime) -> date:
+    return (utc_naive + timedelta(hours=8)).date()
+
+
+def _consent_live(consent: AssistConsent, today: date) -> bool:
+    return consent.withdrawn_at is None and today <= consent.valid_until
+
+
+def _consent_out(consent: AssistConsent, name: str | None = None) -> ConsentOut:
+    return ConsentOut(consent_id=consent.id, landlord_person_code=consent.landlord_person_code,
+                      landlord_name=name, grid_worker=consent.grid_worker, method=consent.method,
+                      reference=consent.reference, consented_at=consent.consented_at,
+                      valid_until=consent.valid_until, recorded_at=consent.recorded_at,
+                      withdrawn_at=consent.withdrawn_at, withdrawn_by=consent.withdrawn_by,
+                      live=_consent_live(consent, clock.today()))
+
+
+def _assist_event(action: str, consent: AssistConsent, actor: Actor, object_type: str,
+                  object_id: str, **detail) -> AuditEvent:
+    """An audit entry about the landlord (so it shows in their access log) naming both the
+    grid worker (the entry's actor) and the landlord, and the consent it rests on."""
+    return AuditEvent(action, ASSIST_PURPOSE, consent.landlord_person_code, object_type,
+                      object_id, {"grid_worker": actor.username,
+                                  "on_behalf_of": consent.landlord_person_code,
+                                  "consent_id": consent.id, "consent_method": consent.method,
+                                  "consent_reference": consent.reference, **detail})
+
+
+def record_consent(session: Session, actor: Actor, data: ConsentIn) -> ConsentOut:
+    """A grid worker records that a landlord of their jurisdiction consents to being assisted."""
+    access = Access(session, actor)
+    access.scopes(P.HOUSING_ASSIST)
+    landlord = session.execute(select(Person).where(
+        Person.person_code == data.landlord_person_code)).scalar()
+    if landlord is None:
+        raise _not_found("房东", "landlord", "landlord_person_code")
+    # The worker reaches a landlord who lives, or lets a house, in their jurisdiction.
+    houses = session.execute(select(House.division_code).where(
+        House.landlord_person_code == landlord.person_code).distinct()).scalars().all()
+    if not any(access.reaches(P.HOUSING_ASSIST, division_code=code)
+               for code in [landlord.division_code, *houses]):
+        raise _not_found("房东", "landlord", "landlord_person_code")
+    consented_at = _as_utc_naive(data.consented_at)
+    now = utcnow()
+    if consented_at > now + timedelta(minutes=5):
+        raise ValidationError("consent_in_future", "同意时间不能晚于现在",
+                              "the consent cannot lie in the future", field="consented_at")
+    if consented_at < now - timedelta(days=30):
+        raise ValidationError("consent_too_old", "同意时间超过 30 天，请重新取得房东同意",
+                              "the consent is older than 30 days; ask the landlord again",
+                              field="consented_at")
+    consent = AssistConsent(
+        landlord_person_code=landlord.person_code,
+        division_code=divisions.canonical(actor.division_code),
+        grid_worker=actor.username, method=data.method, reference=data.reference,
+        consented_at=consented_at,
+        valid_until=_cst_date(consented_at) + timedelta(days=data.valid_days - 1))
+    session.add(consent)
+    session.flush()
+    access.record(_assist_event("housing_assist.consent", consent, actor, "assist_consent",
+                                str(consent.id), valid_until=consent.valid_until.isoformat()))
+    return _consent_out(consent, landlord.name)
+
+
+def withdraw_consent(session: Session, actor: Actor, consent_id: int) -> ConsentOut:
+    """The landlord (their own) or the grid worker (their jurisdiction) ends a consent."""
+    access = Access(session, actor)
+    consent = session.get(AssistConsent, consent_id, with_for_update=True)
+    if consent is None or not access.reaches(
+            P.HOUSING_ASSIST_READ, division_code=consent.division_code,
+            person_codes=[consent.landlord_person_code]):
+        raise _not_found("同意记录", "consent", "consent_id")
+    if actor.role is P.Role.GRID_WORKER and consent.grid_worker != actor.username:
+        raise _not_found("同意记录", "consent", "consent_id")
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at, consent.withdrawn_by = utcnow(), actor.username
+        access.record(_assist_event("housing_assist.withdraw", consent, actor, "assist_consent",
+                                    str(consent.id)))
+    return _consent_out(consent)
+
+
+def _live_consent(access: Access, consent_id: int | None, landlord_code: str) -> AssistConsent:
+    """The consent this grid worker acts under for this landlord, or a refusal."""
+    if not consent_id:
+        raise _consent_refused("未提供同意记录", "no consent given")
+    consent = access.session.get(AssistConsent, consent_id)
+    if consent is None or consent.grid_worker != access.actor.username:
+        raise _consent_refused("未找到本人取得的同意记录", "no consent recorded by you")
+    if consent.landlord_person_code != landlord_code:
+        raise _consent_refused("该同意记录不是此房东的", "the consent is another landlord's")
+    if consent.withdrawn_at is not None:
+        raise _consent_refused("同意已撤回", "the consent was withdrawn")
+    if clock.today() > consent.valid_until:
+        raise _consent_refused("同意已过期", "the consent has expired")
+    return consent
+
+
+def _log_assist(access: Access, consent: AssistConsent, action: str, object_type: str,
+                object_id: str, division_code: str, **detail) -> None:
+    access.session.add(AssistAction(
+        consent_id=consent.id, landlord_person_code=consent.landlord_person_code,
+        division_code=division_code, grid_worker=access.actor.username, action=action,
+        object_type=object_type, object_id=object_id))
+    access.record(_assist_event(f"housing_assist.{action}", consent, access.actor, object_type,
+                                object_id, **detail))
+
+
+def assisted_create_house(session: Session, actor: Actor, consent_id: int | None,
+                          data: HouseIn) -> HouseOut:
+    access = Access(session, actor)
+    access.scopes(P.HOUSING_ASSIST)
+    access.check(P.HOUSING_ASSIST, "辖区", division_code=divisions.canonical(data.division_code))
+    consent = _live_consent(access, consent_id, data.landlord_person_code)
+    house = registry.create_house(session, actor, data)
+    _log_assist(access, consent, "house.create", "house", str(house.house_id),
+                house.division_code, address=house.address)
+    return house
+
+
+def assisted_register_tenant(session: Session, actor: Actor, consent_id: int | None,
+                             data: RegistrationIn) -> RegistrationOut:
+    access = Access(session, actor)
+    access.scopes(P.HOUSING_ASSIST)
+    room, house = _room_house(session, data.room_id)
+    access.check(P.HOUSING_ASSIST, "房间", division_code=house.division_code)
+    consent = _live_consent(access, consent_id, house.landlord_person_code)
+    reg, _replayed = registry.submit_registration(session, actor, data)
+    _log_assist(access, consent, "registration.submit", "registration", str(reg.registration_id),
+                house.division_code, room_id=room.id, tenant=reg.person_code)
+    return reg
+
+
+def assisted_end_tenancy(session: Session, actor: Actor, consent_id: int | None,
+                         registration_id: int, end_date: date) -> RegistrationOut:
+    access = Access(session, actor)
+    access.scopes(P.HOUSING_ASSIST)
+    reg = session.get(Registration, registration_id)
+    if reg is None or not access.reaches(P.HOUSING_ASSIST, division_code=reg.division_code):
+        raise _not_found("居住登记", "registration", "registration_id")
+    consent = _live_consent(access, consent_id, reg.landlord_person_code)
+    out = registry.end_registration(session, actor, registration_id, end_date)
+    _log_assist(access, consent, "registration.end", "registration", str(registration_id),
+                reg.division_code, tenant=reg.person_code, end_date=end_date.isoformat())
+    return out
+
+
+def assisted_revoke_key(session: Session, actor: Actor, consent_id: int | None, key_id: str,
+                        note: str) -> KeyOut:
+    """The landlord's revocation of a key on their room, done by the grid worker for them."""
+    access = Access(session, actor)
+    access.scopes(P.HOUSING_ASSIST)
+    key = session.execute(select(EKey).where(EKey.key_id == key_id).with_for_update()).scalar()
+    if key is None or not access.reaches(P.HOUSING_ASSIST, division_code=key.division_code):
+        raise _not_found("钥匙", "key", "key_id")
+    consent = _live_consent(access, consent_id, key.landlord_person_code)
+    if rules.key_status(key.status, key.valid_until, clock.today()) is not KeyStatus.ACTIVE:
+        raise Conflict("key_not_active", "该钥匙已失效", "the key is no longer active",
+                       field="key_id")
+    _revoke(session, actor, key, RevokeReason.LANDLORD, note)
+    _log_assist(access, consent, "key.revoke", "ekey", key.key_id, key.division_code,
+                tenant=key.person_code)
+    return _key_out(key, clock.today())
+
+
+def list_consents(session: Session, actor: Actor, landlord_code: str | None = None,
+                  limit: int = 200) -> list[ConsentOut]:
+    """A landlord's own consents; a grid worker's jurisdiction's."""
+    access = Access(session, actor)
+    query = select(AssistConsent, Person.name).join(
+        Person, Person.person_code == AssistConsent.landlord_person_code).where(
+        access.restrict(P.HOUSING_ASSIST_READ, division_col=AssistConsent.division_code,
+                        person_col=AssistConsent.landlord_person_code))
+    if landlord_code:
+        query = query.where(AssistConsent.landlord_person_code == landlord_code)
+    rows = session.execute(query.order_by(AssistConsent.id.desc()).limit(limit)).all()
+    return [_consent_out(c, name) for c, name in rows]
+
+
+def list_assisted_actions(session: Session, actor: Actor, landlord_code: str | None = None,
+                          limit: int = 500) -> list[AssistActionOut]:
+    """What was done on a landlord's behalf: the landlord sees their own ("done on my behalf"),
+    a grid worker those of their jurisdiction."""
+    access = Access(session, actor)
+    query = select(AssistAction, AssistConsent).join(
+        AssistConsent, AssistConsent.id == AssistAction.consent_id).where(
+        access.restrict(P.HOUSING_ASSIST_READ, division_col=AssistAction.division_code,
+                        person_col=AssistAction.landlord_person_code))
+    if landlord_code:
+        query = query.where(AssistAction.landlord_person_code == landlord_code)
+    rows = session.execute(query.order_by(AssistAction.id.desc()).limit(limit)).all()
+    return [AssistActionOut(action_id=a.id, consent_id=a.consent_id,
+                            landlord_person_code=a.landlord_person_code,
+                            grid_worker=a.grid_worker, action=a.action,
+                            object_type=a.object_type, object_id=a.object_id, done_at=a.done_at,
+                            consent_method=c.method, consent_reference=c.reference)
+            for a, c in rows]
+
+
+def get_consent(session: Session, actor: Actor, consent_id: int) -> ConsentOut:
+    """One consent: the landlord's own, or one of the worker's jurisdiction (else 404)."""
+    access = Access(session, actor)
+    row = session.execute(select(AssistConsent, Person.name).join(
+        Person, Person.person_code == AssistConsent.landlord_person_code).where(
+        AssistConsent.id == consent_id,
+        access.restrict(P.HOUSING_ASSIST_READ, division_col=AssistConsent.division_code,
+                        person_col=AssistConsent.landlord_person_code))).first()
+    if row is None:
+        raise _not_found("同意记录", "consent", "consent_id")
+    return _consent_out(row[0], row[1])

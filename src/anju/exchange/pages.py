@@ -25,12 +25,13 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 IdPath = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
-MENU = {"data_steward": [("/exchange/review", "记录复核 · Match review")]}
+MENU = {"data_steward": [("/exchange/review", "exchange.menu_review")]}
 
 FIELDS = ("department", "source_record_id", "as_of", "name", "id_number", "sex", "birth_date",
           "phone", "hukou_address", "current_address", "employer", "golden_id")
 TEXT = {
     "zh": {
+        "menu_review": "记录复核",
         "queue_title": "记录复核", "pair_title": "记录复核：是否同一人",
         "intro": "以下记录对的匹配分值处于不确定区间，请对照两条记录判断是否为同一人。身份证号码已脱敏。",
         "empty": "暂无待复核的记录对。", "weight": "匹配分值", "left": "记录甲", "right": "记录乙",
@@ -44,6 +45,7 @@ TEXT = {
         "employer": "工作单位", "golden_id": "主记录编号",
     },
     "en": {
+        "menu_review": "Match review",
         "queue_title": "Match review", "pair_title": "Match review: the same person?",
         "intro": "These pairs scored in the uncertain band. Compare the two records and decide "
                  "whether they describe the same person. ID numbers are masked.",

@@ -34,16 +34,20 @@ Text = Annotated[str, Form()]
 IdPath = Annotated[int, PathParam(ge=1, le=2_147_483_647)]  # a database integer
 
 MENU = {
-    "resident": [("/me/keys", "我的钥匙 · My keys"), ("/me/fees", "服务费 · My fees")],
-    "landlord": [("/landlord/keys", "房间钥匙 · Keys"), ("/landlord/fees", "租户服务费 · Fees"),
-                 ("/landlord/assisted", "代办记录 · Done on my behalf"),
-                 ("/me/keys", "我的钥匙 · My keys")],
-    "grid_worker": [("/tasks", "管理任务 · Tasks"), ("/assist", "协助房东 · Assist a landlord")],
-    "police": [("/tasks", "管理任务 · Tasks")],
+    "resident": [("/me/keys", "housing.menu_my_keys"), ("/me/fees", "housing.menu_my_fees")],
+    "landlord": [("/landlord/keys", "housing.menu_room_keys"),
+                 ("/landlord/fees", "housing.menu_room_fees"),
+                 ("/landlord/assisted", "housing.menu_assisted"),
+                 ("/me/keys", "housing.menu_my_keys")],
+    "grid_worker": [("/tasks", "housing.menu_tasks"), ("/assist", "housing.menu_assist")],
+    "police": [("/tasks", "housing.menu_tasks")],
 }
 
 TEXT = {
     "zh": {
+        "menu_my_keys": "我的钥匙", "menu_my_fees": "服务费", "menu_room_keys": "房间钥匙",
+        "menu_room_fees": "租户服务费", "menu_assisted": "代办记录", "menu_tasks": "管理任务",
+        "menu_assist": "协助房东",
         "keys_title": "我的钥匙", "room_keys_title": "房间钥匙", "fees_title": "我的服务费",
         "room_fees_title": "租户服务费", "tasks_title": "管理任务",
         "key_id": "钥匙编号", "room": "房间", "status": "状态", "valid_from": "生效日期",
@@ -94,6 +98,9 @@ TEXT = {
         "assisted_intro": "以下是网格员凭您的同意代您办理的事项。如不再需要代办，可随时撤回同意。",
     },
     "en": {
+        "menu_my_keys": "My keys", "menu_my_fees": "My fees", "menu_room_keys": "Keys",
+        "menu_room_fees": "Tenants' fees", "menu_assisted": "Done on my behalf",
+        "menu_tasks": "Tasks", "menu_assist": "Assist a landlord",
         "keys_title": "My keys", "room_keys_title": "Keys on my rooms", "fees_title": "My fees",
         "room_fees_title": "Tenants' fees", "tasks_title": "Management tasks",
         "key_id": "Key", "room": "Room", "status": "Status", "valid_from": "Valid from",

@@ -235,6 +235,12 @@ EN: dict[str, str] = {
 MESSAGES = {"zh": ZH, "en": EN}
 
 
+def register(prefix: str, text: dict[str, dict[str, str]]) -> None:
+    """Add a domain's own words (its pages' TEXT) as `prefix.key`, e.g. "housing.menu_keys"."""
+    for language, words in text.items():
+        MESSAGES.setdefault(language, {}).update({f"{prefix}.{k}": v for k, v in words.items()})
+
+
 def lang_of(value: str | None) -> str:
     return value if value in LANGS else DEFAULT
 

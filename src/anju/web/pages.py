@@ -297,6 +297,8 @@ def install(app: FastAPI) -> None:
             continue
         module = import_module(module_name)
         domains[module_name.split(".")[1]] = module.TEMPLATES
+        if hasattr(module, "TEXT"):  # menu labels and the like, as "<domain>.<key>"
+            i18n.register(module_name.split(".")[1], module.TEXT)
         for role, links in module.MENU.items():
             menus.setdefault(role, []).extend(links)
         app.include_router(module.router, dependencies=[Depends(csrf_protect)])

@@ -16,7 +16,6 @@ import os
 import platform
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
+from tests.support.pgserver import free_port  # noqa: E402
 
 from anju.core import clock, migrate  # noqa: E402
 from anju.core.config import get_settings  # noqa: E402
@@ -192,18 +192,12 @@ def bench_ingest(db: Database, rooms: int, secret: str, total: int, size: int) -
                         "stored ids, Parquet (snappy) write, commit and publish"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def bench_http(rooms: int, secret: str, requests: int, size: int, clients: int) -> dict:
     import concurrent.futures
 
     import httpx
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "anju.web.app:create_app", "--factory", "--host",
          "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT,

@@ -17,6 +17,7 @@ from anju.housing import rules, service
 from anju.housing.schemas import LockIn
 from anju.registry import service as registry
 from tests.factories import submit
+from tests.support.pgserver import free_port
 
 
 @dataclass
@@ -65,19 +66,13 @@ def vendor(world) -> Vendor:
     return make_vendor(world)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def mosquitto(tmp_path):
     """A real broker on 127.0.0.1 and a free port, stopped after the test."""
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not shutil.os.path.exists(binary):
         pytest.fail("mosquitto is not installed: run `./dev setup` (apt-get install mosquitto)")
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "mosquitto.conf"
     config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
     process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL,

@@ -1,7 +1,6 @@
 """A real uvicorn server in a background thread, for browser and concurrency tests."""
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -9,11 +8,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.pgserver import free_port
 
 
 @contextmanager

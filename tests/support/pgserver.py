@@ -23,7 +23,7 @@ def _bin_dir() -> Path:
     return Path(found[-1]).parent
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -34,7 +34,7 @@ class PgServer:
         self.bin = _bin_dir()
         self.root = Path(tempfile.mkdtemp(prefix="anju-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.fsync = fsync
         self.settings = settings or {}
         self.as_postgres = os.geteuid() == 0

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import audit, divisions
 from anju.core.errors import Forbidden, NotFound
-from anju.core.policy import Actor, Purpose, Scope, purpose_for, scopes_for
+from anju.core.policy import PURPOSES, Actor, Purpose, Role, Scope, purpose_for, scopes_for
 
 
 def _not_found(what: str) -> NotFound:
@@ -78,8 +78,6 @@ class Access:
     # --- purpose and audit --------------------------------------------------------------
     def purpose(self, person_code: str | None = None) -> Purpose:
         """The purpose the actor reads a person under (a person reading themselves: self-service)."""
-        from anju.core.policy import PURPOSES, Role
-
         if person_code and person_code == self.actor.person_code:
             return PURPOSES[Role.RESIDENT]
         purpose = purpose_for(self.actor.role)

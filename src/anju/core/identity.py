@@ -10,11 +10,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from anju.core import divisions
+from anju.core.access import Access
+from anju.core.audit import AuditEvent
 from anju.core.config import get_settings
 from anju.core.db import utcnow
-from anju.core.errors import AnjuError, Conflict, ValidationError
+from anju.core.errors import AnjuError, Conflict, NotFound, ValidationError
 from anju.core.models import Account, LoginFailure
-from anju.core.policy import Actor, Role
+from anju.core.policy import ACCOUNT_MANAGE, Actor, Role
 
 # Moderate argon2 cost: login stays ~10 ms on two cores, still far beyond brute force online.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -139,10 +141,6 @@ def login(session: Session, username: str, password: str, client: str = "-") -> 
 
 # --- account management by an administrator (the CLI uses create_account directly) ------------
 def manage_create_account(session: Session, actor: Actor, **fields) -> Account:
-    from anju.core.access import Access
-    from anju.core.audit import AuditEvent
-    from anju.core.policy import ACCOUNT_MANAGE
-
     access = Access(session, actor)
     access.check(ACCOUNT_MANAGE, "账号")
     account = create_account(session, **fields)
@@ -152,20 +150,12 @@ def manage_create_account(session: Session, actor: Actor, **fields) -> Account:
 
 
 def manage_list_accounts(session: Session, actor: Actor, limit: int = 500) -> list[Account]:
-    from anju.core.access import Access
-    from anju.core.policy import ACCOUNT_MANAGE
-
     Access(session, actor).check(ACCOUNT_MANAGE, "账号")
     return list(session.execute(select(Account).order_by(Account.id).limit(limit)).scalars())
 
 
 def manage_set_active(session: Session, actor: Actor, username: str, active: bool) -> Account:
     """Disable (or re-enable) an account; disabling also voids every token it holds."""
-    from anju.core.access import Access
-    from anju.core.audit import AuditEvent
-    from anju.core.errors import NotFound
-    from anju.core.policy import ACCOUNT_MANAGE
-
     access = Access(session, actor)
     access.check(ACCOUNT_MANAGE, "账号")
     account = session.execute(select(Account).where(Account.username == username)).scalar()

@@ -85,8 +85,11 @@ def _hukou_division(address: str | None, id_region: str) -> str | None:
     else county); failing that, the ID number's region, which is where the hukou was first
     registered and usually still is."""
     county, township = addresses.resolve(address) if address else (None, None)
-    if township or county:
-        return township or county
+    return township or county or region_division(id_region)
+
+
+def region_division(id_region: str) -> str | None:
+    """The current division an ID number's region code names (None if unknown or retired)."""
     region = divisions.get(id_region)
     return region.code if region is not None and not region.retired else None
 

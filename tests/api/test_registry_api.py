@@ -100,9 +100,10 @@ def test_outside_jurisdiction_answers_404_and_me_access_log(client, world):
     resident = _login(client, world, "resident")
     log = client.get("/api/v1/me/access-log", headers=resident).json()
     assert any(e["official"] == world.police.username and e["role"] == "police" and
-               e["action"] == "person.read" for e in log)
-    # the other county's failed attempt left no trace naming the person
-    assert not any(e["official"] == world.police_other_county.username for e in log)
+               e["action"] == "person.read" and not e["refused"] for e in log)
+    # the other county's attempt shows as what it was: refused, not a read
+    assert [(e["action"], e["refused"]) for e in log
+            if e["official"] == world.police_other_county.username] == [("person.read", True)]
     analyst = _login(client, world, "analyst")
     assert client.get(f"/api/v1/persons/{world.resident.person_code}", headers=analyst).status_code == 403
 

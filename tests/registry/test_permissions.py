@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from anju.core import audit
-from anju.core.errors import NotFound
+from anju.core.errors import Forbidden, NotFound
+from anju.core.models import AuditEntry
 from anju.registry import service
 from anju.registry.schemas import HouseIn, PersonIn, RegistrationIn, RoomIn
 from tests.factories import (
@@ -142,8 +144,9 @@ def test_permission_matrix(db, role):
     assert not found, "\n".join(found)
 
 
-def test_denied_access_is_not_audited_as_a_read(db):
-    """A 404 answer must not leave a trace that the record exists (no audit entry naming it)."""
+def test_refused_access_is_an_attempt_on_the_chain_not_a_read(db):
+    """A 404 answer leaves nothing the actor can see and no entry of a read; the refused attempt
+    is on the chain (written after the request's rollback) and in the person's access log."""
     setup = Setup(db)
     outsider = setup.actor("police", inside=False)
     with db.unit_of_work() as s:
@@ -151,4 +154,17 @@ def test_denied_access_is_not_audited_as_a_read(db):
     with pytest.raises(NotFound), db.unit_of_work() as s:
         service.read_person(s, outsider, setup.stranger_code)
     with db.unit_of_work() as s:
-        assert audit.count(s) == before
+        new = s.execute(select(AuditEntry).where(AuditEntry.seq > before)).scalars().all()
+        assert [(e.action, e.person_code, e.username, audit.is_attempt(e)) for e in new] == \
+            [("person.read", setup.stranger_code, outsider.username, True)]
+        assert new[0].detail == {"outcome": "refused", "status": 404}
+        assert audit.verify_chain(s).ok
+    # the outsider cannot read the chain, so the entry tells them nothing …
+    with pytest.raises(Forbidden), db.unit_of_work() as s:
+        audit.recent(s, outsider)
+    # … while the person sees the refused attempt in their own access log
+    stranger = make_account(db, "resident", person_code=setup.stranger_code)
+    with db.unit_of_work() as s:
+        log = service.my_access_log(s, stranger)
+    refused = [e for e in log if e.refused]
+    assert [(e.official, e.action) for e in refused] == [(outsider.username, "person.read")]

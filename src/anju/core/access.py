@@ -2,7 +2,11 @@
 person's data, and records what it did in the audit chain through it.
 
 Authorisation is a query filter (`restrict`) or a reach check (`check`): a record outside the
-actor's reach raises NotFound, so forbidden records look exactly like missing ones.
+actor's reach raises NotFound, so forbidden records look exactly like missing ones. Every refusal
+raised here (NotFound for a record out of reach, Forbidden for an action the role may never
+take) is also noted as an attempt on the audit chain — written even though the request's own
+transaction rolls back (see anju.core.audit.note_refusal). The actor cannot read the chain, so
+the entry reveals nothing to them; the person it names sees it in their access log.
 """
 from __future__ import annotations
 
@@ -13,7 +17,16 @@ from sqlalchemy.orm import Session
 
 from anju.core import audit, divisions
 from anju.core.errors import Forbidden, NotFound
-from anju.core.policy import PURPOSES, Actor, Purpose, Role, Scope, purpose_for, scopes_for
+from anju.core.policy import (
+    PERSON_READ,
+    PURPOSES,
+    Actor,
+    Purpose,
+    Role,
+    Scope,
+    purpose_for,
+    scopes_for,
+)
 
 
 def _not_found(what: str) -> NotFound:
@@ -28,22 +41,31 @@ class Access:
         self.session = session
         self.actor = actor
 
+    # --- refusals are attempts on the record ------------------------------------------
+    def refuse(self, action: str, error: NotFound | Forbidden, *, division_code: str | None = None,
+               person_codes: Iterable[str | None] = (), **_) -> NotFound | Forbidden:
+        """Note the refused attempt on the audit chain and hand back `error` to raise."""
+        person = next((code for code in person_codes if code), None)
+        audit.note_refusal(self.session, self.actor, audit.attempt_event(
+            action, person, person or division_code, error.http_status))
+        return error
+
     # --- may the role do this at all? ---------------------------------------------------
-    def scopes(self, action: str) -> tuple[Scope, ...]:
+    def scopes(self, action: str, **reach) -> tuple[Scope, ...]:
         scopes = scopes_for(self.actor.role, action)
         if not scopes:
-            raise Forbidden(
+            raise self.refuse(action, Forbidden(
                 "forbidden", f"当前角色无权执行该操作（{action}）",
                 f"your role may not perform {action}",
-            )
+            ), **reach)
         return scopes
 
     # --- may it reach this record? ------------------------------------------------------
     def reaches(self, action: str, *, division_code: str | None = None,
                 person_codes: Iterable[str | None] = (),
                 landlord_code: str | None = None) -> bool:
-        actor = self.actor
-        for scope in self.scopes(action):
+        actor, person_codes = self.actor, tuple(person_codes)
+        for scope in self.scopes(action, division_code=division_code, person_codes=person_codes):
             if scope is Scope.GLOBAL:
                 return True
             if scope is Scope.JURISDICTION and division_code and \
@@ -57,8 +79,9 @@ class Access:
 
     def check(self, action: str, what: str = "记录", **reach) -> None:
         """Raise NotFound unless the actor reaches the record."""
+        reach["person_codes"] = tuple(reach.get("person_codes", ()))
         if not self.reaches(action, **reach):
-            raise _not_found(what)
+            raise self.refuse(action, _not_found(what), **reach)
 
     def restrict(self, action: str, *, division_col=None, person_col=None,
                  landlord_col=None) -> ColumnElement[bool]:
@@ -82,8 +105,9 @@ class Access:
             return PURPOSES[Role.RESIDENT]
         purpose = purpose_for(self.actor.role)
         if purpose is None:
-            raise Forbidden("forbidden", "当前角色不能查看个人信息",
-                            "your role may not see personal data")
+            raise self.refuse(PERSON_READ, Forbidden("forbidden", "当前角色不能查看个人信息",
+                                                     "your role may not see personal data"),
+                              person_codes=[person_code])
         return purpose
 
     def record(self, *events: audit.AuditEvent) -> None:

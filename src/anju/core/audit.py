@@ -1,11 +1,19 @@
-"""The append-only, SM3 hash-chained audit log.
+"""The append-only, keyed-SM3 hash-chained audit log.
 
-Each entry's hash is SM3(previous hash + canonical JSON of the entry). A use case writes its
-entries when it acts (`append`); just before its transaction commits they are sealed: the
-single chain-head row is locked, and the entries get the next gapless sequence numbers and
-their hashes. The lock is so held only while committing — not while the request is served —
-and the chain's order is commit order. `verify_chain` recomputes everything and names the first
-entry that was altered, deleted, moved or left unsealed.
+Each entry's hash is HMAC-SM3(chain key, previous hash + canonical JSON of the entry); the key
+comes from settings, never from the database, so whoever can edit the tables cannot re-hash the
+chain after deleting or changing entries. A use case writes its entries when it acts
+(`append`); just before its transaction commits they are sealed: the single chain-head row is
+locked, and the entries get the next gapless sequence numbers and their hashes. The lock is so
+held only while committing — not while the request is served — and the chain's order is commit
+order. The chain head is witnessed outside the database (`anju.core.witness`), and
+`verify_chain` names the first entry that was altered, deleted, moved or left unsealed, and the
+range missing against the latest witness.
+
+A refused attempt to reach a record (`Access` raising NotFound or Forbidden) is noted on the
+session (`note_refusal`) and written as an attempt entry: with the request's transaction when it
+commits anyway, or — as usually the request fails and rolls back — in a transaction of its own
+right after the rollback (`anju.core.db.Database.unit_of_work` runs the session's failure hooks).
 """
 from __future__ import annotations
 
@@ -14,16 +22,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, hmac
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from anju.core.crypto import sm3_hex
-from anju.core.db import bulk_insert, sql_timestamp, utcnow
+from anju.core import witness
+from anju.core.config import Settings
+from anju.core.db import bulk_insert, on_failure, sql_timestamp, utcnow
 from anju.core.models import AuditEntry, AuditHead
 from anju.core.policy import Actor
 
 GENESIS = "0" * 64
+ATTEMPT = "attempt"  # the purpose of a refused attempt's entry; its detail says "refused"
 
 
 @dataclass(frozen=True)
@@ -55,8 +65,14 @@ def canonical(entry: AuditEntry) -> str:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def chain_hash(prev_hash: str, entry: AuditEntry) -> str:
-    return sm3_hex(prev_hash + "\n" + canonical(entry))
+def _mac(key: bytes | None = None) -> hmac.HMAC:
+    return hmac.HMAC(key or witness.chain_key(), hashes.SM3())
+
+
+def chain_hash(prev_hash: str, entry: AuditEntry, key: bytes | None = None) -> str:
+    mac = _mac(key)
+    mac.update((prev_hash + "\n" + canonical(entry)).encode("utf-8"))
+    return mac.finalize().hex()
 
 
 def _locked_head(session: Session) -> AuditHead:
@@ -91,15 +107,46 @@ def seal_pending(session: Session) -> int:
     if not pending:
         return 0
     head = _locked_head(session)
+    key = witness.chain_key()
     for entry in pending:
         entry.seq, entry.prev_hash = head.last_seq + 1, head.last_hash
-        entry.entry_hash = chain_hash(head.last_hash, entry)
+        entry.entry_hash = chain_hash(head.last_hash, entry, key)
         head.last_seq, head.last_hash = entry.seq, entry.entry_hash
     return len(pending)
 
 
+# --- refused attempts ----------------------------------------------------------------------
+_REFUSED = "anju.audit.refused"
+
+
+def note_refusal(session: Session, actor: Actor, attempt: AuditEvent) -> None:
+    """Remember a refused attempt; it is written whether or not the transaction commits."""
+    session.info.setdefault(_REFUSED, []).append((actor, attempt))
+    on_failure(session, write_refusals)
+
+
+def write_refusals(session: Session) -> int:
+    """Append the noted attempts to this transaction (before a commit, or after a rollback in a
+    fresh transaction). Returns how many were written."""
+    noted = session.info.pop(_REFUSED, [])
+    for actor, attempt in noted:
+        append(session, actor, [attempt])
+    return len(noted)
+
+
+def attempt_event(action: str, person_code: str | None, object_id: str | None,
+                  status: int) -> AuditEvent:
+    return AuditEvent(action, ATTEMPT, person_code, action.split(".")[0], object_id,
+                      {"outcome": "refused", "status": status})
+
+
+def is_attempt(entry: AuditEntry) -> bool:
+    return bool(entry.detail) and entry.detail.get("outcome") == "refused"
+
+
 @event.listens_for(Session, "before_commit")
 def _seal_before_commit(session: Session) -> None:
+    write_refusals(session)
     seal_pending(session)
 
 
@@ -141,7 +188,7 @@ def append_bulk(session: Session, actor: Actor, events: Iterable[AuditEvent]) ->
     at_text, role = sql_timestamp(at), str(actor.role)
     fixed = (_json(actor.account_id), _json(at.isoformat(timespec="microseconds")),
              _json(role), _json(actor.username))
-    sm3 = hashes.Hash(hashes.SM3())  # copying a fresh context beats building one per entry
+    mac = _mac()  # copying a keyed context beats building one per entry
     last = [head.last_seq, head.last_hash]
 
     def rows():  # made while COPY streams them, so the server works as we hash
@@ -151,7 +198,7 @@ def append_bulk(session: Session, actor: Actor, events: Iterable[AuditEvent]) ->
             body = _TEMPLATE % (fixed[0], _json(e.action), fixed[1], _json(e.detail),
                                 _json(e.object_id), _json(e.object_type), _json(e.person_code),
                                 _json(e.purpose), fixed[2], seq, fixed[3])
-            h = sm3.copy()
+            h = mac.copy()
             h.update((prev + "\n" + body).encode("utf-8"))
             entry_hash = h.finalize().hex()
             yield (seq, at_text, actor.account_id, actor.username, role, e.action,
@@ -172,44 +219,152 @@ class VerifyResult:
     ok: bool
     checked: int
     bad_seq: int | None = None
-    reason: str = ""
+    problems: tuple[tuple[str, str], ...] = ()  # (Chinese, English) each
+    missing: tuple[int, int] | None = None  # entries a witness had seen that are gone
+    witness: witness.Witness | None = None  # the latest valid witness
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(en for _, en in self.problems)
+
+    def text(self, lang: str = "en") -> str:
+        zh = lang == "zh"
+        w = self.witness
+        if self.ok:
+            seen = (f"最近见证：第 {w.seq} 条（{w.at}）" if zh else
+                    f"last witnessed: entry {w.seq} at {w.at}") if w else (
+                "尚无见证，末尾的删除无法排除" if zh else
+                "not witnessed yet, so deletions at the end cannot be ruled out")
+            return (f"审计链完整：{self.checked} 条；{seen}" if zh else
+                    f"audit chain intact: {self.checked} entries; {seen}")
+        reasons = "；".join(z for z, _ in self.problems) if zh else self.reason
+        where = self.bad_seq
+        if zh:
+            return f"审计链在第 {where} 条处被破坏：{reasons}" if where else f"审计链有问题：{reasons}"
+        return (f"audit chain broken at entry {where}: {reasons}" if where else
+                f"audit chain problem: {reasons}")
 
     def message(self) -> str:
-        if self.ok:
-            return f"audit chain intact: {self.checked} entries (审计链完整：{self.checked} 条)"
-        return f"audit chain broken at entry {self.bad_seq}: {self.reason}"
+        return f"{self.text('en')} ({self.text('zh')})"
 
 
-def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
-    expected_seq, prev = 1, GENESIS
-    checked = 0
+def _check(entry: AuditEntry, expected: int, prev: str, mac: hmac.HMAC,
+           witnessed: dict[int, list[witness.Witness]]) -> tuple[int, str, str] | None:
+    """What is wrong with one link of the chain, as (seq, Chinese, English), or None."""
+    if entry.seq != expected:
+        return (expected, f"第 {expected} 条缺失（被删除或移动），下一条是第 {entry.seq} 条",
+                f"entry {expected} is missing (deleted or reordered); next present is {entry.seq}")
+    if entry.prev_hash != prev:
+        return (entry.seq, "与上一条的哈希链接不符（之前的条目被修改、删除或移动）",
+                ("previous-hash link does not match (an earlier entry was changed, deleted or "
+                 "reordered)"))
+    h = mac.copy()
+    h.update((prev + "\n" + canonical(entry)).encode("utf-8"))
+    if h.finalize().hex() != entry.entry_hash:
+        return (entry.seq, "内容被修改，或其哈希不是用审计密钥计算的（被重新计算）",
+                ("entry content was altered, or its hash was not made with the audit key "
+                 "(re-hashed)"))
+    for w in witnessed.get(entry.seq, ()):
+        if w.hash != entry.entry_hash:
+            return (entry.seq, f"与 {w.at} 的见证不符", f"differs from the witness of {w.at}")
+    return None
+
+
+def verify_chain(session: Session, batch: int = 5000, witness_files: Iterable = (),
+                 settings: Settings | None = None) -> VerifyResult:
+    """Walk the whole chain under the audit key and compare it with every valid witness (the
+    witness file, plus `witness_files`, e.g. lines a remote syslog kept)."""
+    good, bad_lines = witness.load(list(witness_files), settings)
+    witnessed: dict[int, list[witness.Witness]] = {}
+    for w in good:
+        witnessed.setdefault(w.seq, []).append(w)
+    latest = max(good, key=lambda w: w.seq, default=None)
+    mac = _mac(witness.chain_key(settings))
+    expected, prev, checked, broken = 1, GENESIS, 0, None
     rows = session.execute(select(AuditEntry).where(AuditEntry.seq.is_not(None))
                            .order_by(AuditEntry.seq)).yield_per(batch).scalars()
     for entry in rows:
-        if entry.seq != expected_seq:
-            return VerifyResult(False, checked, expected_seq,
-                                f"entry {expected_seq} is missing (deleted or reordered); "
-                                f"next present is {entry.seq}")
-        if entry.prev_hash != prev:
-            return VerifyResult(False, checked, entry.seq,
-                                "previous-hash link does not match (an earlier entry was "
-                                "changed, deleted or reordered)")
-        if chain_hash(prev, entry) != entry.entry_hash:
-            return VerifyResult(False, checked, entry.seq, "entry content was altered")
-        prev = entry.entry_hash
-        expected_seq += 1
-        checked += 1
-    unsealed = session.execute(select(func.min(AuditEntry.id)).where(
-        AuditEntry.seq.is_(None))).scalar()
-    if unsealed is not None:
-        return VerifyResult(False, checked, None, f"entry id {unsealed} was never sealed into the "
-                            "chain (written outside a committed unit of work)")
+        broken = _check(entry, expected, prev, mac, witnessed)
+        if broken:
+            break
+        prev, expected, checked = entry.entry_hash, expected + 1, checked + 1
+    problems: list[tuple[str, str]] = []
+    bad_seq = None
+    if broken:
+        bad_seq, zh, en = broken
+        problems.append((zh, en))
+        present = session.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.seq.is_not(None))).scalar_one()
+    else:
+        present = checked
+        unsealed = session.execute(select(func.min(AuditEntry.id)).where(
+            AuditEntry.seq.is_(None))).scalar()
+        if unsealed is not None:
+            problems.append((f"编号 {unsealed} 的条目从未封入审计链（在未提交的事务之外写入）",
+                             (f"entry id {unsealed} was never sealed into the chain (written "
+                              "outside a committed unit of work)")))
+    missing = None
+    if latest is not None and latest.seq > present:
+        missing = (present + 1, latest.seq)
+        bad_seq = bad_seq or missing[0]
+        problems.append(_missing_text(missing, present, latest, broken is not None))
+    if not broken and missing is None:
+        problems += _head_problems(session, checked, prev)
+        if problems and bad_seq is None:
+            head = session.get(AuditHead, 1)
+            bad_seq = checked + 1 if head and head.last_seq > checked else None
+    for bad in bad_lines:
+        problems.append((f"见证记录无效：{bad.source} 第 {bad.line_no} 行，{bad.reason_zh}",
+                         f"invalid witness: {bad.source} line {bad.line_no}, {bad.reason_en}"))
+    return VerifyResult(not problems, checked, bad_seq, tuple(problems), missing, latest)
+
+
+def _missing_text(missing: tuple[int, int], present: int, latest: witness.Witness,
+                  broken: bool) -> tuple[str, str]:
+    first, last, at = missing[0], missing[1], latest.at
+    if broken:  # entries were removed and the rest renumbered/re-hashed
+        zh = (f"{at} 的见证记录到第 {last} 条，现仅剩 {present} 条：少了 {last - present} 条"
+              f"（第 {first}–{last} 号已不存在）")
+        en = (f"the witness of {at} had seen {last} entries, {present} remain: "
+              f"{last - present} missing (numbers {first}–{last} are gone)")
+    elif present == 0:
+        zh = f"全部条目已被删除：{at} 的见证记录了第 1–{last} 条"
+        en = f"all entries were deleted: the witness of {at} had seen entries 1–{last}"
+    else:
+        zh = f"第 {first}–{last} 条缺失（末尾被删除）：{at} 的见证已记录到第 {last} 条"
+        en = (f"entries {first}–{last} are missing (deleted at the end); the witness of {at} "
+              f"had seen entry {last}")
+    return zh, en
+
+
+def _head_problems(session: Session, checked: int, prev: str) -> list[tuple[str, str]]:
     head = session.get(AuditHead, 1)
     if head is not None and (head.last_seq != checked or head.last_hash != prev):
-        return VerifyResult(False, checked, checked + 1 if head.last_seq > checked else head.last_seq,
-                            f"chain head says {head.last_seq} entries ending in "
-                            f"{head.last_hash[:12]}…, found {checked} (entries deleted at the end)")
-    return VerifyResult(True, checked)
+        zh = f"链头记录为 {head.last_seq} 条，实际找到 {checked} 条（末尾的条目被删除）"
+        en = (f"chain head says {head.last_seq} entries ending in {head.last_hash[:12]}…, "
+              f"found {checked} (entries deleted at the end)")
+        return [(zh, en)]
+    return []
+
+
+def chain_end(session: Session) -> tuple[int, str]:
+    """(seq, hash) of the last sealed entry; (0, GENESIS) when the chain is empty."""
+    last = session.execute(select(AuditEntry.seq, AuditEntry.entry_hash)
+                           .where(AuditEntry.seq.is_not(None))
+                           .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (last.seq, last.entry_hash) if last else (0, GENESIS)
+
+
+def witness_head(session: Session, settings: Settings | None = None,
+                 end: tuple[int, str] | None = None) -> witness.Witness:
+    """Witness the chain's current end (the last sealed entry; entry 0 when the chain is empty)
+    outside the database. A chain shorter than the last witness is logged as an error at once."""
+    seq, head_hash = end or chain_end(session)
+    before = witness.latest_seq(settings)
+    if seq < before:
+        witness.log.error("audit chain ends at entry %d but was witnessed up to entry %d: "
+                          "entries %d-%d are missing", seq, before, seq + 1, before)
+    return witness.write(seq, head_hash, settings)
 
 
 def entries_for_person(session: Session, person_code: str, limit: int = 200,

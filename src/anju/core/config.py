@@ -4,10 +4,11 @@ Every setting is documented in docs/operations.md; a test keeps the two in step.
 """
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"
@@ -25,6 +26,15 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(8 * 3600, description="lifetime of a UI login session")
     login_max_failures: int = Field(5, description="failed logins before an account+address waits")
     login_lockout_seconds: int = Field(300, description="how long the wait lasts")
+    trusted_proxies: str = Field(
+        "", description="comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is "
+        "believed (login throttling, logs); empty: the TCP peer is the client")
+    audit_key: str | None = Field(
+        None, description="keys the audit chain's hashes and signs its witness; default: "
+        "derived from the secret key")
+    audit_witness_seconds: int = Field(
+        60, ge=0, le=86400, description="how often a running server witnesses the audit chain "
+        "head outside the database (0: only `anju audit witness`)")
     db_pool_size: int = Field(10, description="PostgreSQL connection pool size per process")
     worker_threads: int = Field(
         8, ge=1, le=200, description="threads per server process serving requests (fewer threads "
@@ -37,6 +47,17 @@ class Settings(BaseSettings):
         60, ge=15, le=366, description="days the daily presence per key (reduced lock events) is "
         "kept for management tasks; older presence is deleted")
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        for item in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"ANJU_TRUSTED_PROXIES: {item!r} is not an IP address or "
+                                 "network (不是 IP 地址或网段)") from None
+        return ",".join(p.strip() for p in value.split(",") if p.strip())
+
     @model_validator(mode="after")
     def _refuse_insecure_defaults(self) -> "Settings":
         if self.environment not in ("development", "test") and self.secret_key == DEFAULT_SECRET:
@@ -45,6 +66,9 @@ class Settings(BaseSettings):
             )
         if self.environment == "production" and len(self.secret_key) < 32:
             raise ValueError("ANJU_SECRET_KEY must be at least 32 characters in production")
+        if self.environment == "production" and self.audit_key is not None \
+                and len(self.audit_key) < 32:
+            raise ValueError("ANJU_AUDIT_KEY must be at least 32 characters in production")
         return self
 
     @property

@@ -5,7 +5,8 @@ everything a use case writes commits together or not at all.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -20,6 +21,9 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+log = logging.getLogger("anju.db")
 
 
 class Base(DeclarativeBase):
@@ -72,12 +76,44 @@ class Database:
             session.commit()
         except BaseException:
             session.rollback()
+            run_failure_hooks(session)
             raise
         finally:
             session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --- what must be written even when the unit of work fails ------------------------------------
+_ON_FAILURE = "anju.on_failure"
+
+
+def on_failure(session: Session, hook: Callable[[Session], int]) -> None:
+    """Have `hook` run after this session's unit of work rolls back, in a transaction of its own
+    (the audit chain's record of a refused attempt uses this). It returns how many rows it
+    wrote; it also runs, as part of the commit, when the unit of work succeeds."""
+    hooks = session.info.setdefault(_ON_FAILURE, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+def run_failure_hooks(session: Session, commit: bool = True) -> int:
+    """After a rollback: run the session's failure hooks and commit what they wrote (tests pass
+    commit=False to look first). A failure here is logged, never raised over the error that
+    failed the unit of work."""
+    hooks = session.info.pop(_ON_FAILURE, [])
+    if not hooks:
+        return 0
+    try:
+        written = sum(hook(session) for hook in hooks)
+        if written and commit:
+            session.commit()
+        return written
+    except Exception:
+        log.exception("could not write what a failed unit of work left to record")
+        session.rollback()
+        return 0
 
 
 # --- bulk writes (registry imports, the audit chain behind them) ------------------------------

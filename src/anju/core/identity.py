@@ -1,6 +1,14 @@
-"""Accounts, passwords, API tokens and login throttling."""
+"""Accounts, passwords, API tokens, browser sessions and login throttling.
+
+Programs sign in for a bearer token (signed, voided by bumping the account's token_version);
+browsers get a session row whose random token sits in an HttpOnly cookie (logout deletes the
+row). Administrators manage accounts through `anju.core.accounts`.
+"""
 from __future__ import annotations
 
+import re
+import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -13,15 +21,24 @@ from anju.core import divisions
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
 from anju.core.config import get_settings
+from anju.core.crypto import sm3_hex
 from anju.core.db import utcnow
-from anju.core.errors import AnjuError, Conflict, NotFound, ValidationError
-from anju.core.models import Account, LoginFailure
-from anju.core.policy import ACCOUNT_MANAGE, Actor, Role
+from anju.core.errors import AnjuError, Conflict, ValidationError
+from anju.core.models import Account, LoginFailure, UiSession
+from anju.core.policy import DEPARTMENT_ALIASES, DEPARTMENT_PURPOSES, Actor, Role
 
 # Moderate argon2 cost: login stays ~10 ms on two cores, still far beyond brute force online.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 SYSTEM = Actor(account_id=None, username="system", role=Role.ADMIN, division_code="000000000000")
+
+USERNAME = re.compile(r"[A-Za-z0-9_.\-]{2,64}")
+PERSON_ROLES = (Role.RESIDENT, Role.LANDLORD)
+# Where a person lives for access purposes (their division code), or None if no such person.
+# The registry answers it (anju.registry.service.person_division); core cannot import it, so the
+# composition roots (the app, the CLI) hand it in.
+PersonLocator = Callable[[Session, str], str | None]
+BIND_DIRECT = "account.bind"  # audit action: bound on the server console (or a bulk setup)
 
 
 class AuthError(AnjuError):
@@ -47,43 +64,101 @@ def verify_password(stored: str, password: str) -> bool:
         return False
 
 
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, verified for unknown users so that a wrong username
+    costs the same argon2 work as a wrong password (no timing tells which exists)."""
+    if not _dummy:
+        _dummy.append(hash_password(secrets.token_urlsafe(16)))
+    return _dummy[0]
+
+
 def actor_of(account: Account) -> Actor:
     return Actor(account_id=account.id, username=account.username, role=Role(account.role),
                  division_code=account.division_code, department=account.department,
-                 person_code=account.person_code)
+                 person_code=account.person_code,
+                 binding_pending=account.binding_state == "pending")
 
 
-def create_account(session: Session, *, username: str, password: str, role: str,
-                   division: str | None = None, department: str | None = None,
-                   person_code: str | None = None, display_name: str | None = None) -> Account:
+def check_password(password: str) -> None:
+    if len(password) < 8:
+        raise ValidationError("password_short", "密码至少 8 位", "password needs 8+ characters",
+                              field="password")
+    if len(password) > 128:
+        raise ValidationError("password_long", "密码最多 128 位", "password may have at most 128 "
+                              "characters", field="password")
+
+
+def check_fields(username: str, role: str, department: str | None,
+                  person_code: str | None) -> Role:
     try:
         role_enum = Role(role)
     except ValueError:
         raise ValidationError("role_unknown", f"未知角色：{role}",
                               f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}",
                               field="role") from None
-    if len(password) < 8:
-        raise ValidationError("password_short", "密码至少 8 位", "password needs 8+ characters",
-                              field="password")
-    division_code = divisions.canonical(division or get_settings().county_code)
-    divisions.require(division_code)
+    if not USERNAME.fullmatch(username):
+        raise ValidationError("username_invalid", "用户名须为 2–64 位字母、数字、下划线、点或连字符",
+                              "a username is 2-64 letters, digits, '_', '.' or '-'",
+                              field="username")
     if role_enum is Role.DEPT_OFFICER and not department:
         raise ValidationError("department_required", "部门人员须指定部门",
-                              "a dept_officer needs --department", field="department")
-    if role_enum in (Role.RESIDENT, Role.LANDLORD) and not person_code:
+                              "a department officer needs a department", field="department")
+    if department and department not in DEPARTMENT_PURPOSES and department not in DEPARTMENT_ALIASES:
+        raise ValidationError("department_unknown", f"未知部门：{department}",
+                              f"unknown department {department!r}", field="department")
+    if role_enum in PERSON_ROLES and not person_code:
         raise ValidationError("person_required", "居民和房东账号须关联人员编码",
-                              "resident and landlord accounts need --person-code",
+                              "resident and landlord accounts need a person code",
                               field="person_code")
+    if person_code and role_enum not in PERSON_ROLES:
+        raise ValidationError("person_not_allowed", "只有居民和房东账号关联人员",
+                              "only resident and landlord accounts are bound to a person",
+                              field="person_code")
+    return role_enum
+
+
+def person_unknown() -> ValidationError:
+    # One answer for "no such person" and "no such person you may name": nothing leaks.
+    return ValidationError("person_unknown", "人员编码无效：没有可关联的人员",
+                           "person code not valid: no person to bind to", field="person_code")
+
+
+def create_account(session: Session, *, username: str, password: str, role: str,
+                   division: str | None = None, department: str | None = None,
+                   person_code: str | None = None, display_name: str | None = None,
+                   locate: PersonLocator | None = None, by: Actor = SYSTEM,
+                   bind: bool = True) -> Account:
+    """Create an account. A person code given here binds at once — the server console's and
+    bulk setups' path, audited as done by `by` (the system) in that person's access log. With
+    bind=False it is only requested (`anju.core.accounts`: a police officer confirms it). With
+    `locate`, an unknown person code is refused."""
+    role_enum = check_fields(username, role, department, person_code)
+    check_password(password)
+    division_code = divisions.canonical(division or get_settings().county_code)
+    divisions.require(division_code)
+    located = locate(session, person_code) if person_code and locate is not None else None
+    if person_code and locate is not None and located is None:
+        raise person_unknown()
     if session.execute(select(Account.id).where(Account.username == username)).first():
         raise Conflict("username_taken", "用户名已存在", "username already exists", field="username")
     account = Account(username=username, password_hash=hash_password(password), role=role_enum.value,
-                      division_code=division_code, department=department, person_code=person_code,
-                      display_name=display_name)
+                      division_code=division_code, department=department,
+                      person_code=person_code if bind else None, display_name=display_name)
+    if person_code and not bind:
+        account.binding_state = "pending"
+        account.pending_person_code, account.pending_division_code = person_code, located
     session.add(account)
     session.flush()
+    if person_code and bind:
+        Access(session, by).record(AuditEvent(BIND_DIRECT, "account_binding", person_code,
+                                              "account", account.username, {"via": "console"}))
     return account
 
 
+# --- signing in --------------------------------------------------------------------------------
 def _failures(session: Session, username: str, client: str) -> int:
     since = utcnow() - timedelta(seconds=get_settings().login_lockout_seconds)
     return session.execute(
@@ -93,13 +168,17 @@ def _failures(session: Session, username: str, client: str) -> int:
 
 
 def authenticate(session: Session, username: str, password: str, client: str = "-") -> Account:
-    """Check a password, with throttling per username + client address."""
+    """Check a password, with throttling per username + client address. An unknown or disabled
+    account costs the same password-hash work as a known one."""
     settings = get_settings()
+    username, client = username[:64], client[:64]  # as stored; longer names exist nowhere
     if _failures(session, username, client) >= settings.login_max_failures:
         raise Throttled("login_throttled", "登录失败次数过多，请稍后再试",
                         "too many failed logins; try again later")
     account = session.execute(select(Account).where(Account.username == username)).scalar()
-    if account is None or not account.active or not verify_password(account.password_hash, password):
+    stored = account.password_hash if account is not None else _dummy_hash()
+    matches = verify_password(stored, password)
+    if account is None or not account.active or not matches:
         session.add(LoginFailure(username=username, client=client))
         raise AuthError("bad_credentials", "用户名或密码错误", "wrong username or password")
     session.execute(delete(LoginFailure).where(LoginFailure.username == username,
@@ -107,6 +186,16 @@ def authenticate(session: Session, username: str, password: str, client: str = "
     return account
 
 
+def login(session: Session, username: str, password: str, client: str = "-") -> Account:
+    """`authenticate`, keeping the record of a failed attempt even though the request fails."""
+    try:
+        return authenticate(session, username, password, client)
+    except AuthError:
+        session.commit()  # the failure must count toward throttling
+        raise
+
+
+# --- API bearer tokens -------------------------------------------------------------------------
 def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(get_settings().secret_key, salt=salt)
 
@@ -130,40 +219,40 @@ def account_from_token(session: Session, token: str, salt: str = "api-token",
     return account
 
 
-def login(session: Session, username: str, password: str, client: str = "-") -> Account:
-    """`authenticate`, keeping the record of a failed attempt even though the request fails."""
-    try:
-        return authenticate(session, username, password, client)
-    except AuthError:
-        session.commit()  # the failure must count toward throttling
-        raise
+# --- browser sessions --------------------------------------------------------------------------
+def _session_hash(token: str) -> str:
+    return sm3_hex("anju-ui-session\n" + token)
 
 
-# --- account management by an administrator (the CLI uses create_account directly) ------------
-def manage_create_account(session: Session, actor: Actor, **fields) -> Account:
-    access = Access(session, actor)
-    access.check(ACCOUNT_MANAGE, "账号")
-    account = create_account(session, **fields)
-    access.record(AuditEvent(ACCOUNT_MANAGE, "account_administration", account.person_code,
-                             "account", account.username, {"op": "create", "role": account.role}))
+def start_session(session: Session, account: Account) -> str:
+    """A new browser session for `account`; returns the cookie value (only its hash is kept)."""
+    now = utcnow()
+    session.execute(delete(UiSession).where(UiSession.expires_at < now))  # tidy as we go
+    token = secrets.token_urlsafe(32)
+    session.add(UiSession(token_hash=_session_hash(token), account_id=account.id, created_at=now,
+                          expires_at=now + timedelta(seconds=get_settings().session_ttl_seconds)))
+    return token
+
+
+def account_from_session(session: Session, token: str) -> Account:
+    row = session.execute(select(UiSession).where(
+        UiSession.token_hash == _session_hash(token))).scalar()
+    if row is None or row.expires_at < utcnow():
+        raise AuthError("session_ended", "登录已失效，请重新登录",
+                        "your session has ended; sign in again")
+    account = session.get(Account, row.account_id)
+    if account is None or not account.active:
+        raise AuthError("session_ended", "登录已失效，请重新登录",
+                        "your session has ended; sign in again")
     return account
 
 
-def manage_list_accounts(session: Session, actor: Actor, limit: int = 500) -> list[Account]:
-    Access(session, actor).check(ACCOUNT_MANAGE, "账号")
-    return list(session.execute(select(Account).order_by(Account.id).limit(limit)).scalars())
+def end_session(session: Session, token: str | None) -> None:
+    if token:
+        session.execute(delete(UiSession).where(UiSession.token_hash == _session_hash(token)))
 
 
-def manage_set_active(session: Session, actor: Actor, username: str, active: bool) -> Account:
-    """Disable (or re-enable) an account; disabling also voids every token it holds."""
-    access = Access(session, actor)
-    access.check(ACCOUNT_MANAGE, "账号")
-    account = session.execute(select(Account).where(Account.username == username)).scalar()
-    if account is None:
-        raise NotFound("not_found", "账号不存在", "account not found", field="username")
-    account.active = active
-    if not active:
-        account.token_version += 1
-    access.record(AuditEvent(ACCOUNT_MANAGE, "account_administration", account.person_code,
-                             "account", account.username, {"op": "enable" if active else "disable"}))
-    return account
+def end_all_sessions(session: Session, account: Account) -> None:
+    """Sign the account out everywhere: every browser session and every API token."""
+    session.execute(delete(UiSession).where(UiSession.account_id == account.id))
+    account.token_version += 1

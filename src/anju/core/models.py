@@ -19,13 +19,35 @@ class Account(Base):
     # Jurisdiction: the canonical 12-digit code of the admin-division subtree this account serves.
     division_code: Mapped[str] = mapped_column(String(12))
     department: Mapped[str | None] = mapped_column(String(32))
-    # Residents and landlords are persons; their account points at their person code.
+    # Residents and landlords are persons; their account points at their person code. An
+    # administrator cannot set it: they request a binding, which a police officer whose
+    # jurisdiction reaches the person confirms (anju.core.accounts). Until then the code waits in
+    # pending_person_code, with the division it is routed to.
     person_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    binding_state: Mapped[str | None] = mapped_column(String(16))  # pending | refused | None
+    pending_person_code: Mapped[str | None] = mapped_column(String(16))
+    pending_division_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    binding_requested_by: Mapped[str | None] = mapped_column(String(64))
+    binding_requested_at: Mapped[datetime | None] = mapped_column(DateTime)
     display_name: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped to invalidate every token issued before (logout everywhere, password change).
     token_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class UiSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its hash is stored, so a
+    database reader cannot sign in. Logout deletes the row; disabling an account or resetting
+    its password deletes all of them."""
+
+    __tablename__ = "ui_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
 class LoginFailure(Base):
@@ -42,7 +64,7 @@ class LoginFailure(Base):
 
 
 class AuditEntry(Base):
-    """One link of the append-only, SM3 hash-chained audit log.
+    """One link of the append-only, keyed-SM3 (HMAC-SM3) hash-chained audit log.
 
     A use case writes its entries at once and they are sealed — given the next `seq` and their
     hashes under the chain-head lock — just before its transaction commits, so the lock is held

@@ -40,6 +40,7 @@ class Actor:
     division_code: str  # canonical 12-digit root of the jurisdiction
     department: str | None = None
     person_code: str | None = None
+    binding_pending: bool = False  # a resident/landlord account waiting for its person binding
 
 
 # --- actions -----------------------------------------------------------------------------
@@ -59,6 +60,9 @@ ACCESS_LOG_READ = "access_log.read"
 AUDIT_VERIFY = "audit.verify"
 AUDIT_READ = "audit.read"
 ACCOUNT_MANAGE = "account.manage"
+# Confirming (or refusing) that an account an administrator created belongs to a person: the
+# police officer whose jurisdiction reaches the person (anju.core.accounts).
+ACCOUNT_BIND = "account.bind_decide"
 # Bulk loads of registry records made elsewhere (department migrations, the demo, benchmarks).
 # No route exposes them; see anju.registry.bulk.
 PERSON_IMPORT = "person.import"
@@ -66,7 +70,8 @@ PERSON_IMPORT = "person.import"
 ALL_ACTIONS = (
     PERSON_CREATE, PERSON_READ, PERSON_SEARCH, HOUSE_CREATE, HOUSE_READ, REGISTRATION_SUBMIT,
     REGISTRATION_READ, REGISTRATION_APPROVE, REGISTRATION_END, PERMIT_READ, PERMIT_ISSUE,
-    PERMIT_ENDORSE, ACCESS_LOG_READ, AUDIT_VERIFY, AUDIT_READ, ACCOUNT_MANAGE, PERSON_IMPORT,
+    PERMIT_ENDORSE, ACCESS_LOG_READ, AUDIT_VERIFY, AUDIT_READ, ACCOUNT_MANAGE, ACCOUNT_BIND,
+    PERSON_IMPORT,
 )
 
 R, S, J, O, G = Role, Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL
@@ -92,7 +97,7 @@ RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
         PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_CREATE: (J,), HOUSE_CREATE: (J,),
         HOUSE_READ: (J,), REGISTRATION_SUBMIT: (J,), REGISTRATION_READ: (J,),
         REGISTRATION_APPROVE: (J,), REGISTRATION_END: (J,), PERMIT_READ: (J,),
-        PERMIT_ISSUE: (J,), PERMIT_ENDORSE: (J,), PERSON_IMPORT: (J,),
+        PERMIT_ISSUE: (J,), PERMIT_ENDORSE: (J,), PERSON_IMPORT: (J,), ACCOUNT_BIND: (J,),
     },
     R.DEPT_OFFICER: {
         PERSON_READ: (J,), PERSON_SEARCH: (J,), REGISTRATION_READ: (J,), PERMIT_READ: (J,),

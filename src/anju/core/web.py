@@ -1,27 +1,35 @@
 """What every route shares: the database, the acting identity, and bilingual error answers.
 
 Routes declare `session: SessionDep, actor: ActorDep` and call one service function. The actor
-comes from a bearer token (API) or the signed session cookie (pages); there is no other way in.
+comes from a bearer token (programs) or the session cookie (browsers); there is no other way
+in. A cookie alone never changes anything: a state-changing request signed in by the cookie
+also carries the CSRF token — the pages' form field (checked by `anju.web.pages`) or, for the
+JSON API, the `X-CSRF-Token` header (pages expose the token in `<meta name="csrf-token">`).
 """
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
+from itsdangerous import Signer
 from sqlalchemy.orm import Session
 
 from anju.core import identity
+from anju.core.config import get_settings
 from anju.core.db import Database
-from anju.core.errors import AnjuError
-from anju.core.identity import AuthError
+from anju.core.errors import AnjuError, Forbidden
+from anju.core.identity import AuthError, PersonLocator
 from anju.core.policy import Actor
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 SESSION_COOKIE = "anju_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def get_db(request: Request) -> Database:
@@ -36,29 +44,67 @@ def get_session(request: Request):
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def _token_from_request(request: Request, bearer: str | None) -> tuple[str | None, str]:
-    if bearer:
-        return bearer, "api-token"
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        return cookie, "ui-session"
-    return None, ""
+def csrf_token_for(basis: str | None) -> str:
+    """The CSRF token of a session: HMAC of its cookie (or the pre-session cookie) under the
+    secret key. Pages put it in their forms and in a <meta> tag; scripts send it as a header."""
+    if not basis:
+        return ""
+    return Signer(get_settings().secret_key, salt="csrf").get_signature(basis).decode()
+
+
+def csrf_matches(sent: str | None, basis: str | None) -> bool:
+    expected = csrf_token_for(basis)
+    return bool(expected) and hmac.compare_digest(str(sent or ""), expected)
+
+
+def csrf_refused() -> Forbidden:
+    return Forbidden("csrf_failed", "请求来源无法确认：用登录 Cookie 调用接口须附带 X-CSRF-Token "
+                     "请求头（或改用令牌），页面请刷新后重试",
+                     "the request's origin is not confirmed: a request signed in by the session "
+                     "cookie needs the X-CSRF-Token header (or use a bearer token); on a page, "
+                     "reload and retry")
+
+
+def client_address(request: Request) -> str:
+    """The client's address. Forwarded headers are believed only from the proxies in
+    ANJU_TRUSTED_PROXIES: the server (uvicorn, see anju.web.app.server_options) rewrites the
+    address for those and ignores the headers from anyone else."""
+    return request.client.host if request.client else "-"
 
 
 def get_actor(request: Request, session: SessionDep,
               bearer: Annotated[str | None, Depends(oauth2)]) -> Actor:
-    token, salt = _token_from_request(request, bearer)
-    if not token:
-        raise AuthError("not_authenticated", "请先登录", "authentication required")
-    settings = request.app.state.settings
-    max_age = settings.token_ttl_seconds if salt == "api-token" else settings.session_ttl_seconds
-    account = identity.account_from_token(session, token, salt=salt, max_age=max_age)
+    if bearer:
+        settings = request.app.state.settings
+        account = identity.account_from_token(session, bearer, max_age=settings.token_ttl_seconds)
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            raise AuthError("not_authenticated", "请先登录", "authentication required")
+        account = identity.account_from_session(session, cookie)
+        # A page's form token was checked (and noted) by the page layer; anything else that
+        # changes state with only the cookie must show the token in the header.
+        if request.method not in SAFE_METHODS and not getattr(request.state, "csrf_ok", False) \
+                and not csrf_matches(request.headers.get(CSRF_HEADER), cookie):
+            raise csrf_refused()
     actor = identity.actor_of(account)
     request.state.actor = actor
     return actor
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def _nobody(session: Session, person_code: str) -> str | None:
+    return None
+
+
+def get_person_locator(request: Request) -> PersonLocator:
+    """Where a person lives, as the registry says (wired by the app: core cannot import it)."""
+    return getattr(request.app.state, "locate_person", _nobody)
+
+
+LocatorDep = Annotated[PersonLocator, Depends(get_person_locator)]
 
 def status_of(error: AnjuError) -> int:
     return getattr(error, "http_status", 400)

@@ -130,3 +130,4 @@ class AccessLogEntry(BaseModel):
     role: str
     action: str
     purpose: str
+    refused: bool = False  # a refused attempt: the official did not get to the data

@@ -630,4 +630,13 @@ def my_access_log(session: Session, actor: Actor, limit: int = 200) -> list[Acce
     access.check(P.ACCESS_LOG_READ, "访问记录", person_codes=[actor.person_code])
     entries = audit.entries_for_person(session, actor.person_code, limit=limit)
     return [AccessLogEntry(at=e.at, official=e.username, role=e.role, action=e.action,
-                           purpose=e.purpose) for e in entries]
+                           purpose=e.purpose, refused=audit.is_attempt(e)) for e in entries]
+
+
+# --- for core: where a person lives, for access purposes ------------------------------------
+def person_division(session: Session, person_code: str) -> str | None:
+    """The division by which access to the person is decided, or None if there is no such
+    person. Core's account binding (anju.core.accounts) asks this through the app and the CLI;
+    it is no read of the person's data and returns nothing else."""
+    return session.execute(select(Person.division_code).where(
+        Person.person_code == person_code)).scalar()

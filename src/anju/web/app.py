@@ -1,14 +1,17 @@
 """The ASGI application factory: API routers, pages, static assets, error handlers."""
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+import asyncio
+import logging
+from contextlib import asynccontextmanager, suppress
 from importlib import import_module
 from pathlib import Path
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from anju.core import audit
 from anju.core.config import Settings, get_settings
 from anju.core.db import Database
 from anju.core.modules import present
@@ -46,6 +49,45 @@ class RequestGate:
             await self.app(scope, receive, send)
 
 
+log = logging.getLogger("anju.web")
+
+
+def server_options(settings: Settings) -> dict:
+    """How uvicorn must run the app (`anju serve`, `anju demo`, the live-server tests): believe
+    X-Forwarded-For/-Proto only from ANJU_TRUSTED_PROXIES. uvicorn's own default would believe
+    them from 127.0.0.1, so any local client could pick its address and dodge login throttling."""
+    proxies = settings.trusted_proxies
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or ""}
+
+
+async def _witness_loop(app: FastAPI, every: int) -> None:
+    """Witness the audit chain's head at start-up, then every `every` seconds it has moved, and
+    once more at shutdown (see anju.core.witness)."""
+    last = None
+    # Its own thread, not one of the request pool's (see RequestGate: those are all spoken for).
+    limiter = CapacityLimiter(1)
+
+    def once() -> None:
+        nonlocal last
+        with app.state.db.unit_of_work() as session:
+            end = audit.chain_end(session)
+            if end != last:
+                audit.witness_head(session, end=end)  # keys and place as verify reads them
+                last = end
+
+    try:
+        while True:
+            try:
+                await to_thread.run_sync(once, limiter=limiter)
+            except Exception:  # a witness that fails must never take the server down
+                log.exception("could not witness the audit chain")
+            await asyncio.sleep(every)
+    except asyncio.CancelledError:
+        with suppress(Exception):
+            await to_thread.run_sync(once, limiter=limiter)
+        raise
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -53,7 +95,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI):
         # Sync routes run in this thread pool; a small pool keeps interpreter-lock contention low.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        witness = None
+        if settings.audit_witness_seconds:
+            witness = asyncio.create_task(_witness_loop(app, settings.audit_witness_seconds))
         yield
+        if witness is not None:
+            witness.cancel()
+            with suppress(asyncio.CancelledError):
+                await witness
 
     app = FastAPI(title="Anju 安居 API", version="1", lifespan=lifespan, description=(
         "Service and management platform for the floating population. Every personal-data "
@@ -66,7 +115,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     from anju.core import api as core_api
     from anju.registry import api as registry_api
+    from anju.registry import service as registry_service
 
+    app.state.locate_person = registry_service.person_division  # for account binding (core)
     app.include_router(core_api.router)
     app.include_router(registry_api.router)
     # Domains built later plug in by existing; an import error inside one still fails loudly.

@@ -36,9 +36,9 @@ ZH: dict[str, str] = {
     "menu.tenant_new": "登记租户", "menu.queue": "登记审核", "menu.search": "人员查询",
     "menu.accounts": "账号管理", "accounts.create": "新建账号", "accounts.username": "用户名",
     "accounts.password": "初始密码（至少 8 位）", "accounts.role": "角色",
-    "accounts.division": "辖区代码（默认本县）", "accounts.department": "部门（部门人员必填）",
+    "accounts.division": "辖区", "accounts.department": "部门（部门人员必选）",
     "accounts.person_code": "人员编码（居民、房东必填）", "accounts.active": "状态",
-    "accounts.enabled": "启用", "accounts.disabled": "已停用", "accounts.disable": "停用",
+    "accounts.enabled": "启用", "accounts.disabled": "已停用", "accounts.disable": "停用…",
     "menu.audit": "审计链", "audit.title": "审计链校验与访问日志",
     "audit.verify": "校验整条审计链", "audit.ok": "审计链完整", "audit.broken": "审计链被篡改",
     "audit.recent": "最近的访问记录", "audit.seq": "序号", "audit.at": "时间",
@@ -119,6 +119,54 @@ ZH: dict[str, str] = {
     "error.title": "出错了", "error.not_found": "页面不存在", "error.invalid": "输入不符合要求",
     "error.invalid_date": "日期格式应为 YYYY-MM-DD", "error.invalid_number": "应为整数",
     "error.required": "必填项缺失",
+    # account administration and binding (anju.web.admin)
+    "accounts.username_hint": "2–64 位字母、数字、下划线、点或连字符",
+    "accounts.division_hint": "账号可以查看和办理的区域", "accounts.whole": "{name}（全域）",
+    "accounts.person_code_hint": "居民、房东账号填写其人员编码（见其居住登记记录）。账号创建后暂不关联，"
+                                 "由该人员所在辖区的派出所民警核实本人后确认关联。",
+    "accounts.list": "全部账号", "accounts.jurisdiction": "辖区", "accounts.binding": "人员关联",
+    "accounts.binding.bound": "已关联", "accounts.binding.pending": "待民警确认",
+    "accounts.binding.refused": "民警已拒绝关联", "accounts.binding.none": "未关联",
+    "accounts.manage": "管理", "accounts.account": "账号", "accounts.status": "启用与停用",
+    "accounts.enable": "重新启用", "accounts.cannot_disable_self": "这是您自己的账号，不能停用。",
+    "accounts.confirm_disable_title": "确认停用账号",
+    "accounts.confirm_disable_text": "停用后，账号 {name} 的所有登录和令牌立即失效，无法再登录；"
+                                     "之后可以在此页重新启用。",
+    "accounts.confirm_disable": "确认停用", "accounts.reset": "重设密码",
+    "accounts.reset_text": "设置新密码后，该账号原有的所有登录和令牌立即失效，须用新密码重新登录。"
+                           "请通过安全途径把新密码告诉账号持有人。",
+    "accounts.new_password": "新密码（至少 8 位）", "accounts.back": "返回账号列表",
+    "accounts.done.created": "已创建账号 {name}。",
+    "accounts.done.created_pending": "已创建账号 {name}。与人员的关联已提交，待该人员所在辖区的派出所"
+                                     "民警确认；确认之前该账号看不到任何个人信息。",
+    "accounts.done.disabled": "账号 {name} 已停用，其所有登录已失效。",
+    "accounts.done.enabled": "账号 {name} 已重新启用。",
+    "accounts.done.password": "账号 {name} 的密码已重设，其原有登录已全部失效。",
+    "accounts.done.bound": "已确认账号 {name} 与人员的关联。",
+    "accounts.done.refused": "已拒绝账号 {name} 的关联申请。",
+    "common.cancel": "取消",
+    "binding.title": "核实账号关联", "binding.waiting": "待确认的账号关联",
+    "binding.waiting_intro": "管理员为以下账号申请关联到您辖区内的人员，请逐一核实。",
+    "binding.intro": "管理员创建了以下账号，并申请将其关联到您辖区内的一名人员。",
+    "binding.see_person": "（查看人员信息；查看会被记录）", "binding.requested_by": "申请人（管理员）",
+    "binding.requested_at": "申请时间",
+    "binding.check": "请先核实账号持有人就是该人员本人（如当面核验身份证件）。确认后，该账号可以查看和"
+                     "办理此人的个人信息，页面上无法撤销。",
+    "binding.confirm": "确认关联", "binding.refuse": "拒绝关联", "binding.review": "核实",
+    "home.binding_pending": "您的账号与个人信息的关联正在等待派出所民警确认。确认之前，您还不能查看或"
+                            "办理个人事项。",
+    "home.unbound": "您的账号尚未关联个人信息，请联系管理员。",
+    "dept.gongan": "公安局", "dept.renshe": "人力资源和社会保障局", "dept.shichang": "市场监督管理局",
+    "dept.yibao": "医疗保障局", "dept.weijian": "卫生健康局", "dept.jiaoyu": "教育局",
+    "dept.minzheng": "民政局", "dept.zhujian": "住房和城乡建设局",
+    "log.refused": "被拒绝的尝试",
+    "log.refused_intro": "标为“被拒绝的尝试”的记录，是有人试图查看或办理您的信息但无权访问；系统没有向其"
+                         "显示任何内容。",
+    "purpose.attempt": "无权访问", "purpose.account_binding": "账号关联",
+    "purpose.account_administration": "账号管理",
+    "action.account.manage": "管理账号", "action.account.bind": "在服务器上关联账号",
+    "action.account.bind_request": "申请关联账号", "action.account.bind_confirm": "确认关联账号",
+    "action.account.bind_refuse": "拒绝关联账号", "action.account.bind_decide": "处理账号关联",
 }
 
 EN: dict[str, str] = {
@@ -143,10 +191,10 @@ EN: dict[str, str] = {
     "menu.search": "Person search",
     "menu.accounts": "Accounts", "accounts.create": "New account", "accounts.username": "Username",
     "accounts.password": "Initial password (8+ characters)", "accounts.role": "Role",
-    "accounts.division": "Jurisdiction code (default: the county)",
+    "accounts.division": "Jurisdiction",
     "accounts.department": "Department (department officers)",
     "accounts.person_code": "Person code (residents, landlords)", "accounts.active": "Status",
-    "accounts.enabled": "Active", "accounts.disabled": "Disabled", "accounts.disable": "Disable",
+    "accounts.enabled": "Active", "accounts.disabled": "Disabled", "accounts.disable": "Disable…",
     "menu.audit": "Audit chain", "audit.title": "Audit chain and access log",
     "audit.verify": "Verify the whole chain", "audit.ok": "Audit chain intact",
     "audit.broken": "Audit chain tampered with", "audit.recent": "Latest accesses",
@@ -230,6 +278,70 @@ EN: dict[str, str] = {
     "error.title": "Something went wrong", "error.not_found": "Page not found",
     "error.invalid": "Input not accepted", "error.invalid_date": "Dates are YYYY-MM-DD",
     "error.invalid_number": "Must be a whole number", "error.required": "Required field missing",
+    "accounts.username_hint": "2–64 letters, digits, _ . or -",
+    "accounts.division_hint": "The area this account serves", "accounts.whole": "{name} (all of it)",
+    "accounts.person_code_hint": "Residents and landlords: their person code (on their "
+                                 "registration record). The account starts unbound; a police "
+                                 "officer of the person's area confirms the binding after "
+                                 "checking who they are.",
+    "accounts.list": "All accounts", "accounts.jurisdiction": "Jurisdiction",
+    "accounts.binding": "Person binding", "accounts.binding.bound": "Bound",
+    "accounts.binding.pending": "Awaiting police confirmation",
+    "accounts.binding.refused": "Refused by the police", "accounts.binding.none": "Not bound",
+    "accounts.manage": "Manage", "accounts.account": "Account",
+    "accounts.status": "Enable or disable", "accounts.enable": "Re-enable",
+    "accounts.cannot_disable_self": "This is your own account; you cannot disable it.",
+    "accounts.confirm_disable_title": "Disable this account?",
+    "accounts.confirm_disable_text": "Account {name} will be signed out everywhere at once "
+                                     "(sessions and tokens) and cannot sign in; you can re-enable "
+                                     "it on this page later.",
+    "accounts.confirm_disable": "Disable the account", "accounts.reset": "Reset the password",
+    "accounts.reset_text": "With a new password, every sign-in and token the account holds ends "
+                           "at once; its holder signs in again with the new one. Tell them the "
+                           "password by a safe route.",
+    "accounts.new_password": "New password (8+ characters)", "accounts.back": "Back to all accounts",
+    "accounts.done.created": "Account {name} created.",
+    "accounts.done.created_pending": "Account {name} created. Its binding to the person now "
+                                     "waits for a police officer of the person's area; until "
+                                     "then the account sees no personal data.",
+    "accounts.done.disabled": "Account {name} disabled; all its sign-ins have ended.",
+    "accounts.done.enabled": "Account {name} enabled again.",
+    "accounts.done.password": "Password of {name} reset; all its earlier sign-ins have ended.",
+    "accounts.done.bound": "Binding of account {name} confirmed.",
+    "accounts.done.refused": "Binding of account {name} refused.",
+    "common.cancel": "Cancel",
+    "binding.title": "Confirm an account binding", "binding.waiting": "Account bindings to confirm",
+    "binding.waiting_intro": "An administrator asked to bind these accounts to persons in your "
+                             "jurisdiction; check each one.",
+    "binding.intro": "An administrator created this account and asked to bind it to a person in "
+                     "your jurisdiction.",
+    "binding.see_person": "(see the person; the view is logged)",
+    "binding.requested_by": "Requested by (administrator)", "binding.requested_at": "Requested",
+    "binding.check": "First make sure the account holder is this person (for example, check "
+                     "their ID card in person). Once confirmed, the account sees and handles "
+                     "this person's data; this cannot be undone on a page.",
+    "binding.confirm": "Confirm the binding", "binding.refuse": "Refuse the binding",
+    "binding.review": "Review",
+    "home.binding_pending": "Your account is waiting for a police officer to confirm it belongs "
+                            "to you. Until then you cannot see or handle your personal matters.",
+    "home.unbound": "Your account is not linked to your personal record; please contact the "
+                    "administrator.",
+    "dept.gongan": "Public security bureau", "dept.renshe": "Human resources and social security "
+                                                            "bureau",
+    "dept.shichang": "Market regulation bureau", "dept.yibao": "Medical insurance bureau",
+    "dept.weijian": "Health commission", "dept.jiaoyu": "Education bureau",
+    "dept.minzheng": "Civil affairs bureau", "dept.zhujian": "Housing and construction bureau",
+    "log.refused": "refused attempt",
+    "log.refused_intro": "Entries marked “refused attempt” are officials who tried to see or "
+                         "handle your data without the right to; nothing was shown to them.",
+    "purpose.attempt": "No right of access", "purpose.account_binding": "Account binding",
+    "purpose.account_administration": "Account administration",
+    "action.account.manage": "Managed the account",
+    "action.account.bind": "Bound an account on the server",
+    "action.account.bind_request": "Requested an account binding",
+    "action.account.bind_confirm": "Confirmed an account binding",
+    "action.account.bind_refuse": "Refused an account binding",
+    "action.account.bind_decide": "Decided an account binding",
 }
 
 MESSAGES = {"zh": ZH, "en": EN}

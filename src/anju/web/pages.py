@@ -6,7 +6,6 @@ render through `request.app.state.templates`, so a domain never imports this mod
 """
 from __future__ import annotations
 
-import hmac
 import secrets
 from importlib import import_module
 from pathlib import Path
@@ -18,16 +17,23 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from itsdangerous import Signer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju.core import audit, divisions, identity
+from anju.core import accounts, audit, divisions, identity
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError, Forbidden, NotFound
 from anju.core.identity import AuthError
 from anju.core.modules import present
 from anju.core.policy import Role
-from anju.core.web import SESSION_COOKIE, ActorDep, SessionDep
+from anju.core.web import (
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    ActorDep,
+    SessionDep,
+    client_address,
+    csrf_matches,
+    csrf_token_for,
+)
 from anju.web import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,7 +42,6 @@ DOMAIN_PAGES = ("anju.registry.pages", "anju.housing.pages", "anju.exchange.page
 LANG_COOKIE = "anju_lang"
 PRE_COOKIE = "anju_pre"  # CSRF basis before sign-in (the login form itself)
 CSRF_FIELD = "csrf_token"
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PRE_SESSION_FORMS = {"/login", "/logout"}
 NOT_PAGES = ("/api/", "/static/", "/docs", "/redoc", "/openapi.json", "/healthz")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -63,10 +68,7 @@ def _csrf_basis(request: Request) -> str | None:
 
 def csrf_token(request: Request) -> str:
     """HMAC of the session cookie (or the pre-session cookie) under the secret key."""
-    basis = _csrf_basis(request)
-    if not basis:
-        return ""
-    return Signer(get_settings().secret_key, salt="csrf").get_signature(basis).decode()
+    return csrf_token_for(_csrf_basis(request))
 
 
 async def csrf_protect(request: Request) -> None:
@@ -75,11 +77,11 @@ async def csrf_protect(request: Request) -> None:
     if request.url.path not in PRE_SESSION_FORMS and not request.cookies.get(SESSION_COOKIE):
         # Not signed in: that is the answer (a redirect to the login page), not a CSRF failure.
         raise AuthError("not_authenticated", "请先登录", "authentication required")
-    sent = str((await request.form()).get(CSRF_FIELD, ""))
-    expected = csrf_token(request)
-    if not expected or not hmac.compare_digest(sent, expected):
+    sent = (await request.form()).get(CSRF_FIELD, "")
+    if not csrf_matches(str(sent), _csrf_basis(request)):
         raise Forbidden("csrf_failed", "表单已失效或来源不明，请刷新页面后重试",
                         "the form has expired or did not come from this site; reload and retry")
+    request.state.csrf_ok = True  # get_actor lets a cookie-signed POST through only so
 
 
 def safe_next(target: str | None) -> str:
@@ -110,9 +112,11 @@ def _page_context(request: Request) -> dict:
     actor = getattr(request.state, "actor", None)
     language = lang(request)
     menus = request.app.state.menus
+    # An account waiting for its person binding has no person to act as: no menu yet.
+    unbound = actor is not None and actor.role in identity.PERSON_ROLES and not actor.person_code
     return {"lang": language, "html_lang": i18n.HTML_LANG[language], "actor": actor,
             "csrf_token": csrf_token(request), "csrf_field": CSRF_FIELD,
-            "menu": menus.get(actor.role.value, []) if actor else [],
+            "menu": menus.get(actor.role.value, []) if actor and not unbound else [],
             "other_lang": "en" if language == "zh" else "zh",
             "here": _here(request)}
 
@@ -174,13 +178,12 @@ def login_form(request: Request, done: str | None = None):
 @router.post("/login")
 def login(request: Request, session: SessionDep, username: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
-    client = request.client.host if request.client else "-"
     try:
-        account = identity.login(session, username.strip(), password, client)
+        account = identity.login(session, username.strip(), password, client_address(request))
     except AnjuError as error:
         return _login_page(request, error.http_status, error=error, username=username)
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, identity.issue_token(account, salt="ui-session"),
+    response.set_cookie(SESSION_COOKIE, identity.start_session(session, account),
                         max_age=get_settings().session_ttl_seconds, httponly=True,
                         samesite="lax", secure=_secure(request))
     response.delete_cookie(PRE_COOKIE)
@@ -188,7 +191,8 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form()
 
 
 @router.post("/logout")
-def logout(request: Request):
+def logout(request: Request, session: SessionDep):
+    identity.end_session(session, request.cookies.get(SESSION_COOKIE))  # a replay finds nothing
     response = RedirectResponse("/login?done=logout", status_code=303)
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=_secure(request))
     return response
@@ -204,9 +208,22 @@ def set_language(code: str, request: Request, next: str | None = None):
     return response
 
 
+ACCOUNT_NOTICES = {"created", "created_pending", "disabled", "enabled", "password", "bound",
+                   "refused"}
+
+
+def account_notice(request: Request) -> dict | None:
+    """The confirmation of an account change the last request made (?done=…&u=…)."""
+    done, who = request.query_params.get("done"), request.query_params.get("u", "")
+    if done in ACCOUNT_NOTICES and identity.USERNAME.fullmatch(who):
+        return {"key": f"accounts.done.{done}", "username": who}
+    return None
+
+
 @router.get("/")
-def home(request: Request, actor: ActorDep):
-    return render(request, "home.html")
+def home(request: Request, session: SessionDep, actor: ActorDep):
+    bindings = accounts.pending_bindings(session, actor) if actor.role is Role.POLICE else []
+    return render(request, "home.html", bindings=bindings, notice=account_notice(request))
 
 
 @router.get("/audit")
@@ -215,43 +232,6 @@ def audit_page(request: Request, session: SessionDep, actor: ActorDep, verify: b
     result = audit.verify(session, actor) if verify else None
     entries = audit.recent(session, actor, limit=100)
     return render(request, "audit.html", result=result, entries=entries)
-
-
-@router.get("/admin/accounts")
-def accounts_page(request: Request, session: SessionDep, actor: ActorDep):
-    return render(request, "accounts.html", accounts=identity.manage_list_accounts(session, actor),
-                  error=None, form={}, roles=_role_choices(request))
-
-
-def _role_choices(request: Request) -> list[tuple[str, str]]:
-    return [(role.value, i18n.t(f"role.{role.value}", lang(request))) for role in Role]
-
-
-@router.post("/admin/accounts")
-def accounts_create(request: Request, session: SessionDep, actor: ActorDep,
-                    username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-                    role: Annotated[str, Form()] = "", division: Annotated[str, Form()] = "",
-                    department: Annotated[str, Form()] = "",
-                    person_code: Annotated[str, Form()] = ""):
-    form = {"username": username, "role": role, "division": division, "department": department,
-            "person_code": person_code}
-    try:
-        with session.begin_nested():
-            identity.manage_create_account(
-                session, actor, username=username.strip(), password=password, role=role,
-                division=division.strip() or None, department=department.strip() or None,
-                person_code=person_code.strip() or None)
-    except AnjuError as error:
-        return render(request, "accounts.html", error.http_status, error=error, form=form,
-                      accounts=identity.manage_list_accounts(session, actor),
-                      roles=_role_choices(request))
-    return RedirectResponse("/admin/accounts", status_code=303)
-
-
-@router.post("/admin/accounts/{username}/disable")
-def accounts_disable(username: str, request: Request, session: SessionDep, actor: ActorDep):
-    identity.manage_set_active(session, actor, username, False)
-    return RedirectResponse("/admin/accounts", status_code=303)
 
 
 # --- errors on pages: bilingual, inside the layout, never a JSON body or a bare 500 ------------
@@ -291,6 +271,9 @@ def _install_error_pages(app: FastAPI) -> None:
 
 
 def install(app: FastAPI) -> None:
+    from anju.web import admin  # the account pages: routes on this module's router
+
+
     domains, menus = {}, {}
     for module_name in DOMAIN_PAGES:
         if not present(module_name):
@@ -307,4 +290,5 @@ def install(app: FastAPI) -> None:
     app.state.templates = _templates(domains)
     app.state.menus = menus
     app.include_router(router)
+    app.include_router(admin.router, dependencies=[Depends(csrf_protect)])
     _install_error_pages(app)

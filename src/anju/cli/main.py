@@ -57,10 +57,16 @@ def _log_to_stderr() -> None:
     manager (systemd's journal, a syslog forwarder) keeps them."""
     import logging
 
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    class Stderr(logging.StreamHandler):
+        """Whatever sys.stderr is when a line is written (it is replaced under test)."""
+
+        stream = property(lambda self: sys.stderr, lambda self, value: None)
+
     root = logging.getLogger("anju")
-    root.addHandler(handler)
+    if not any(type(h).__name__ == "Stderr" for h in root.handlers):
+        handler = Stderr()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
     root.setLevel(logging.INFO)
 
 

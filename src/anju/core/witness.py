@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -66,7 +66,7 @@ class Witness:
     seq: int
     hash: str
     at: str  # ISO 8601, UTC
-    source: str = ""
+    source: str = field(default="", compare=False)  # the file it was read from
 
     def signature(self, key: bytes) -> str:
         return hmac_sm3(key, f"{_FORMAT}|{self.at}|{self.seq}|{self.hash}")

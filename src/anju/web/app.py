@@ -60,32 +60,36 @@ def server_options(settings: Settings) -> dict:
     return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or ""}
 
 
-async def _witness_loop(app: FastAPI, every: int) -> None:
-    """Witness the audit chain's head at start-up, then every `every` seconds it has moved, and
-    once more at shutdown (see anju.core.witness)."""
-    last = None
-    # Its own thread, not one of the request pool's (see RequestGate: those are all spoken for).
-    limiter = CapacityLimiter(1)
+class _Witness:
+    """Witnesses the audit chain's head at start-up, then every `every` seconds if it moved,
+    and once more at shutdown (see anju.core.witness)."""
 
-    def once() -> None:
-        nonlocal last
-        with app.state.db.unit_of_work() as session:
+    def __init__(self, app: FastAPI) -> None:
+        self.app, self.last = app, None
+        # Its own thread, not one of the request pool's (see RequestGate: those are spoken for).
+        self.limiter = CapacityLimiter(1)
+
+    def _once(self) -> None:
+        with self.app.state.db.unit_of_work() as session:
             end = audit.chain_end(session)
-            if end != last:
+            if end != self.last:
                 audit.witness_head(session, end=end)  # keys and place as verify reads them
-                last = end
+                self.last = end
 
-    try:
-        while True:
-            try:
-                await to_thread.run_sync(once, limiter=limiter)
-            except Exception:  # a witness that fails must never take the server down
-                log.exception("could not witness the audit chain")
-            await asyncio.sleep(every)
-    except asyncio.CancelledError:
-        with suppress(Exception):
-            await to_thread.run_sync(once, limiter=limiter)
-        raise
+    async def once(self) -> None:
+        try:
+            await to_thread.run_sync(self._once, limiter=self.limiter)
+        except Exception:  # a witness that fails must never take the server down
+            log.exception("could not witness the audit chain")
+
+    async def every(self, seconds: int) -> None:
+        try:
+            while True:
+                await asyncio.sleep(seconds)
+                await self.once()
+        except asyncio.CancelledError:
+            await self.once()
+            raise
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -95,14 +99,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI):
         # Sync routes run in this thread pool; a small pool keeps interpreter-lock contention low.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        witness = None
+        task = None
         if settings.audit_witness_seconds:
-            witness = asyncio.create_task(_witness_loop(app, settings.audit_witness_seconds))
+            witness = _Witness(app)
+            await witness.once()
+            task = asyncio.create_task(witness.every(settings.audit_witness_seconds))
         yield
-        if witness is not None:
-            witness.cancel()
+        if task is not None:
+            task.cancel()
             with suppress(asyncio.CancelledError):
-                await witness
+                await task
 
     app = FastAPI(title="Anju 安居 API", version="1", lifespan=lifespan, description=(
         "Service and management platform for the floating population. Every personal-data "

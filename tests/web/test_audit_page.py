@@ -55,7 +55,7 @@ def test_admin_account_page_creates_and_disables(client, world):
     assert client.post("/admin/accounts", data=form, follow_redirects=False).status_code == 303
     bad = client.post("/admin/accounts", data={**form, "username": "clerk8", "role": "king"})
     assert bad.status_code == 422 and "未知角色" in bad.text and 'value="clerk8"' in bad.text
-    done = client.post("/admin/accounts/clerk7/disable",
-                       data={"csrf_token": _csrf(client, "/admin/accounts")}, follow_redirects=False)
+    done = client.post("/admin/accounts/clerk7/disable", follow_redirects=False,
+                       data={"csrf_token": _csrf(client, "/admin/accounts"), "confirm": "yes"})
     assert done.status_code == 303
     assert "已停用" in client.get("/admin/accounts").text

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -25,7 +26,7 @@ def _commands(group, prefix: str = "") -> list[str]:
 def test_every_command_has_help_and_is_documented():
     root = typer.main.get_command(app)
     commands = _commands(root)
-    assert {"init-db", "serve", "demo", "user create", "audit verify"} <= set(commands)
+    assert {"init-db", "serve", "demo", "user create", "audit verify", "audit witness"} <= set(commands)
     documented = (ROOT / "README.md").read_text() + "".join(
         doc.read_text() for doc in sorted((ROOT / "docs").glob("*.md")))
     for name in commands:
@@ -53,3 +54,34 @@ def test_init_db_and_user_create(tmp_path, monkeypatch):
     resident = runner.invoke(app, ["user", "create", "--username", "r", "--password",
                                    "long-enough-1", "--role", "resident"])
     assert resident.exit_code == 2  # a resident account needs --person-code
+
+
+def test_console_binding_is_direct_but_audited_and_unknown_persons_are_refused(cli_db):
+    """`anju user create --person-code` is the operator's tool: it binds at once, and the
+    binding is on the chain as done by the system, in the person's own access log."""
+    from anju.core import audit
+    from tests.factories import make_account, make_person, valid_id
+
+    police = make_account(cli_db, "police")
+    code = make_person(cli_db, police, "郑和", id_number=valid_id("341221"))
+    unknown = runner.invoke(app, ["user", "create", "--username", "r2", "--password",
+                                  "long-enough-1", "--role", "resident",
+                                  "--person-code", "P99999999999"])
+    assert unknown.exit_code == 2 and "person code not valid" in unknown.output
+    ok = runner.invoke(app, ["user", "create", "--username", "zheng.he", "--password",
+                             "long-enough-1", "--role", "resident", "--person-code", code])
+    assert ok.exit_code == 0, ok.output
+    with cli_db.unit_of_work() as s:
+        entries = audit.entries_for_person(s, code)
+        assert [(e.action, e.username, e.object_id) for e in entries][0] == (
+            "account.bind", "system", "zheng.he")
+        assert audit.verify_chain(s).ok
+
+
+@pytest.fixture
+def cli_db(sqlite_db, monkeypatch):
+    from anju.core.config import reset_settings_cache
+
+    monkeypatch.setenv("ANJU_DATABASE_URL", sqlite_db.url)
+    reset_settings_cache()
+    return sqlite_db

@@ -13,10 +13,14 @@ from tests.support.pgserver import free_port
 
 @contextmanager
 def live_server(app) -> Iterator[str]:
-    """Serve `app` on a free 127.0.0.1 port; yields the base URL."""
+    """Serve `app` on a free 127.0.0.1 port as `anju serve` would (forwarded headers believed
+    only from the app's ANJU_TRUSTED_PROXIES); yields the base URL."""
+    from anju.web.app import server_options
+
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+                                           log_level="warning", lifespan="on",
+                                           **server_options(app.state.settings)))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

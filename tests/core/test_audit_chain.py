@@ -308,3 +308,14 @@ def test_a_refusal_caught_by_the_caller_is_written_with_its_commit(db):
         assert [(e.action, audit.is_attempt(e)) for e in rows] == [
             ("audit.read", False), ("person.read", True)]
         assert rows[1].detail["status"] == 403
+
+
+def test_writes_go_on_after_the_head_row_was_deleted(db):
+    """The head row is only the lock and the tail: deleting it must not stop every audited
+    request (it used to restart numbering at 1 and fail on the unique sequence number)."""
+    _fill(db, 3)
+    with db.unit_of_work() as s:
+        s.execute(delete(AuditHead))
+    _fill(db, 1)
+    result = _verify(db)
+    assert result.ok and result.checked == 4

@@ -59,3 +59,30 @@ def test_admin_account_page_creates_and_disables(client, world):
                        data={"csrf_token": _csrf(client, "/admin/accounts"), "confirm": "yes"})
     assert done.status_code == 303
     assert "已停用" in client.get("/admin/accounts").text
+
+
+def test_truncation_is_named_on_the_page_and_in_the_api(client, world):
+    """The auditor's page and the API check against the witness and name what is missing."""
+    from sqlalchemy import delete
+
+    from anju.core import audit
+    from anju.core.models import AuditEntry, AuditHead
+    from tests.factories import token
+
+    with world.db.unit_of_work() as s:
+        last = audit.witness_head(s).seq
+        s.execute(delete(AuditEntry).where(AuditEntry.seq >= last - 1))
+        s.execute(delete(AuditHead))
+    _login(client, world.auditor.username)
+    page = client.get("/audit?verify=true").text
+    assert "审计链被篡改" in page and f"第 {last - 1}–{last} 条缺失" in page
+    # the page's own check and read were appended since, re-using the deleted numbers: the
+    # witness still shows those entries are not the ones it saw
+    client.get("/lang/en")
+    again = client.get("/audit?verify=true").text
+    assert "Audit chain tampered with" in again
+    assert "differs from the witness" in again and f"–{last} were deleted or replaced" in again
+    api = client.get("/api/v1/audit/verify", headers=token(client, world.auditor.username))
+    body = api.json()
+    assert body["ok"] is False and body["bad_seq"] == last and body["witness_seq"] == last
+    assert "differs from the witness" in body["message_en"] and "见证不符" in body["message_zh"]

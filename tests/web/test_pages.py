@@ -162,7 +162,8 @@ def test_every_template_key_is_translated():
     assert not keys - i18n.ZH.keys(), "missing Chinese"
     assert not keys - i18n.EN.keys(), "missing English"
     # families built at run time: roles, states, reasons
-    for family in ("role.", "status.", "reason.", "action.", "purpose.", "permit.status."):
+    for family in ("role.", "status.", "reason.", "action.", "purpose.", "permit.status.",
+                   "dept.", "accounts.binding.", "accounts.done."):
         zh = {k for k in i18n.ZH if k.startswith(family)}
         assert zh == {k for k in i18n.EN if k.startswith(family)}, family
 

@@ -6,8 +6,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from anju.core.db import Base
-from anju.migrations.models import import_all_models
 from anju.core.migrate import alembic_config
+from anju.migrations.models import import_all_models
 
 
 def test_models_and_migrations_are_in_sync(db):
@@ -53,7 +53,7 @@ def _old_chain(url: str, tamper_seq: int | None = None) -> None:
                 ":purpose, :detail, :prev, :hash)"),
                 {"seq": seq, "at": row.at, "pc": row.person_code, "oid": row.object_id,
                  "purpose": "curiosity" if seq == tamper_seq else row.purpose,
-                 "detail": '{"i": %d}' % seq, "prev": prev, "hash": entry_hash})
+                 "detail": f'{{"i": {seq}}}', "prev": prev, "hash": entry_hash})
             prev = entry_hash
         c.execute(text("UPDATE audit_head SET last_seq = 4, last_hash = :h WHERE id = 1"),
                   {"h": prev})

@@ -15,7 +15,7 @@ from tests.support.pgserver import free_port
 def live_server(app) -> Iterator[str]:
     """Serve `app` on a free 127.0.0.1 port as `anju serve` would (forwarded headers believed
     only from the app's ANJU_TRUSTED_PROXIES); yields the base URL."""
-    from anju.web.app import server_options
+    from anju.core.web import server_options
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,

@@ -6,7 +6,8 @@ from __future__ import annotations
 import httpx
 
 from anju.core.config import Settings, get_settings
-from anju.web.app import create_app, server_options
+from anju.core.web import server_options
+from anju.web.app import create_app
 from tests.factories import build_world
 from tests.support.live import live_server
 

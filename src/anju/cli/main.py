@@ -41,8 +41,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
     import uvicorn
 
     from anju.core import migrate
-
-    from anju.web.app import server_options
+    from anju.core.web import server_options
 
     settings = get_settings()
     migrate.upgrade(settings.resolved_database_url)
@@ -159,6 +158,7 @@ def _redact(url: str) -> str:
 def _mount_optional() -> None:
     """Domains that bring their own sub-commands (kept optional so `anju` starts fast)."""
     from importlib import import_module
+
     from anju.core.modules import present
 
     for module, name in (("anju.exchange.cli", "link"), ("anju.housing.cli", "locks")):

@@ -273,10 +273,10 @@ def _check(entry: AuditEntry, expected: int, prev: str, mac: hmac.HMAC,
     for w in witnessed.get(entry.seq, ()):
         if w.hash != entry.entry_hash:
             first = vouched + 1  # the last witness before this one still matched
-            return (entry.seq, f"与 {w.at} 的见证不符：第 {first}–{entry.seq} 条之间有条目被删除"
-                    f"或替换后又续写", (f"differs from the witness of {w.at}: entries "
-                                       f"{first}–{entry.seq} were deleted or replaced and the "
-                                       "chain written on"))
+            zh = f"与 {w.at} 的见证不符：第 {first}–{entry.seq} 条之间有条目被删除或替换后又续写"
+            en = (f"differs from the witness of {w.at}: entries {first}–{entry.seq} were deleted "
+                  "or replaced and the chain written on")
+            return entry.seq, zh, en
     return None
 
 

@@ -19,7 +19,7 @@ from itsdangerous import Signer
 from sqlalchemy.orm import Session
 
 from anju.core import identity
-from anju.core.config import get_settings
+from anju.core.config import Settings, get_settings
 from anju.core.db import Database
 from anju.core.errors import AnjuError, Forbidden
 from anju.core.identity import AuthError, PersonLocator
@@ -67,9 +67,17 @@ def csrf_refused() -> Forbidden:
 
 def client_address(request: Request) -> str:
     """The client's address. Forwarded headers are believed only from the proxies in
-    ANJU_TRUSTED_PROXIES: the server (uvicorn, see anju.web.app.server_options) rewrites the
+    ANJU_TRUSTED_PROXIES: the server (uvicorn, see `server_options`) rewrites the
     address for those and ignores the headers from anyone else."""
     return request.client.host if request.client else "-"
+
+
+def server_options(settings: Settings) -> dict:
+    """How uvicorn must run the app (`anju serve`, `anju demo`, the live-server tests): believe
+    X-Forwarded-For/-Proto only from ANJU_TRUSTED_PROXIES. uvicorn's own default would believe
+    them from 127.0.0.1, so any local client could pick its address and dodge login throttling."""
+    proxies = settings.trusted_proxies
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or ""}
 
 
 def get_actor(request: Request, session: SessionDep,

@@ -52,14 +52,6 @@ class RequestGate:
 log = logging.getLogger("anju.web")
 
 
-def server_options(settings: Settings) -> dict:
-    """How uvicorn must run the app (`anju serve`, `anju demo`, the live-server tests): believe
-    X-Forwarded-For/-Proto only from ANJU_TRUSTED_PROXIES. uvicorn's own default would believe
-    them from 127.0.0.1, so any local client could pick its address and dodge login throttling."""
-    proxies = settings.trusted_proxies
-    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or ""}
-
-
 class _Witness:
     """Witnesses the audit chain's head at start-up, then every `every` seconds if it moved,
     and once more at shutdown (see anju.core.witness)."""

@@ -24,6 +24,12 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 SYSTEM = Actor(account_id=None, username="system", role=Role.ADMIN, division_code="000000000000")
 
 
+def job_actor(job_name: str) -> Actor:
+    """The identity a scheduled job acts as: named after the job, so the audit log says which."""
+    return Actor(account_id=None, username=f"job:{job_name}", role=Role.ADMIN,
+                 division_code="000000000000")
+
+
 class AuthError(AnjuError):
     """Wrong credentials or a bad token (HTTP 401)."""
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from importlib import import_module
 from pathlib import Path
 
 from anyio import to_thread
@@ -11,8 +10,9 @@ from fastapi.staticfiles import StaticFiles
 
 from anju.core.config import Settings, get_settings
 from anju.core.db import Database
-from anju.core.modules import present
+from anju.core import domain
 from anju.core.web import install_error_handlers
+from anju.web import pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -64,17 +64,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     app.add_middleware(RequestGate, limit=settings.worker_threads)
 
-    from anju.core import api as core_api
-    from anju.registry import api as registry_api
-
-    app.include_router(core_api.router)
-    app.include_router(registry_api.router)
-    # Domains built later plug in by existing; an import error inside one still fails loudly.
-    for optional in ("anju.housing.api", "anju.exchange.api", "anju.cases.api"):
-        if present(optional):
-            app.include_router(import_module(optional).router)
-    if present("anju.web.pages"):
-        import_module("anju.web.pages").install(app)
+    for _domain, router in domain.parts("api"):
+        app.include_router(router)
+    pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

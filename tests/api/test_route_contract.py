@@ -6,7 +6,7 @@ import re
 
 from fastapi.routing import APIRoute
 
-from anju.core.modules import present
+from anju.core.domain import domains
 from anju.web.app import PUBLIC_PATHS, create_app
 
 
@@ -24,11 +24,7 @@ def all_routes(app) -> list[tuple[str, set[str]]]:
 
 
 def _signed_paths() -> set[str]:
-    if present("anju.housing.api"):
-        from anju.housing import api
-
-        return set(getattr(api, "SIGNED_PATHS", set()))
-    return set()
+    return {path for described in domains() for path in described.signed_paths}
 
 
 def test_every_route_requires_authentication(sqlite_db):

@@ -14,6 +14,9 @@ user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit chain tools.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+jobs_app = typer.Typer(help="Scheduled jobs the domains declare (run them from cron).",
+                       no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 
 
 def _database():
@@ -148,6 +151,34 @@ def audit_witness() -> None:
     typer.echo(f"witnessed entry {written.seq} at {written.at} (已见证第 {written.seq} 条)")
 
 
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """Every scheduled job, when to run it, and what it does."""
+    from anju.core.domain import jobs
+
+    for job in jobs().values():
+        typer.echo(f"{job.name}\t{job.schedule}\t{job.help_en}")
+
+
+@jobs_app.command("run")
+def jobs_run(name: str = typer.Argument(..., help="the job's name (see `anju jobs list`)"),
+             today: str = typer.Option(None, help="run as of this date (YYYY-MM-DD)")) -> None:
+    """Run one job now, under its own system identity; prints what it did as JSON."""
+    import json
+    from datetime import date
+
+    from anju.core.domain import jobs, resolve
+    from anju.core.identity import job_actor
+
+    job = jobs().get(name)
+    if job is None:
+        typer.echo(f"error: no job named {name!r}; see `anju jobs list`", err=True)
+        raise typer.Exit(2)
+    day = date.fromisoformat(today) if today else None
+    summary = resolve(job.target)(_database(), job_actor(job.name), day)
+    typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
+
+
 def _redact(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -155,18 +186,17 @@ def _redact(url: str) -> str:
     return url
 
 
-def _mount_optional() -> None:
-    """Domains that bring their own sub-commands (kept optional so `anju` starts fast)."""
-    from importlib import import_module
+def _mount_domains() -> None:
+    """Each domain's own command group, as its descriptor declares it."""
+    from anju.core.domain import domains, resolve
 
-    from anju.core.modules import present
+    for described in domains():
+        if described.cli:
+            name, target = described.cli
+            app.add_typer(resolve(target), name=name)
 
-    for module, name in (("anju.exchange.cli", "link"), ("anju.housing.cli", "locks")):
-        if present(module):
-            app.add_typer(import_module(module).app, name=name)
 
-
-_mount_optional()
+_mount_domains()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -1,0 +1,11 @@
+"""The platform core: settings, database, identities and roles, access policy, audit chain,
+divisions, ID numbers, working days, crypto."""
+from __future__ import annotations
+
+from anju.core.domain import Domain
+
+DOMAIN = Domain(
+    name="core",
+    models="anju.core.models",
+    api="anju.core.api:router",
+)

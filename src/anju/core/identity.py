@@ -41,6 +41,12 @@ PersonLocator = Callable[[Session, str], str | None]
 BIND_DIRECT = "account.bind"  # audit action: bound on the server console (or a bulk setup)
 
 
+def job_actor(job_name: str) -> Actor:
+    """The identity a scheduled job acts as: named after the job, so the audit log says which."""
+    return Actor(account_id=None, username=f"job:{job_name}", role=Role.ADMIN,
+                 division_code="000000000000")
+
+
 class AuthError(AnjuError):
     """Wrong credentials or a bad token (HTTP 401)."""
 

@@ -1,1 +1,12 @@
 """Department data exchange: connectors, standardisation and record linkage (docs/exchange.md)."""
+from __future__ import annotations
+
+from anju.core.domain import Domain
+
+DOMAIN = Domain(
+    name="exchange",
+    models="anju.exchange.models",
+    api="anju.exchange.api:router",
+    pages="anju.exchange.pages",
+    cli=("link", "anju.exchange.cli:app"),
+)

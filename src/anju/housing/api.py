@@ -32,10 +32,6 @@ RecordId = Annotated[int, FPath(ge=1, le=2_147_483_647)]  # a database integer
 
 router = APIRouter(prefix="/api/v1", tags=["housing"])
 
-# Routes authenticated by the lock vendor's HMAC signature instead of a user's token (the route
-# contract test exempts exactly these from the "demands a signed-in actor" rule).
-SIGNED_PATHS = {"/api/v1/lock-events"}
-
 
 @router.get("/keys", response_model=list[KeyOut])
 def list_keys(session: SessionDep, actor: ActorDep,

@@ -99,20 +99,14 @@ def daily(today: str = typer.Option(None, help="run as of this date (YYYY-MM-DD)
     """The daily job: reduce lock events to presence, delete raw events past retention, revoke
     keys of lapsed permits, and raise management tasks. Run it once a day (cron)."""
     from anju.core.identity import SYSTEM
-    from anju.housing import events, service
+    from anju.housing.jobs import daily as daily_job
 
     day = date.fromisoformat(today) if today else None
-    db = _database()
-    with db.unit_of_work() as session:
-        reduced = events.reduce_and_expire(session, SYSTEM, day)
-    with db.unit_of_work() as session:
-        revoked = service.sweep_keys(session, SYSTEM, day)
-    with db.unit_of_work() as session:
-        opened = service.detect_tasks(session, SYSTEM, day)
-    typer.echo(f"days reduced: {reduced.days_reduced} ({reduced.presence_rows} presence rows); "
-               f"raw days deleted: {reduced.raw_days_deleted}; keys revoked (lapsed permits): "
-               f"{revoked}; tasks opened: "
-               + ", ".join(f"{kind} {n}" for kind, n in opened.items()))
+    done = daily_job(_database(), SYSTEM, day)
+    typer.echo(f"days reduced: {done['days_reduced']} ({done['presence_rows']} presence rows); "
+               f"raw days deleted: {done['raw_days_deleted']}; keys revoked (lapsed permits): "
+               f"{done['keys_revoked']}; tasks opened: "
+               + ", ".join(f"{kind} {n}" for kind, n in done["tasks_opened"].items()))
 
 
 @app.command("mqtt")

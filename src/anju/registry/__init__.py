@@ -1,0 +1,14 @@
+"""The registry: persons ("one person, one code"), houses and rooms, residence registrations,
+residence permits."""
+from __future__ import annotations
+
+from anju.core.domain import Domain
+
+DOMAIN = Domain(
+    name="registry",
+    models="anju.registry.models",
+    api="anju.registry.api:router",
+    pages="anju.registry.pages",
+    emits=("registration.submitted", "registration.approved", "registration.rejected",
+           "registration.ended"),
+)

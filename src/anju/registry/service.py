@@ -6,7 +6,6 @@ writes, and appends to the audit chain, all inside the caller's unit of work.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
@@ -22,6 +21,7 @@ from anju.core.config import get_settings
 from anju.core.crypto import IdCipher, mask_id_number, mask_name, mask_phone
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, NotFound, ValidationError
+from anju.core.events import emit
 from anju.core.idempotency import run_once
 from anju.core.policy import Actor
 from anju.registry import rules
@@ -41,21 +41,6 @@ def _cipher_for(secret: str) -> IdCipher:
 
 def cipher() -> IdCipher:
     return _cipher_for(get_settings().secret_key)
-
-
-# --- domain events: other domains react without registry importing them ----------------------
-# housing issues an e-key when a registration is approved and revokes it when one ends.
-_listeners: dict[str, list[Callable[[Session, Actor, Registration], None]]] = {}
-
-
-def on(event: str, listener: Callable[[Session, Actor, Registration], None]) -> None:
-    if listener not in _listeners.setdefault(event, []):
-        _listeners[event].append(listener)
-
-
-def _emit(event: str, session: Session, actor: Actor, registration: Registration) -> None:
-    for listener in _listeners.get(event, []):
-        listener(session, actor, registration)
 
 
 # --- persons ---------------------------------------------------------------------------------
@@ -420,7 +405,7 @@ def _submit_registration(session: Session, actor: Actor, data: RegistrationIn) -
     session.flush()
     access.record(AuditEvent(P.REGISTRATION_SUBMIT, "residence_registration", person.person_code,
                              "registration", str(reg.id)))
-    _emit("registration.submitted", session, actor, reg)
+    emit(session, actor, "registration.submitted", reg)
     return _registration_out(reg, warnings)
 
 
@@ -437,7 +422,7 @@ def _decide(session: Session, actor: Actor, registration_id: int, target: RS,
     access.record(AuditEvent(f"registration.{'approve' if target is RS.APPROVED else 'reject'}",
                              "registration_management", reg.person_code, "registration",
                              str(reg.id)))
-    _emit(f"registration.{target.value}", session, actor, reg)
+    emit(session, actor, f"registration.{target.value}", reg)
     return _registration_out(reg)
 
 
@@ -461,7 +446,7 @@ def end_registration(session: Session, actor: Actor, registration_id: int,
     reg.status, reg.end_date = RS.ENDED.value, end_date
     access.record(AuditEvent(P.REGISTRATION_END, "residence_registration", reg.person_code,
                              "registration", str(reg.id)))
-    _emit("registration.ended", session, actor, reg)
+    emit(session, actor, "registration.ended", reg)
     return _registration_out(reg)
 
 

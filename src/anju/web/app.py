@@ -4,18 +4,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager, suppress
-from importlib import import_module
 from pathlib import Path
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from anju.core import audit
+from anju.core import audit, domain
 from anju.core.config import Settings, get_settings
 from anju.core.db import Database
-from anju.core.modules import present
 from anju.core.web import install_error_handlers
+from anju.web import pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -111,19 +110,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     app.add_middleware(RequestGate, limit=settings.worker_threads)
 
-    from anju.core import api as core_api
-    from anju.registry import api as registry_api
     from anju.registry import service as registry_service
 
     app.state.locate_person = registry_service.person_division  # for account binding (core)
-    app.include_router(core_api.router)
-    app.include_router(registry_api.router)
-    # Domains built later plug in by existing; an import error inside one still fails loudly.
-    for optional in ("anju.housing.api", "anju.exchange.api", "anju.cases.api"):
-        if present(optional):
-            app.include_router(import_module(optional).router)
-    if present("anju.web.pages"):
-        import_module("anju.web.pages").install(app)
+    for _domain, router in domain.parts("api"):
+        app.include_router(router)
+    pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

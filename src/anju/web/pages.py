@@ -7,7 +7,6 @@ render through `request.app.state.templates`, so a domain never imports this mod
 from __future__ import annotations
 
 import secrets
-from importlib import import_module
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -19,11 +18,10 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju.core import accounts, audit, divisions, identity
+from anju.core import accounts, audit, divisions, domain, identity
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError, Forbidden, NotFound
 from anju.core.identity import AuthError
-from anju.core.modules import present
 from anju.core.policy import Role
 from anju.core.web import (
     SAFE_METHODS,
@@ -37,8 +35,6 @@ from anju.core.web import (
 from anju.web import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
-DOMAIN_PAGES = ("anju.registry.pages", "anju.housing.pages", "anju.exchange.pages",
-                "anju.cases.pages", "anju.monitoring.pages")
 LANG_COOKIE = "anju_lang"
 PRE_COOKIE = "anju_pre"  # CSRF basis before sign-in (the login form itself)
 CSRF_FIELD = "csrf_token"
@@ -271,17 +267,13 @@ def _install_error_pages(app: FastAPI) -> None:
 
 
 def install(app: FastAPI) -> None:
-    from anju.web import admin  # the account pages: routes on this module's router
-
+    from anju.web import admin  # noqa: F401 — the account pages: routes on this module's router
 
     domains, menus = {}, {}
-    for module_name in DOMAIN_PAGES:
-        if not present(module_name):
-            continue
-        module = import_module(module_name)
-        domains[module_name.split(".")[1]] = module.TEMPLATES
+    for described, module in domain.parts("pages"):
+        domains[described.name] = module.TEMPLATES
         if hasattr(module, "TEXT"):  # menu labels and the like, as "<domain>.<key>"
-            i18n.register(module_name.split(".")[1], module.TEXT)
+            i18n.register(described.name, module.TEXT)
         for role, links in module.MENU.items():
             menus.setdefault(role, []).extend(links)
         app.include_router(module.router, dependencies=[Depends(csrf_protect)])

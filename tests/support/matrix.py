@@ -2,36 +2,67 @@
 
 A matrix maps an operation to one "inside/outside" cell per role. Outcomes: "ok"; "empty" (the
 role may, but a search finds nothing within reach); "403" (the role may never); "404" (outside
-its reach, so it looks missing); "-" (not applicable). Each cell runs in its own transaction,
-rolled back afterwards, and checks the audit rule too: a permitted touch leaves an entry, a
-refused one leaves none.
+its reach, so it looks missing); "-" (not applicable); or an error code (a refusal the cell
+names, e.g. "name_id_mismatch"). Each cell runs in its own transaction, rolled back afterwards,
+and checks the audit rule too: a permitted touch leaves an entry, a refused one leaves none.
+
+`composite` ops write a first step before the one the cell is about (submit someone, then try to
+read them): their first step's audit entry does not count against a refusal.
+`fields` (optional) gives the exact set of fields an "ok" answer carries for (op, role, inside):
+every returned record (each item of a list) must hold exactly those non-null fields, so a
+purpose that leaks a field, or loses one, fails its cell.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from pydantic import BaseModel
+
 from anju.core import audit
 from anju.core.errors import AnjuError, Forbidden, NotFound
 
+STANDARD = {"ok", "empty", "403", "404", "-"}
 
-def outcome(fn: Callable[[], object], is_empty: Callable[[object], bool] = lambda r: r == []) -> str:
+
+def outcome(fn: Callable[[], object], is_empty: Callable[[object], bool] = lambda r: r == [],
+            codes: frozenset[str] = frozenset()) -> str:
+    return _attempt(fn, is_empty, codes)[0]
+
+
+def _attempt(fn, is_empty, codes) -> tuple[str, object]:
     try:
         result = fn()
     except Forbidden:
-        return "403"
+        return "403", None
     except NotFound:
-        return "404"
-    except AnjuError:  # a domain refusal means the policy let the call through
-        return "ok"
-    return "empty" if is_empty(result) else "ok"
+        return "404", None
+    except AnjuError as error:  # a domain refusal means the policy let the call through
+        return (error.code if error.code in codes else "ok"), None
+    return ("empty" if is_empty(result) else "ok"), result
+
+
+def returned_fields(record) -> frozenset[str]:
+    """The non-null fields of one returned record (a model or a dict)."""
+    if isinstance(record, BaseModel):
+        record = record.model_dump(exclude_none=True)
+    return frozenset(k for k, v in record.items() if v is not None)
+
+
+def _records(result) -> list:
+    return result if isinstance(result, list) else [result]
 
 
 def mismatches(db, matrix: dict[str, tuple[str, ...]], roles: list[str], role: str,
                make_actor: Callable[[str, bool], object],
                call: Callable[[str, object, object, bool], object],
                unaudited: set[str] = frozenset(), audit_optional: set[str] = frozenset(),
-               is_empty: Callable[[object], bool] = lambda r: r == []) -> list[str]:
+               is_empty: Callable[[object], bool] = lambda r: r == [],
+               fields: Callable[[str, str, bool], frozenset[str] | None] | None = None,
+               records: Callable[[str, object], list] = lambda op, result: _records(result),
+               composite: set[str] = frozenset()) -> list[str]:
     column, found = roles.index(role), []
+    codes = frozenset(c for row in matrix.values() for cell in row for c in cell.split("/")
+                      if c not in STANDARD)
     for inside in (True, False):
         actor = make_actor(role, inside)
         for op, row in matrix.items():
@@ -41,8 +72,8 @@ def mismatches(db, matrix: dict[str, tuple[str, ...]], roles: list[str], role: s
             session = db.sessions()
             try:
                 before = audit.count(session)
-                got = outcome(lambda op=op, s=session, a=actor, i=inside: call(op, s, a, i),
-                              is_empty)
+                got, result = _attempt(
+                    lambda op=op, s=session, a=actor, i=inside: call(op, s, a, i), is_empty, codes)
                 session.flush()
                 audited = audit.count(session) > before
             finally:
@@ -51,8 +82,16 @@ def mismatches(db, matrix: dict[str, tuple[str, ...]], roles: list[str], role: s
             where = f"{role} {op} {'inside' if inside else 'outside'}"
             if got != expected:
                 found.append(f"{where}: expected {expected}, got {got}")
+            want = fields(op, role, inside) if fields and result is not None else None
+            for record in records(op, result) if want is not None else []:
+                have = returned_fields(record)
+                if have != want:
+                    found.append(f"{where}: fields {sorted(have)}, expected {sorted(want)} "
+                                 f"(extra {sorted(have - want)}, missing {sorted(want - have)})")
+                    break
             if got == "ok" and op not in unaudited | audit_optional and not audited:
                 found.append(f"{where}: succeeded without an audit entry")
-            if got not in ("ok", "empty") and audited:
+            # a composite op writes (and audits) a first step before the step its cell is about
+            if got not in ("ok", "empty") and audited and op not in composite:
                 found.append(f"{where}: refused but still wrote an audit entry")
     return found

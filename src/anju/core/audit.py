@@ -19,7 +19,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from anju.core.crypto import sm3_hex
-from anju.core.db import bulk_insert, sql_timestamp, utcnow
+from anju.core.db import SURVIVES_ROLLBACK, bulk_insert, sql_timestamp, utcnow
 from anju.core.models import AuditEntry, AuditHead
 from anju.core.policy import Actor
 
@@ -98,8 +98,17 @@ def seal_pending(session: Session) -> int:
     return len(pending)
 
 
+def append_attempt(session: Session, actor: Actor, events: Iterable[AuditEvent]) -> None:
+    """Audit a refused attempt. The refusal rolls the caller's unit of work back, so the events
+    wait outside the transaction and are written by the next commit: the caller's own, or the
+    one `Database.unit_of_work` makes for them after a rollback."""
+    session.info.setdefault(SURVIVES_ROLLBACK, []).append((actor, tuple(events)))
+
+
 @event.listens_for(Session, "before_commit")
 def _seal_before_commit(session: Session) -> None:
+    for actor, events in session.info.pop(SURVIVES_ROLLBACK, []):
+        append(session, actor, events)
     seal_pending(session)
 
 

@@ -54,6 +54,11 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
+# Work that must outlive a failed unit of work (audit entries of refused attempts, see
+# anju.core.audit.append_attempt) waits in session.info under this key; the next commit writes it.
+SURVIVES_ROLLBACK = "anju.survives_rollback"
+
+
 class Database:
     def __init__(self, url: str, pool_size: int = 10) -> None:
         self.url = url
@@ -72,6 +77,11 @@ class Database:
             session.commit()
         except BaseException:
             session.rollback()
+            if session.info.get(SURVIVES_ROLLBACK):
+                try:
+                    session.commit()  # a fresh transaction holding only what must survive
+                except Exception:  # noqa: BLE001 - never hide the error that failed the work
+                    session.rollback()
             raise
         finally:
             session.close()

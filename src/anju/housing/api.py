@@ -37,15 +37,13 @@ router = APIRouter(prefix="/api/v1", tags=["housing"])
 SIGNED_PATHS = {"/api/v1/lock-events"}
 
 
-@router.get("/keys", response_model=list[KeyOut],
-            response_model_exclude_none=True)
+@router.get("/keys", response_model=list[KeyOut])
 def list_keys(session: SessionDep, actor: ActorDep,
               person_code: Annotated[str | None, Query(max_length=16)] = None):
     return service.list_keys(session, actor, person_code)
 
 
-@router.post("/keys/{key_id}/revoke", response_model=KeyOut,
-             response_model_exclude_none=True)
+@router.post("/keys/{key_id}/revoke", response_model=KeyOut)
 def revoke_key(key_id: str, body: RevokeIn, session: SessionDep, actor: ActorDep):
     return service.revoke_key(session, actor, key_id, body.note)
 
@@ -64,8 +62,7 @@ async def lock_events(request: Request, session: SessionDep,
     return await run_in_threadpool(events.ingest, session, body, signature)
 
 
-@router.get("/tasks", response_model=list[TaskOut],
-             response_model_exclude_none=True)
+@router.get("/tasks", response_model=list[TaskOut])
 def list_tasks(session: SessionDep, actor: ActorDep,
                division: Annotated[str | None, Query(max_length=12)] = None,
                kind: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200):
@@ -78,21 +75,18 @@ def task_counts(session: SessionDep, actor: ActorDep,
     return service.task_counts(session, actor, division)
 
 
-@router.post("/tasks/{task_id}/resolve", response_model=TaskOut,
-             response_model_exclude_none=True)
+@router.post("/tasks/{task_id}/resolve", response_model=TaskOut)
 def resolve_task(task_id: int, body: ResolveIn, session: SessionDep, actor: ActorDep):
     return service.resolve_task(session, actor, task_id, body.outcome, body.note, body.end_date)
 
 
-@router.get("/fees", response_model=list[StatementOut],
-            response_model_exclude_none=True)
+@router.get("/fees", response_model=list[StatementOut])
 def list_fees(session: SessionDep, actor: ActorDep,
               person_code: Annotated[str | None, Query(max_length=16)] = None):
     return service.list_fees(session, actor, person_code)
 
 
-@router.post("/fees/{statement_id}/payments", response_model=StatementOut,
-             response_model_exclude_none=True)
+@router.post("/fees/{statement_id}/payments", response_model=StatementOut)
 def pay(statement_id: int, body: PaymentIn, session: SessionDep, actor: ActorDep):
     return service.record_payment(session, actor, statement_id, body.amount_fen, body.reference,
                                   body.method)
@@ -146,8 +140,7 @@ def assisted_end(consent_id: RecordId, registration_id: RecordId, body: AssistEn
                                         body.end_date)
 
 
-@router.post("/assist/consents/{consent_id}/keys/{key_id}/revoke", response_model=KeyOut,
-             response_model_exclude_none=True)
+@router.post("/assist/consents/{consent_id}/keys/{key_id}/revoke", response_model=KeyOut)
 def assisted_revoke(consent_id: RecordId, key_id: Annotated[str, FPath(max_length=24)],
                     body: AssistRevokeIn, session: SessionDep, actor: ActorDep):
     return service.assisted_revoke_key(session, actor, consent_id, key_id, body.note)

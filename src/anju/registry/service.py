@@ -399,15 +399,19 @@ def _registration_out(access: Access, reg: Registration, warnings: list[dict] | 
                       room: Room | None = None) -> RegistrationOut:
     """A registration as the actor's purpose shows it: where the person lives (room, address)
     only if the purpose includes their address; in reads (`person` given) their name, masked
-    except to the police and to the person themselves. Answers to writes carry no name: a
-    registration one submits must not tell whose code it was."""
+    except to the person themselves and to the police deciding it. Nothing tells whose code one
+    wrote: answers to writes carry no name, and the police see the name of someone they do not
+    reach masked in a registration they submitted themselves."""
     purpose = access.purpose(reg.person_code)
     values: dict = {P.ADDRESS: (reg.room_id, house.address if house else None,
                                 room.label if room else None)}
     if person is not None:
         values["name"] = person.name
-    own = reg.person_code == access.actor.person_code
-    fields = shown(purpose, values, masked=not own and access.actor.role is not P.Role.POLICE)
+    actor = access.actor
+    whole = reg.person_code == actor.person_code or actor.role is P.Role.POLICE and (
+        reg.submitted_by != actor.username or person is not None and access.reaches(
+            P.PERSON_READ, division_code=person.division_code))
+    fields = shown(purpose, values, masked=not whole)
     room_id, address, room_label = fields.get(P.ADDRESS, (None, None, None))
     return RegistrationOut(
         registration_id=reg.id, person_code=reg.person_code, room_id=room_id,

@@ -1,13 +1,22 @@
 """Migrations run on both databases and match the models exactly (no forgotten revision)."""
 from __future__ import annotations
 
+import itertools
+import os
+from datetime import date, datetime
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, create_engine, text
 
+from anju.core import migrate
 from anju.core.db import Base
 from anju.core.migrate import alembic_config
 from anju.migrations.models import import_all_models
+
+_fresh = itertools.count()
 
 
 def test_models_and_migrations_are_in_sync(db):
@@ -90,3 +99,64 @@ def test_0006_leaves_an_old_tampered_entry_named(tmp_path):
         result = audit.verify_chain(s)
     db.dispose()
     assert not result.ok and result.bad_seq == 3
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    server = request.getfixturevalue("pg_server")
+    return server.create_database(f"m{os.getpid()}_{next(_fresh)}")
+
+
+def test_0005_puts_people_back_where_only_an_approval_may_place_them(empty_url):
+    """Before 0005 a submission moved its person at once. The upgrade recovers where each person
+    was taken in (the creating account's jurisdiction, from the audit chain) and places everyone
+    by their approved registration alone."""
+    migrate.upgrade(empty_url, "0004")
+    engine = create_engine(empty_url)
+    now = datetime(2026, 11, 1, 8, 0)
+    def person(code: str, division: str) -> dict:
+        return {"person_code": code, "name": code, "id_cipher": "c", "id_hash": code, "sex": "M",
+                "birth_date": date(1990, 1, 1), "division_code": division, "status": "active",
+                "created_at": now, "updated_at": now}
+
+    def registration(code: str, room: int, division: str, status: str) -> dict:
+        return {"person_code": code, "room_id": room, "division_code": division,
+                "landlord_person_code": "PLANDLORD", "start_date": date(2026, 3, 1),
+                "reason": "work", "status": status, "submitted_by": "someone", "created_at": now}
+
+    rows = {
+        "accounts": [{"id": 1, "username": "police-hq", "password_hash": "x", "role": "police",
+                      "division_code": "330522101000", "active": True, "token_version": 1,
+                      "created_at": now}],
+        # PMOVED sits where a submission nobody approved put them
+        "persons": [person("PMOVED", "330522001001"), person("PAPPROVED", "330522000000"),
+                    person("PLOADED", "330522002000"), person("PLANDLORD", "330522001000")],
+        "houses": [{"id": 1, "address": "明珠路 1 号", "division_code": "330522001001",
+                    "landlord_person_code": "PLANDLORD", "created_at": now},
+                   {"id": 2, "address": "长桥村 2 号", "division_code": "330522002201",
+                    "landlord_person_code": "PLANDLORD", "created_at": now}],
+        "rooms": [{"id": 1, "house_id": 1, "label": "101", "capacity": 2},
+                  {"id": 2, "house_id": 2, "label": "1", "capacity": 2}],
+        "registrations": [registration("PMOVED", 1, "330522001001", "submitted"),
+                          registration("PAPPROVED", 2, "330522002201", "approved")],
+        "audit_entries": [{"seq": 1, "at": now, "account_id": 1, "username": "police-hq",
+                           "role": "police", "action": "person.create",
+                           "person_code": "PMOVED", "purpose": "x"}],
+    }
+    metadata = MetaData()
+    metadata.reflect(engine)
+    with engine.begin() as connection:
+        for table, values in rows.items():
+            connection.execute(metadata.tables[table].insert(), values)
+    migrate.upgrade(empty_url)
+    with engine.connect() as connection:
+        placed = {code: (division, base) for code, division, base in connection.execute(text(
+            "SELECT person_code, division_code, base_division_code FROM persons"))}
+    engine.dispose()
+    assert placed == {
+        "PMOVED": ("330522101000", "330522101000"),  # back with the office that took them in
+        "PAPPROVED": ("330522002201", "330522000000"),  # at their approved registration
+        "PLOADED": ("330522002000", "330522002000"),  # a bulk load: stays where it was put
+        "PLANDLORD": ("330522001000", "330522001000"),
+    }

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from anju.core import audit, clock, divisions, identity, idnumber
 from anju.core.config import reset_settings_cache
 from anju.core.db import Database
+from anju.core.errors import NotFound
+from anju.core.models import Account
 from anju.demo import build, synth
 from anju.registry import service
 from anju.registry.models import House, Permit, Person, Registration
@@ -116,6 +118,32 @@ def test_demo_accounts_log_in_and_personas_make_sense(demo):
         assert actors["newcomer"].person_code in {r.person_code for r in queue}
         grid_view = service.read_registration(s, actors["grid"], pending[0].registration_id)
         assert grid_view.status == "submitted"
+
+
+def test_only_approved_registrations_place_people(demo):
+    """The demo obeys the access rule it demonstrates: a person lives, for access purposes, at
+    their approved registration's house; everyone else stays where they were taken in (the
+    county), so the newcomer's pending registration puts them in no grid worker's reach."""
+    db, _, _ = demo
+    with db.unit_of_work() as s:
+        approved = dict(s.execute(select(Registration.person_code, Registration.division_code)
+                                  .where(Registration.status == "approved")).all())
+        people = s.execute(select(Person.person_code, Person.division_code,
+                                  Person.base_division_code)).all()
+        landlords = set(s.execute(select(House.landlord_person_code)).scalars())
+        newcomer = s.execute(select(Account).where(
+            Account.username == "newcomer")).scalar_one()
+        grid = identity.actor_of(s.execute(select(Account).where(
+            Account.username == "grid")).scalar_one())
+        police = identity.actor_of(s.execute(select(Account).where(
+            Account.username == "police")).scalar_one())
+    for code, division, base in people:
+        assert division == approved.get(code, base)
+        assert code in landlords or base == "330522000000"
+    with db.unit_of_work() as s:
+        with pytest.raises(NotFound):
+            service.read_person(s, grid, newcomer.person_code)
+        assert service.read_person(s, police, newcomer.person_code).person_code
 
 
 def test_audit_chain_verifies_and_imports_are_recorded(demo):

@@ -95,6 +95,12 @@ def test_match_decision_accept_review_or_new():
 
 
 def test_minor():
-    assert rules.is_minor("2012-03-05", date(2026, 3, 4))
-    assert not rules.is_minor("2008-03-05", date(2026, 3, 5))
-    assert not rules.is_minor(None, date(2026, 1, 1)) and not rules.is_minor("x", date(2026, 1, 1))
+    from anju.core.access import is_minor
+
+    assert is_minor("2012-03-05", date(2026, 3, 4))
+    assert not is_minor("2008-03-05", date(2026, 3, 5))
+    assert is_minor("2008-03-06", date(2026, 3, 5)) and is_minor(date(2008, 3, 6), date(2026, 3, 5))
+    assert not is_minor(None, date(2026, 1, 1)) and not is_minor("x", date(2026, 1, 1))
+    # born on 29 February: 18 on 1 March in a common year, on 29 February in a leap year
+    assert is_minor("2008-02-29", date(2026, 2, 28)) and not is_minor("2008-02-29", date(2026, 3, 1))
+    assert not is_minor("2010-02-28", date(2028, 2, 29)) and is_minor("2010-03-01", date(2028, 2, 29))

@@ -176,7 +176,7 @@ def test_subscriptions_feed_purpose_fields_and_access_log(world, extracts):
         assert service.subscribe(s, housing, served=True).added == 2
         assert service.subscribe(s, housing, served=True).added == 0
         page = service.feed(s, housing, cursor=0)
-    assert page.purpose == "exchange_housing" and len(page.items) == 2
+    assert page.purpose == "housing_administration" and len(page.items) == 2
     item = next(i for i in page.items if i["person_code"] == code)
     assert set(item) == {"change", "person_code", "golden_id", "name", "id_number", "phone",
                          "current_address", "current_division_code"}
@@ -184,7 +184,7 @@ def test_subscriptions_feed_purpose_fields_and_access_log(world, extracts):
     with db.unit_of_work() as s:
         assert service.feed(s, housing, cursor=page.next_cursor).items == []
         log = registry.my_access_log(s, resident)
-        assert any(e.action == "exchange.feed" and e.purpose == "exchange_housing" for e in log)
+        assert any(e.action == "exchange.feed" and e.purpose == "housing_administration" for e in log)
     # a change to a subscribed person comes through after the cursor
     _import(db, world.steward, extracts.gongan([
         ["G1", "刘洋", number, "1", "19881113", "", "", "13911112222", "长兴电池厂"]]), "gongan")

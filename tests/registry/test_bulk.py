@@ -267,3 +267,50 @@ def test_ids_are_handed_out_once_per_transaction(db, monkeypatch):
     with db.unit_of_work() as s:
         ids = bulk.load_registrations(s, SYSTEM, regs)
     assert len(set(ids)) == 5 and count(db, Registration) == 5
+
+
+def test_only_an_approved_row_moves_a_person(db):
+    """Bulk loads follow the service's rule: a submitted, rejected or ended registration leaves
+    the person where they were; an approved one places them at its house."""
+    _, tenants, _, rooms = _county(db)
+    recent = date(2026, 10, 1)
+    with db.unit_of_work() as s:
+        bulk.load_registrations(s, SYSTEM, [
+            BulkRegistration(tenants[0], rooms[0][0], recent, "work", "approved"),
+            BulkRegistration(tenants[1], rooms[0][0], recent, "work", "submitted"),
+            BulkRegistration(tenants[2], rooms[0][1], recent, "work", "rejected",
+                             rejection_reason="房屋信息与实际不符"),
+            BulkRegistration(tenants[3], rooms[0][1], date(2025, 3, 1), "work", "ended",
+                             end_date=date(2025, 12, 31))]).raise_for_rejected()
+        placed = dict(s.execute(select(Person.person_code, Person.division_code)).all())
+        base = dict(s.execute(select(Person.person_code, Person.base_division_code)).all())
+    assert placed[tenants[0]] == VILLAGE
+    assert [placed[t] for t in tenants[1:4]] == [TOWNSHIP] * 3  # today's code moved the first
+    assert set(base.values()) == {TOWNSHIP}
+
+
+def test_a_load_resolves_someone_elses_id_number_only_with_the_matching_name(db):
+    """A loader limited to a jurisdiction (police of one township) meets an ID number recorded
+    elsewhere: the code with the matching name, a rejected row (and an audited attempt) without."""
+    rows = people(2, division="330522002000")  # 画溪街道: outside the township police's reach
+    with db.unit_of_work() as s:
+        elsewhere = bulk.load_persons(s, SYSTEM, rows)
+    police = make_account(db, "police", division=TOWNSHIP)
+    mine = BulkPerson("本镇人", valid_id("341221"), None, None, TOWNSHIP)
+    with db.unit_of_work() as s:
+        local = bulk.load_persons(s, police, [mine])
+    with db.unit_of_work() as s:
+        result = bulk.load_persons(s, police, [
+            BulkPerson(rows[0].name, rows[0].id_number, None, None, TOWNSHIP),
+            BulkPerson("冒名者", rows[1].id_number, None, None, TOWNSHIP),
+            BulkPerson("另一个名字", mine.id_number, None, None, TOWNSHIP)])  # theirs: reached
+    assert list(result) == [elsewhere[0], None, local[0]]
+    assert [(e.index, e.code) for e in result.rejected] == [(1, "name_id_mismatch")]
+    assert result.created == 0 and count(db, Person) == 3
+    with db.unit_of_work() as s:
+        by_police = dict(s.execute(select(AuditEntry.person_code, AuditEntry.detail).where(
+            AuditEntry.username == police.username,
+            AuditEntry.person_code.in_(list(elsewhere)))).all())
+    assert by_police == {elsewhere[0]: {"resolved": "existing", "proved_by": "name"},
+                         elsewhere[1]: {"refused": "name_id_mismatch"}}
+    assert verify(db).ok

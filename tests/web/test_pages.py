@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from anju.core.config import get_settings
 from anju.core.web import SESSION_COOKIE
+from anju.registry import service
 from anju.registry.models import Registration
 from anju.web import i18n
 from anju.web.app import create_app
@@ -192,7 +193,9 @@ def test_outside_jurisdiction_person_is_not_found_on_the_page_too(site):
 def test_search_results_are_masked_and_the_search_is_in_the_residents_log(site):
     world = site.world
     site.login(world.grid.username)  # grid worker of 雉城街道, where the resident was registered
-    submit(world.db, world.resident, world.resident.person_code, world.room_id)
+    reg = submit(world.db, world.resident, world.resident.person_code, world.room_id)
+    with world.db.unit_of_work() as s:  # an approved registration places them in the township
+        service.approve_registration(s, world.police, reg)
     page = site.client.get("/persons", params={"q": "13800001111"})
     main = page.text.split("<main")[1]
     assert page.status_code == 200 and "王*" in main and "138****1111" in main

@@ -10,16 +10,18 @@ the entry reveals nothing to them; the person it names sees it in their access l
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, false, or_, true
 from sqlalchemy.orm import Session
 
-from anju.core import audit, divisions
+from anju.core import audit, clock, divisions
+from anju.core.crypto import mask_id_number, mask_name, mask_phone
 from anju.core.errors import Forbidden, NotFound
 from anju.core.policy import (
     PERSON_READ,
-    PURPOSES,
+    ROLE_PURPOSES,
     Actor,
     Purpose,
     Role,
@@ -100,15 +102,87 @@ class Access:
 
     # --- purpose and audit --------------------------------------------------------------
     def purpose(self, person_code: str | None = None) -> Purpose:
-        """The purpose the actor reads a person under (a person reading themselves: self-service)."""
+        """The purpose the actor reads a person under (a person reading themselves: self-service;
+        a department officer: their department's)."""
         if person_code and person_code == self.actor.person_code:
-            return PURPOSES[Role.RESIDENT]
-        purpose = purpose_for(self.actor.role)
+            return ROLE_PURPOSES[Role.RESIDENT]
+        purpose = purpose_for(self.actor.role, self.actor.department)
         if purpose is None:
             raise self.refuse(PERSON_READ, Forbidden("forbidden", "当前角色不能查看个人信息",
                                                      "your role may not see personal data"),
                               person_codes=[person_code])
         return purpose
 
+    def serves(self, birth_date: date | str | None, person_code: str | None = None) -> bool:
+        """Whether a person of this birth date lies within the actor's purpose (education serves
+        minors only); a person outside it must look missing."""
+        purpose = self.purpose(person_code)
+        return not purpose.minors_only or is_minor(birth_date, clock.today())
+
+    def check_serves(self, birth_date: date | str | None, person_code: str | None = None,
+                     what: str = "人员") -> None:
+        if not self.serves(birth_date, person_code):
+            raise _not_found(what)
+
+    def serves_clause(self, birth_col, person_col=None) -> ColumnElement[bool]:
+        """`serves` as a WHERE clause over a person's birth-date column."""
+        purpose = self.purpose()
+        if not purpose.minors_only:
+            return true()
+        clause = birth_col > adult_born_by(clock.today())
+        if person_col is not None and self.actor.person_code:
+            clause = or_(clause, person_col == self.actor.person_code)
+        return clause
+
     def record(self, *events: audit.AuditEvent) -> None:
         audit.append(self.session, self.actor, events)
+
+    def record_refusal(self, *events: audit.AuditEvent, status: int = 422,
+                       reason: str | None = None) -> None:
+        """Audit refused attempts (a domain refusal such as a name that does not match): kept
+        even though the refusal rolls the unit of work back."""
+        for event in events:
+            audit.note_refusal(self.session, self.actor, audit.as_attempt(event, status, reason))
+
+
+# --- the one field filter -------------------------------------------------------------------------
+def shown(purpose: Purpose, values: Mapping[str, object], *, masked: bool = False) -> dict:
+    """Of a record's `values` (field vocabulary of anju.core.policy → value), exactly those the
+    purpose lists, the ID number and phone masked unless the purpose needs them whole. `masked`
+    masks names, ID numbers and phones whatever the purpose (search results, queues). A value may
+    be a zero-argument callable, called only when the field is shown (decrypting costs)."""
+    out: dict = {}
+    for field in purpose.fields:
+        if field not in values:
+            continue
+        value = values[field]
+        if callable(value):
+            value = value()
+        if isinstance(value, str) and value:
+            if field == "id_number" and (masked or not purpose.id_whole):
+                value = mask_id_number(value)
+            elif field == "phone" and (masked or not purpose.phone_whole):
+                value = mask_phone(value)
+            elif field == "name" and masked:
+                value = mask_name(value)
+        out[field] = value
+    return out
+
+
+def adult_born_by(today: date) -> date:
+    """The latest birth date of someone who is 18 or older on `today`."""
+    year = today.year - 18
+    day = 28 if (today.month, today.day) == (2, 29) else today.day
+    return date(year, today.month, day)
+
+
+def is_minor(birth_date: date | str | None, today: date) -> bool:
+    """Under 18 on `today` (an unknown birth date is not a minor)."""
+    if not birth_date:
+        return False
+    if isinstance(birth_date, str):
+        try:
+            birth_date = date.fromisoformat(birth_date)
+        except ValueError:
+            return False
+    return birth_date > adult_born_by(today)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cryptography.hazmat.primitives import hashes, hmac
@@ -143,6 +143,12 @@ def attempt_event(action: str, person_code: str | None, object_id: str | None,
                   status: int) -> AuditEvent:
     return AuditEvent(action, ATTEMPT, person_code, action.split(".")[0], object_id,
                       {"outcome": "refused", "status": status})
+
+
+def as_attempt(event: AuditEvent, status: int, reason: str | None = None) -> AuditEvent:
+    """`event` recorded as a refused attempt (a 4xx the actor got instead of the touch)."""
+    detail = {"outcome": "refused", "status": status} | ({"reason": reason} if reason else {})
+    return replace(event, purpose=ATTEMPT, detail=detail)
 
 
 def is_attempt(entry: AuditEntry) -> bool:

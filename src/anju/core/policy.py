@@ -193,12 +193,27 @@ def is_allowed(role: Role, action: str) -> bool:
 
 
 # --- purposes and fields -----------------------------------------------------------------
-# The purpose under which a role reads a person decides which fields it sees and whether the
-# ID number is whole or masked. The purpose is recorded in the audit log.
-PERSON_FIELDS_ALL = (
+# One purpose per role, and for department officers one per department: it decides which fields
+# of a person the actor sees, wherever they come from, and whether ID numbers and phones are whole
+# or masked. The purpose's name is recorded in the audit log. `anju.core.access.shown` is the one
+# function that applies a purpose to a record; docs/architecture.md has the table.
+#
+# The field vocabulary. A registry person holds PERSON_FIELDS; a golden record of the exchange hub
+# holds GOLDEN_FIELDS. "current_address" is where the person lives: the house address and room of
+# a registration, e-key, task or fee statement (registry, housing), or the address departments
+# report (exchange). "division_code" is the registry's managing division (set by an approved
+# registration); "current_division_code" the division of the departments' current address.
+PERSON_FIELDS = (
     "person_code", "name", "id_number", "sex", "birth_date", "phone", "hukou_address",
     "hukou_division_code", "division_code", "status",
 )
+GOLDEN_FIELDS = (
+    "person_code", "golden_id", "name", "id_number", "sex", "birth_date", "phone",
+    "hukou_address", "hukou_division_code", "current_address", "current_division_code",
+    "employer", "insurance", "civil_affairs", "school",
+)
+ADDRESS = "current_address"
+FIELDS = tuple(dict.fromkeys(PERSON_FIELDS + GOLDEN_FIELDS))
 
 
 @dataclass(frozen=True)
@@ -207,84 +222,70 @@ class Purpose:
     fields: tuple[str, ...]
     id_whole: bool  # False: the ID number is shown masked (330522********1234)
     phone_whole: bool = True
+    minors_only: bool = False  # e.g. education: adults are out of purpose and look missing
+
+    def __post_init__(self) -> None:
+        unknown = set(self.fields) - set(FIELDS)
+        if unknown or "person_code" not in self.fields:  # every view names whom it is about
+            raise ValueError(f"purpose {self.name}: unknown fields {sorted(unknown)} or no "
+                             "person_code")
 
 
-PURPOSES: dict[Role, Purpose] = {
-    R.RESIDENT: Purpose("self_service", PERSON_FIELDS_ALL, id_whole=True),
+ROLE_PURPOSES: dict[Role, Purpose] = {
+    R.RESIDENT: Purpose("self_service", PERSON_FIELDS + (ADDRESS,), id_whole=True),
     # A landlord sees their tenants enough to know who lives there, not their papers.
     R.LANDLORD: Purpose(
-        "tenancy_management", ("person_code", "name", "id_number", "sex", "phone", "status"),
-        id_whole=False,
+        "tenancy_management",
+        ("person_code", "name", "id_number", "sex", "phone", "status", ADDRESS), id_whole=False,
     ),
     R.GRID_WORKER: Purpose(
         "field_verification",
         ("person_code", "name", "id_number", "sex", "birth_date", "phone", "hukou_address",
-         "division_code", "status"),
+         "division_code", "status", ADDRESS),
         id_whole=False,
     ),
-    R.POLICE: Purpose("registration_management", PERSON_FIELDS_ALL, id_whole=True),
-    R.DEPT_OFFICER: Purpose(
-        "public_service",
-        ("person_code", "name", "id_number", "sex", "birth_date", "hukou_address",
-         "hukou_division_code", "division_code", "status"),
-        id_whole=False, phone_whole=False,
-    ),
-    R.DATA_STEWARD: Purpose(
-        "data_quality",
-        ("person_code", "name", "id_number", "sex", "birth_date", "hukou_division_code",
-         "division_code", "status"),
-        id_whole=False,
-    ),
+    R.POLICE: Purpose("registration_management", PERSON_FIELDS + (ADDRESS,), id_whole=True),
+    # Data quality compares every value of every source, but never needs a number whole.
+    R.DATA_STEWARD: Purpose("data_quality", FIELDS, id_whole=False, phone_whole=False),
 }
 
 
-def purpose_for(role: Role) -> Purpose | None:
-    return PURPOSES.get(role)
-
-
-# --- exchange: what each department receives when data is shared back ----------------------
-# Golden-record fields: person_code, golden_id, name, id_number, sex, birth_date, phone,
-# hukou_address, current_address, current_division_code, employer, insurance, civil_affairs,
-# school. Departments are named by their connector code (anju/exchange/connectors/*.toml);
-# accounts may carry a common English alias.
-@dataclass(frozen=True)
-class DepartmentPurpose:
-    name: str
-    fields: tuple[str, ...]
-    id_whole: bool = False
-    phone_whole: bool = False
-    minors_only: bool = False  # e.g. education: children of school age only
-
-
-DEPARTMENT_PURPOSES: dict[str, DepartmentPurpose] = {
-    "gongan": DepartmentPurpose(
-        "exchange_public_security",
+# Department officers: the purpose follows the department, for registry reads and for what the
+# exchange hub shares back alike. Departments are named by their connector code
+# (anju/exchange/connectors/*.toml); accounts may carry a common English alias.
+DEPARTMENT_PURPOSES: dict[str, Purpose] = {
+    "gongan": Purpose(
+        "public_security",
         ("person_code", "golden_id", "name", "id_number", "sex", "birth_date", "phone",
-         "hukou_address", "current_address", "current_division_code", "employer"),
+         "hukou_address", "hukou_division_code", "division_code", "status", ADDRESS,
+         "current_division_code", "employer"),
         id_whole=True, phone_whole=True),
-    "renshe": DepartmentPurpose(
-        "exchange_employment", ("person_code", "golden_id", "name", "id_number", "employer",
-                                "insurance")),
-    "shichang": DepartmentPurpose(
-        "exchange_market_regulation", ("person_code", "golden_id", "name", "id_number",
-                                       "employer")),
-    "yibao": DepartmentPurpose(
-        "exchange_medical_insurance", ("person_code", "golden_id", "name", "id_number", "sex",
-                                       "birth_date", "employer", "insurance"), id_whole=True),
-    "weijian": DepartmentPurpose(
-        "exchange_health", ("person_code", "golden_id", "name", "id_number", "sex",
-                            "birth_date", "phone", "current_address", "current_division_code")),
-    "jiaoyu": DepartmentPurpose(
-        "exchange_education", ("person_code", "golden_id", "name", "sex", "birth_date",
-                               "current_address", "current_division_code", "school"),
-        minors_only=True),
-    "minzheng": DepartmentPurpose(
-        "exchange_civil_affairs", ("person_code", "golden_id", "name", "id_number", "sex",
-                                   "birth_date", "hukou_address", "current_address",
-                                   "civil_affairs")),
-    "zhujian": DepartmentPurpose(
-        "exchange_housing", ("person_code", "golden_id", "name", "id_number", "phone",
-                             "current_address", "current_division_code")),
+    "renshe": Purpose(
+        "employment", ("person_code", "golden_id", "name", "id_number", "employer", "insurance"),
+        id_whole=False),
+    "shichang": Purpose(
+        "market_regulation", ("person_code", "golden_id", "name", "id_number", "employer"),
+        id_whole=False),
+    "yibao": Purpose(
+        "medical_insurance", ("person_code", "golden_id", "name", "id_number", "sex",
+                              "birth_date", "employer", "insurance"), id_whole=True),
+    "weijian": Purpose(
+        "health", ("person_code", "golden_id", "name", "id_number", "sex", "birth_date",
+                   "phone", "division_code", ADDRESS, "current_division_code"),
+        id_whole=False, phone_whole=False),
+    "jiaoyu": Purpose(
+        "education", ("person_code", "golden_id", "name", "sex", "birth_date", "division_code",
+                      ADDRESS, "current_division_code", "school"),
+        id_whole=False, minors_only=True),
+    "minzheng": Purpose(
+        "civil_affairs", ("person_code", "golden_id", "name", "id_number", "sex", "birth_date",
+                          "hukou_address", "hukou_division_code", "division_code", ADDRESS,
+                          "civil_affairs"),
+        id_whole=False),
+    "zhujian": Purpose(
+        "housing_administration", ("person_code", "golden_id", "name", "id_number", "phone",
+                                   "division_code", ADDRESS, "current_division_code"),
+        id_whole=False, phone_whole=False),
 }
 DEPARTMENT_ALIASES = {"police": "gongan", "hrss": "renshe", "market_regulation": "shichang",
                       "medical_insurance": "yibao", "health": "weijian", "education": "jiaoyu",
@@ -298,5 +299,13 @@ def department_code(department: str | None) -> str | None:
     return DEPARTMENT_ALIASES.get(department, department)
 
 
-def department_purpose(department: str | None) -> DepartmentPurpose | None:
+def department_purpose(department: str | None) -> Purpose | None:
     return DEPARTMENT_PURPOSES.get(department_code(department) or "")
+
+
+def purpose_for(role: Role, department: str | None = None) -> Purpose | None:
+    """The purpose an actor reads persons under: their department's for a department officer
+    (None for a department without one: such an officer sees no person), else their role's."""
+    if role is Role.DEPT_OFFICER:
+        return department_purpose(department)
+    return ROLE_PURPOSES.get(role)

@@ -118,8 +118,8 @@ def _load(session, plan: synth.County, progress) -> dict[str, str]:
         for p in plan.landlords]), t)
     t = time.perf_counter()
     migrants = _step(progress, "residents", bulk.load_persons(session, SYSTEM, [
-        BulkPerson(p.name, p.id_number, p.phone, p.hukou_address, managing)
-        for p, managing in zip(plan.migrants, plan.managing)]), t)
+        BulkPerson(p.name, p.id_number, p.phone, p.hukou_address, plan.base)
+        for p in plan.migrants]), t)
     t = time.perf_counter()
     rooms = _step(progress, "houses", bulk.load_houses(session, SYSTEM, [
         BulkHouse(h.address, h.place, landlords[h.landlord], h.rooms) for h in plan.houses]), t)

@@ -290,7 +290,9 @@ class PlannedRegistration:
 class County:
     landlords: list[SynthPerson]
     migrants: list[SynthPerson]
-    managing: list[str]  # each migrant's managing division (where they live or last lived)
+    # Where each migrant belongs before any approved registration: the county, whose service
+    # centre took them in. Their approved registration, loaded after, moves them to its house.
+    base: str
     houses: list[PlannedHouse]
     registrations: list[PlannedRegistration]
     permits: list[tuple[int, date]]  # (index into registrations, issued on)
@@ -319,13 +321,11 @@ def county(migrants: int, seed: int, today: date) -> County:
     persona_slots, slots = slots[:2], slots[2:]
     rng.shuffle(slots)
     fate = _Fates(rng, plan, slots, persona_slots, today)
-    reason_of, regs, managing = reasons(), [], []
+    reason_of, regs = reasons(), []
     for m, kind in enumerate(fates):
-        mine = fate.registrations(m, kind, "work" if m < 2 else reason_of(rng))
-        regs += mine
-        managing.append(plan.houses[mine[-1].house].place)
+        regs += fate.registrations(m, kind, "work" if m < 2 else reason_of(rng))
     permits = _permits(rng, regs, today, max(3, migrants // 50))
-    return County(plan.landlords, people, managing, plan.houses, regs, permits,
+    return County(plan.landlords, people, HOST + "000000", plan.houses, regs, permits,
                   {"resident": 0, "newcomer": 1, "landlord": plan.houses[0].landlord})
 
 

@@ -176,14 +176,3 @@ def decide(scored: list[tuple[int, float, bool]], threshold: float,
             return MatchDecision("review", candidate, weight)
         break  # best first: nothing further is in the band
     return MatchDecision("new")
-
-
-def is_minor(birth_date: str | None, today: date) -> bool:
-    """Under 18 on `today` (an unknown birth date is not a minor)."""
-    if not birth_date:
-        return False
-    try:
-        born = date.fromisoformat(str(birth_date))
-    except ValueError:
-        return False
-    return (today.year - born.year - ((today.month, today.day) < (born.month, born.day))) < 18

@@ -44,22 +44,23 @@ class ProvenanceOut(BaseModel):
 
 
 class SourceRecordOut(BaseModel):
-    """A department record as a data steward sees it: ID masked."""
+    """A department record as the reader's purpose shows it (a data steward's: ID and phone
+    masked)."""
 
     source_id: int
     department: str
     source_record_id: str
     as_of: date
-    name: str | None
-    id_number: str | None  # masked
     id_valid: bool
-    sex: str | None
-    birth_date: str | None
-    phone: str | None  # masked
-    hukou_address: str | None
-    current_address: str | None
-    employer: str | None
     golden_id: int
+    name: str | None = None
+    id_number: str | None = None
+    sex: str | None = None
+    birth_date: str | None = None
+    phone: str | None = None
+    hukou_address: str | None = None
+    current_address: str | None = None
+    employer: str | None = None
 
 
 class GoldenOut(BaseModel):
@@ -68,7 +69,7 @@ class GoldenOut(BaseModel):
     registered: bool
     division_code: str
     merged_into: int | None
-    fields: dict[str, object]  # ID number masked
+    fields: dict[str, object]  # the steward's purpose: ID number and phone masked
     provenance: dict[str, ProvenanceOut]
     sources: list[SourceRecordOut]
 

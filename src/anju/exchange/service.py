@@ -31,9 +31,8 @@ from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions
 from anju.core import policy as P
-from anju.core.access import Access
+from anju.core.access import Access, shown
 from anju.core.audit import AuditEvent
-from anju.core.crypto import mask_id_number, mask_phone
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from anju.core.policy import Actor
@@ -271,8 +270,13 @@ class _Linker:
     def _exact(self, rec: dict, source: SourceRecord):
         if not (rec.get("id_valid") and source.id_hash):
             return None, "", None
+        # Only the hub's records in reach: linking to one elsewhere would pull that person's
+        # golden record, and every department's values on it, into the steward's jurisdiction
+        # on the strength of an ID number in a file. The registry link below is a registry
+        # read under the steward's own reach.
         known = self.session.execute(select(SourceRecord.golden_id).where(
-            SourceRecord.id_hash == source.id_hash, SourceRecord.id_valid.is_(True))
+            SourceRecord.id_hash == source.id_hash, SourceRecord.id_valid.is_(True),
+            SourceRecord.division_code.like(self.prefix + "%"))
             .order_by(SourceRecord.id).limit(1)).scalar()
         if known is not None:
             return self.session.get(GoldenRecord, _active_id(self.session, known)), "exact_id", None
@@ -402,16 +406,25 @@ def rebuild(session: Session, golden: GoldenRecord) -> None:
                      for c in findings.values()])
 
 
-def _source_out(record: SourceRecord, golden_id: int | None = None) -> SourceRecordOut:
-    number = _cipher().decrypt(record.id_cipher) if record.id_cipher else None
+def _golden_values(golden: GoldenRecord) -> dict:
+    """A golden record in the field vocabulary (every field present, None when unknown)."""
+    values: dict = dict.fromkeys(P.GOLDEN_FIELDS)
+    values.update(golden.fields)
+    values.update(golden_id=golden.id, person_code=golden.person_code,
+                  id_number=lambda: _cipher().decrypt(golden.id_cipher) if golden.id_cipher
+                  else None)
+    return values
+
+
+def _source_out(purpose: P.Purpose, record: SourceRecord,
+                golden_id: int | None = None) -> SourceRecordOut:
+    values = {f: getattr(record, f) for f in STANDARD if f != "id_number"}
+    values["id_number"] = lambda: _cipher().decrypt(record.id_cipher) if record.id_cipher \
+        else None
     return SourceRecordOut(
         source_id=record.id, department=record.department,
-        source_record_id=record.source_record_id, as_of=record.as_of, name=record.name,
-        id_number=mask_id_number(number) if number else None, id_valid=record.id_valid,
-        sex=record.sex, birth_date=record.birth_date,
-        phone=mask_phone(record.phone) if record.phone else None,
-        hukou_address=record.hukou_address, current_address=record.current_address,
-        employer=record.employer, golden_id=golden_id or record.golden_id)
+        source_record_id=record.source_record_id, as_of=record.as_of, id_valid=record.id_valid,
+        golden_id=golden_id or record.golden_id, **shown(purpose, values))
 
 
 def read_golden(session: Session, actor: Actor, golden_id: int) -> GoldenOut:
@@ -422,11 +435,9 @@ def read_golden(session: Session, actor: Actor, golden_id: int) -> GoldenOut:
     if golden is None:
         raise _not_found("主记录")
     access.check(P.GOLDEN_READ, "主记录", division_code=golden.division_code)
-    fields = dict(golden.fields)
-    if golden.id_cipher:
-        fields["id_number"] = mask_id_number(_cipher().decrypt(golden.id_cipher))
-    if fields.get("phone"):
-        fields["phone"] = mask_phone(fields["phone"])
+    purpose = access.purpose()
+    fields = {k: v for k, v in shown(purpose, _golden_values(golden)).items()
+              if k not in ("golden_id", "person_code") and v is not None}
     sources = session.execute(select(SourceRecord).where(
         SourceRecord.golden_id == golden.id).order_by(SourceRecord.id)).scalars().all()
     access.record(AuditEvent(P.GOLDEN_READ, PURPOSE, golden.person_code, "golden_record",
@@ -436,7 +447,7 @@ def read_golden(session: Session, actor: Actor, golden_id: int) -> GoldenOut:
                      division_code=golden.division_code, merged_into=golden.merged_into,
                      fields=fields,
                      provenance={f: ProvenanceOut(**p) for f, p in golden.provenance.items()},
-                     sources=[_source_out(s) for s in sources])
+                     sources=[_source_out(purpose, s) for s in sources])
 
 
 def golden_for_person(session: Session, actor: Actor, person_code: str) -> GoldenOut:
@@ -549,13 +560,14 @@ def conflict_summary(session: Session, actor: Actor) -> ConflictSummaryOut:
 
 
 # --- 4. clerical review -----------------------------------------------------------------------
-def _pair_out(session: Session, pair: ReviewPair) -> ReviewPairOut:
+def _pair_out(access: Access, pair: ReviewPair) -> ReviewPairOut:
+    session, purpose = access.session, access.purpose()
     left = session.get(SourceRecord, pair.left_source_id)
     right = session.get(SourceRecord, pair.right_source_id)
     return ReviewPairOut(
         pair_id=pair.id, weight=pair.weight, status=pair.status,
-        left=_source_out(left, _active_id(session, left.golden_id)),
-        right=_source_out(right, _active_id(session, right.golden_id)),
+        left=_source_out(purpose, left, _active_id(session, left.golden_id)),
+        right=_source_out(purpose, right, _active_id(session, right.golden_id)),
         decided_by=pair.decided_by, decided_at=pair.decided_at)
 
 
@@ -574,7 +586,7 @@ def list_review_pairs(session: Session, actor: Actor, status: str = "pending",
     pairs = session.execute(select(ReviewPair).where(where, ReviewPair.status == status)
                             .order_by(ReviewPair.weight.desc(), ReviewPair.id)
                             .limit(min(limit, 500))).scalars().all()
-    out = [_pair_out(session, p) for p in pairs]
+    out = [_pair_out(access, p) for p in pairs]
     access.record(*[AuditEvent(P.EXCHANGE_REVIEW, PURPOSE, code, "review_pair", str(p.id))
                     for p in pairs for code in _pair_persons(session, p)])
     return out
@@ -596,7 +608,7 @@ def read_review_pair(session: Session, actor: Actor, pair_id: int) -> ReviewPair
     pair = _load_pair(access, pair_id)
     access.record(*[AuditEvent(P.EXCHANGE_REVIEW, PURPOSE, code, "review_pair", str(pair.id))
                     for code in _pair_persons(session, pair)])
-    return _pair_out(session, pair)
+    return _pair_out(access, pair)
 
 
 def decide_review_pair(session: Session, actor: Actor, pair_id: int,
@@ -621,7 +633,7 @@ def decide_review_pair(session: Session, actor: Actor, pair_id: int,
                                {"decision": decision, "golden": merged})
                     for code in persons])
     session.flush()
-    return _pair_out(session, pair)
+    return _pair_out(access, pair)
 
 
 def _merge(session: Session, a: int, b: int) -> int:
@@ -691,24 +703,10 @@ def subscribe(session: Session, actor: Actor, golden_ids: list[int] | None = Non
     return SubscriptionsOut(department=department, added=len(added), total=len(have))
 
 
-def _shared(golden: GoldenRecord, purpose: P.DepartmentPurpose) -> dict:
-    """A golden record as one department's purpose may see it."""
-    fields = dict(golden.fields)
-    out: dict = {}
-    for name in purpose.fields:
-        if name == "golden_id":
-            out[name] = golden.id
-        elif name == "person_code":
-            out[name] = golden.person_code
-        elif name == "id_number":
-            number = _cipher().decrypt(golden.id_cipher) if golden.id_cipher else None
-            out[name] = number if purpose.id_whole or not number else mask_id_number(number)
-        elif name == "phone":
-            phone = fields.get("phone")
-            out[name] = phone if purpose.phone_whole or not phone else mask_phone(phone)
-        else:
-            out[name] = fields.get(name)
-    return out
+def _shared(golden: GoldenRecord, purpose: P.Purpose) -> dict:
+    """A golden record as one department's purpose may see it: every field the purpose lists
+    that a golden record holds (None when unknown), nothing else."""
+    return shown(purpose, _golden_values(golden))
 
 
 def feed(session: Session, actor: Actor, cursor: int = 0, limit: int = 100) -> FeedOut:
@@ -728,14 +726,13 @@ def feed(session: Session, actor: Actor, cursor: int = 0, limit: int = 100) -> F
     latest: dict[int, tuple[int, GoldenRecord]] = {}
     for change_id, golden in rows:
         latest[golden.id] = (change_id, golden)
-    today = clock.today()
     items, events = [], []
     for change_id, golden in sorted(latest.values(), key=lambda t: t[0]):
         if golden.merged_into is not None:
             items.append({"change": change_id, "golden_id": golden.id,
                           "merged_into": golden.merged_into})
             continue
-        if purpose.minors_only and not rules.is_minor(golden.fields.get("birth_date"), today):
+        if not access.serves(golden.fields.get("birth_date")):
             continue
         items.append({"change": change_id, **_shared(golden, purpose)})
         events.append(AuditEvent(P.FEED_READ, purpose.name, golden.person_code, "golden_record",
@@ -845,9 +842,7 @@ def deliver_data_request(session: Session, actor: Actor, request_id: int,
             SourceRecord.department == req.department)))
     goldens = session.execute(select(GoldenRecord).where(where).order_by(GoldenRecord.id)
                               .limit(limit)).scalars().all()
-    today = clock.today()
-    if purpose.minors_only:
-        goldens = [g for g in goldens if rules.is_minor(g.fields.get("birth_date"), today)]
+    goldens = [g for g in goldens if access.serves(g.fields.get("birth_date"))]
     session.add(DataDelivery(request_id=req.id, records=len(goldens), delivered_by=actor.username))
     access.record(*[AuditEvent(P.DATA_REQUEST_DELIVER, purpose.name, g.person_code,
                                "golden_record", str(g.id), {"data_request": req.id})

@@ -113,20 +113,23 @@ def list_assisted_actions(session: SessionDep, actor: ActorDep,
     return service.list_assisted_actions(session, actor, landlord_person_code)
 
 
-@router.post("/assist/consents/{consent_id}/houses", status_code=201, response_model=HouseOut)
+@router.post("/assist/consents/{consent_id}/houses", status_code=201, response_model=HouseOut,
+             response_model_exclude_none=True)
 def assisted_house(consent_id: RecordId, body: HouseIn, session: SessionDep, actor: ActorDep):
     return service.assisted_create_house(session, actor, consent_id, body)
 
 
 @router.post("/assist/consents/{consent_id}/registrations", status_code=201,
-             response_model=RegistrationOut)
+             response_model=RegistrationOut,
+             response_model_exclude_none=True)
 def assisted_tenant(consent_id: RecordId, body: RegistrationIn, session: SessionDep,
                     actor: ActorDep):
     return service.assisted_register_tenant(session, actor, consent_id, body)
 
 
 @router.post("/assist/consents/{consent_id}/registrations/{registration_id}/end",
-             response_model=RegistrationOut)
+             response_model=RegistrationOut,
+             response_model_exclude_none=True)
 def assisted_end(consent_id: RecordId, registration_id: RecordId, body: AssistEndIn,
                  session: SessionDep, actor: ActorDep):
     return service.assisted_end_tenancy(session, actor, consent_id, registration_id,

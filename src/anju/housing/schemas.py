@@ -8,9 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class KeyOut(BaseModel):
+    """An e-key; room and address only to a reader whose purpose includes where people live."""
+
     key_id: str
     person_code: str
-    room_id: int
+    room_id: int | None = None
     registration_id: int
     kind: str  # tenant | provisional
     status: str  # active | revoked | expired
@@ -111,7 +113,7 @@ class StatementOut(BaseModel):
     statement_id: int
     month: str
     person_code: str
-    room_id: int
+    room_id: int | None = None  # only to a reader whose purpose includes where people live
     registration_id: int
     fee_fen: int
     amount_fen: int

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions, idnumber
 from anju.core import policy as P
-from anju.core.access import Access
+from anju.core.access import Access, shown
 from anju.core.audit import AuditEvent
 from anju.core.config import get_settings
-from anju.core.crypto import IdCipher, mask_name
+from anju.core.crypto import IdCipher
 from anju.core.db import utcnow
 from anju.core.errors import AnjuError, Conflict, Forbidden, NotFound, ValidationError
 from anju.core.policy import Actor
@@ -88,17 +88,26 @@ def _person_division(session: Session, person_code: str) -> str | None:
 
 
 def _reaches_person(access: Access, action: str, person_code: str) -> bool:
-    """Whether the actor reaches the person at all (jurisdiction, self, or their landlord)."""
+    """Whether the actor reaches the person at all (jurisdiction, self, or their landlord under
+    an approved registration: the registry's rule)."""
     division = _person_division(access.session, person_code)
     if division is None:
         return False
-    landlord = access.actor.person_code if access.actor.person_code and access.session.execute(
-        select(Registration.id).where(
-            Registration.person_code == person_code,
-            Registration.landlord_person_code == access.actor.person_code).limit(1)).first() \
-        else None
     return access.reaches(action, division_code=division, person_codes=[person_code],
-                          landlord_code=landlord)
+                          landlord_code=registry.landlord_reach(access.session, access.actor,
+                                                                person_code))
+
+
+def _where(access: Access, person_code: str | None, room_id: int | None, address: str | None,
+           room_label: str | None) -> tuple:
+    """(room_id, address, room_label) as the actor's purpose shows where a person lives (an
+    actor with no purpose, an administrator recording a payment, is not told)."""
+    try:
+        purpose = access.purpose(person_code)
+    except Forbidden:
+        return None, None, None
+    fields = shown(purpose, {P.ADDRESS: (room_id, address, room_label)})
+    return fields.get(P.ADDRESS, (None, None, None))
 
 
 def _county(division_code: str | None) -> str:
@@ -214,10 +223,12 @@ def on_registration_ended(session: Session, actor: Actor, reg: Registration) -> 
             Access(session, actor).record(_key_event("key.shorten", key, valid_until=end.isoformat()))
 
 
-def _key_out(key: EKey, today: date, address: str | None = None,
+def _key_out(access: Access, key: EKey, today: date, address: str | None = None,
              room_label: str | None = None) -> KeyOut:
     reason = rules.RevokeReason(key.revoke_reason) if key.revoke_reason else None
-    return KeyOut(key_id=key.key_id, person_code=key.person_code, room_id=key.room_id,
+    room_id, address, room_label = _where(access, key.person_code, key.room_id, address,
+                                          room_label)
+    return KeyOut(key_id=key.key_id, person_code=key.person_code, room_id=room_id,
                   registration_id=key.registration_id, kind=key.kind,
                   status=rules.key_status(key.status, key.valid_until, today).value,
                   valid_from=key.valid_from, valid_until=key.valid_until, issued_at=key.issued_at,
@@ -240,7 +251,7 @@ def list_keys(session: Session, actor: Actor, person_code: str | None = None) ->
         # Forbidden looks like missing: an empty list only for someone who reaches the person.
         raise _not_found("人员", "person", "person_code")
     today = clock.today()
-    out = [_key_out(key, today, address, label) for key, label, address in rows]
+    out = [_key_out(access, key, today, address, label) for key, label, address in rows]
     others = sorted({k.person_code for k in out if k.person_code != actor.person_code})
     access.record(*[AuditEvent(P.KEY_READ, access.purpose(code).name, code, "person", code)
                     for code in others])
@@ -261,7 +272,7 @@ def revoke_key(session: Session, actor: Actor, key_id: str, note: str) -> KeyOut
                        field="key_id")
     reason = RevokeReason.LANDLORD if actor.role is P.Role.LANDLORD else RevokeReason.POLICE
     _revoke(session, actor, key, reason, note)
-    return _key_out(key, clock.today())
+    return _key_out(access, key, clock.today())
 
 
 def sweep_keys(session: Session, actor: Actor, today: date | None = None) -> int:
@@ -466,19 +477,24 @@ def list_tasks(session: Session, actor: Actor, division: str | None = None,
     if kind:
         query = query.where(HousingTask.kind == kind)
     rows = session.execute(query.order_by(HousingTask.id).limit(min(limit, 1000))).all()
-    out = [_task_out(t, label, address, name) for t, label, address, name in rows]
+    out = [_task_out(access, t, label, address, name) for t, label, address, name in rows]
     access.record(*[AuditEvent(P.HOUSING_TASK_READ, TASK_PURPOSE, t.person_code, "housing_task",
                                str(t.task_id), {"listing": True}) for t in out if t.person_code])
     return out
 
 
-def _task_out(task: HousingTask, label=None, address=None, name=None) -> TaskOut:
+def _task_out(access: Access, task: HousingTask, label=None, address=None,
+              name=None) -> TaskOut:
+    purpose = access.purpose(task.person_code)
+    fields = shown(purpose, {"name": name, P.ADDRESS: (task.room_id, address, label)},
+                   masked=True)
+    room_id, address, label = fields.get(P.ADDRESS, (None, None, None))
     return TaskOut(task_id=task.id, kind=task.kind, kind_zh=rules.TASK_KIND_ZH[TaskKind(task.kind)],
                    status=task.status, division_code=task.division_code,
                    division_name=divisions.full_name(task.division_code)
                    if divisions.get(task.division_code) else None,
-                   room_id=task.room_id, address=address, room_label=label,
-                   person_code=task.person_code, person_name=mask_name(name) if name else None,
+                   room_id=room_id, address=address, room_label=label,
+                   person_code=task.person_code, person_name=fields.get("name"),
                    key_id=task.key_id, registration_id=task.registration_id, detail=task.detail,
                    created_at=task.created_at, due_on=task.due_on, outcome=task.outcome)
 
@@ -533,7 +549,7 @@ def resolve_task(session: Session, actor: Actor, task_id: int, outcome: str,
     task.resolved_at, task.resolved_by = utcnow(), actor.username
     access.record(AuditEvent(P.HOUSING_TASK_RESOLVE, TASK_PURPOSE, task.person_code,
                              "housing_task", str(task.id), {"kind": task.kind, "outcome": outcome}))
-    return _task_out(task)
+    return _task_out(access, task)
 
 
 # --- fees --------------------------------------------------------------------------------------
@@ -634,11 +650,13 @@ def generate_statements(session: Session, actor: Actor, month: str) -> BillRepor
     return report
 
 
-def _statement_out(statement: FeeStatement, payments: list[FeePayment]) -> StatementOut:
+def _statement_out(access: Access, statement: FeeStatement,
+                   payments: list[FeePayment]) -> StatementOut:
     reason = rules.exemption_reason(statement.exemption)
+    room_id, _, _ = _where(access, statement.person_code, statement.room_id, None, None)
     return StatementOut(
         statement_id=statement.id, month=statement.month, person_code=statement.person_code,
-        room_id=statement.room_id, registration_id=statement.registration_id,
+        room_id=room_id, registration_id=statement.registration_id,
         fee_fen=statement.fee_fen, amount_fen=statement.amount_fen,
         paid_fen=sum(p.amount_fen for p in payments), status=statement.status,
         exemption=statement.exemption, exemption_reason_zh=reason[0] if reason else None,
@@ -667,7 +685,7 @@ def list_fees(session: Session, actor: Actor, person_code: str | None = None) ->
             payments.setdefault(payment.statement_id, []).append(payment)
     others = sorted({s.person_code for s in statements if s.person_code != actor.person_code})
     access.record(*[AuditEvent(P.FEE_READ, FEE_PURPOSE, code, "person", code) for code in others])
-    return [_statement_out(s, payments.get(s.id, [])) for s in statements]
+    return [_statement_out(access, s, payments.get(s.id, [])) for s in statements]
 
 
 def record_payment(session: Session, actor: Actor, statement_id: int, amount_fen: int,
@@ -703,7 +721,7 @@ def record_payment(session: Session, actor: Actor, statement_id: int, amount_fen
                                  str(statement.id), {"amount_fen": amount_fen}))
     payments = list(session.execute(select(FeePayment).where(
         FeePayment.statement_id == statement.id).order_by(FeePayment.id)).scalars())
-    return _statement_out(statement, payments)
+    return _statement_out(access, statement, payments)
 
 
 
@@ -838,7 +856,7 @@ def assisted_create_house(session: Session, actor: Actor, consent_id: int | None
     access.scopes(P.HOUSING_ASSIST)
     access.check(P.HOUSING_ASSIST, "辖区", division_code=divisions.canonical(data.division_code))
     consent = _live_consent(access, consent_id, data.landlord_person_code)
-    house = registry.create_house(session, actor, data)
+    house = registry.create_house(session, actor, data, landlord_vouched=True)
     _log_assist(access, consent, "house.create", "house", str(house.house_id),
                 house.division_code, address=house.address)
     return house
@@ -886,7 +904,7 @@ def assisted_revoke_key(session: Session, actor: Actor, consent_id: int | None, 
     _revoke(session, actor, key, RevokeReason.LANDLORD, note)
     _log_assist(access, consent, "key.revoke", "ekey", key.key_id, key.division_code,
                 tenant=key.person_code)
-    return _key_out(key, clock.today())
+    return _key_out(access, key, clock.today())
 
 
 def list_consents(session: Session, actor: Actor, landlord_code: str | None = None,

@@ -59,22 +59,26 @@ def endorse_permit(permit_number: str, session: SessionDep, actor: ActorDep):
     return service.endorse_permit(session, actor, permit_number)
 
 
-@router.post("/houses", status_code=201, response_model=HouseOut)
+@router.post("/houses", status_code=201, response_model=HouseOut,
+             response_model_exclude_none=True)
 def create_house(body: HouseIn, session: SessionDep, actor: ActorDep):
     return service.create_house(session, actor, body)
 
 
-@router.get("/houses", response_model=list[HouseOut])
+@router.get("/houses", response_model=list[HouseOut],
+            response_model_exclude_none=True)
 def list_houses(session: SessionDep, actor: ActorDep):
     return service.list_houses(session, actor)
 
 
-@router.get("/houses/{house_id}", response_model=HouseOut)
+@router.get("/houses/{house_id}", response_model=HouseOut,
+            response_model_exclude_none=True)
 def read_house(house_id: IdPath, session: SessionDep, actor: ActorDep):
     return service.read_house(session, actor, house_id)
 
 
-@router.post("/registrations", status_code=201, response_model=RegistrationOut)
+@router.post("/registrations", status_code=201, response_model=RegistrationOut,
+             response_model_exclude_none=True)
 def submit_registration(body: RegistrationIn, session: SessionDep, actor: ActorDep,
                         response: Response, idempotency_key: IdempotencyKey = None):
     registration, replayed = service.submit_registration(session, actor, body, idempotency_key)
@@ -83,29 +87,34 @@ def submit_registration(body: RegistrationIn, session: SessionDep, actor: ActorD
     return registration
 
 
-@router.get("/registrations", response_model=list[RegistrationOut])
+@router.get("/registrations", response_model=list[RegistrationOut],
+            response_model_exclude_none=True)
 def list_registrations(session: SessionDep, actor: ActorDep, status: str | None = None,
                        person_code: str | None = None,
                        limit: Annotated[int, Query(ge=1, le=200)] = 50):
     return service.list_registrations(session, actor, status, person_code, limit)
 
 
-@router.get("/registrations/{registration_id}", response_model=RegistrationOut)
+@router.get("/registrations/{registration_id}", response_model=RegistrationOut,
+            response_model_exclude_none=True)
 def read_registration(registration_id: IdPath, session: SessionDep, actor: ActorDep):
     return service.read_registration(session, actor, registration_id)
 
 
-@router.post("/registrations/{registration_id}/approve", response_model=RegistrationOut)
+@router.post("/registrations/{registration_id}/approve", response_model=RegistrationOut,
+             response_model_exclude_none=True)
 def approve_registration(registration_id: IdPath, session: SessionDep, actor: ActorDep):
     return service.approve_registration(session, actor, registration_id)
 
 
-@router.post("/registrations/{registration_id}/reject", response_model=RegistrationOut)
+@router.post("/registrations/{registration_id}/reject", response_model=RegistrationOut,
+             response_model_exclude_none=True)
 def reject_registration(registration_id: IdPath, body: RejectIn, session: SessionDep, actor: ActorDep):
     return service.reject_registration(session, actor, registration_id, body.reason)
 
 
-@router.post("/registrations/{registration_id}/end", response_model=RegistrationOut)
+@router.post("/registrations/{registration_id}/end", response_model=RegistrationOut,
+             response_model_exclude_none=True)
 def end_registration(registration_id: IdPath, body: EndIn, session: SessionDep, actor: ActorDep):
     return service.end_registration(session, actor, registration_id, body.end_date)
 

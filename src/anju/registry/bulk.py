@@ -58,7 +58,9 @@ class BulkPerson:
     id_number: str
     phone: str | None
     hukou_address: str | None
-    division_code: str  # managing division (canonical 12-digit)
+    # Where the person belongs before any approved registration places them (canonical 12-digit);
+    # approved registrations loaded later move them, as approving does in the service.
+    division_code: str
 
 
 @dataclass(frozen=True)
@@ -194,8 +196,8 @@ def _lookup(session: Session, query, column, values: Iterable) -> list:
 
 # --- persons -------------------------------------------------------------------------------------
 _PERSON_COLUMNS = ("person_code", "name", "id_cipher", "id_hash", "sex", "birth_date", "phone",
-                   "hukou_address", "hukou_division_code", "division_code", "status",
-                   "created_at", "updated_at")
+                   "hukou_address", "hukou_division_code", "division_code", "base_division_code",
+                   "status", "created_at", "updated_at")
 _jobs: Sequence[BulkPerson] = ()  # the rows a forked worker pool reads without pickling them
 _fork_lock = threading.Lock()  # one pooled load at a time per process owns `_jobs`
 
@@ -262,17 +264,54 @@ def load_persons(session: Session, actor: Actor, people: Sequence[BulkPerson], *
             try:
                 with multiprocessing.get_context("fork").Pool(workers) as pool:
                     for job, prepared in zip(jobs, pool.imap(_prepare_forked, jobs)):
-                        _write_people(session, actor, job[0], prepared, seen, result)
+                        _write_people(session, actor, job[0], prepared, seen, result, people,
+                                      prefix)
             finally:
                 _jobs = ()
     else:
         for job in jobs:
-            _write_people(session, actor, job[0], _prepare_slice(people, *job), seen, result)
+            _write_people(session, actor, job[0], _prepare_slice(people, *job), seen, result,
+                          people, prefix)
     return result
 
 
+def _resolve_known(session: Session, actor: Actor, prefix: str, fresh: list[tuple[int, tuple]],
+                   names: dict[int, str], result: BulkResult) -> tuple[dict[str, str], set[int]]:
+    """ID numbers already recorded, resolved as the service does: to their person code when the
+    person lies in the loader's reach or the row's name matches theirs (a name that does not is
+    rejected and audited as a refused attempt), so a load hands nobody's code to a stranger."""
+    rows = _lookup(session, select(Person.id_hash, Person.person_code, Person.name,
+                                   Person.division_code), Person.id_hash,
+                   (row[0] for _, row in fresh))
+    known = {digest: (code, name, division) for digest, code, name, division in rows}
+    resolved, proved, refused = {}, [], []
+    for index, row in fresh:  # every row proves itself, repeats of an ID number too
+        if row[0] not in known:
+            continue
+        code, name, division = known[row[0]]
+        if division.startswith(prefix):
+            resolved[row[0]] = code
+        elif rules.same_name(names[index], name):
+            if row[0] not in resolved:
+                proved.append(AuditEvent(P.PERSON_IMPORT, "registry_import", code, "person",
+                                         code, {"resolved": "existing", "proved_by": "name"}))
+            resolved[row[0]] = code
+        else:
+            refused.append((index, code))
+    for index, code in refused:
+        result.reject(index, ValidationError("name_id_mismatch", "姓名与身份证号码不一致",
+                                             "name and ID number do not match", field="name"))
+    for _, code in refused:
+        audit.note_refusal(session, actor, audit.as_attempt(
+            AuditEvent(P.PERSON_IMPORT, "registry_import", code, "person", code), 422,
+            "name_id_mismatch"))
+    audit.append_bulk(session, actor, proved)
+    return resolved, {index for index, _ in refused}
+
+
 def _write_people(session: Session, actor: Actor, start: int, prepared: list,
-                  seen: dict[str, str], result: BulkResult) -> None:
+                  seen: dict[str, str], result: BulkResult, people: Sequence[BulkPerson],
+                  prefix: str) -> None:
     fresh: list[tuple[int, tuple]] = []
     for index, row in enumerate(prepared, start):
         if isinstance(row, AnjuError):
@@ -281,9 +320,11 @@ def _write_people(session: Session, actor: Actor, start: int, prepared: list,
         result.warnings.extend(RowError(index, w.code, w.message_zh, w.message_en, "id_number")
                                for w in row[-1])
         fresh.append((index, row))
-    known = dict(_lookup(session, select(Person.id_hash, Person.person_code), Person.id_hash,
-                         (row[0] for _, row in fresh if row[0] not in seen)))
+    unseen = [(index, row) for index, row in fresh if row[0] not in seen]
+    known, refused = _resolve_known(session, actor, prefix, unseen,
+                                    {index: people[index].name for index, _ in unseen}, result)
     seen.update(known)
+    fresh = [(index, row) for index, row in fresh if index not in refused]
     new = []
     for index, row in fresh:
         if row[0] not in seen:
@@ -294,7 +335,7 @@ def _write_people(session: Session, actor: Actor, start: int, prepared: list,
     rows = []
     for (index, row), code in zip(new, codes):
         seen[row[0]] = code
-        rows.append((code, row[2], row[1], row[0], *row[3:9], "active", now, now))
+        rows.append((code, row[2], row[1], row[0], *row[3:9], row[8], "active", now, now))
     bulk_insert(session, Person.__tablename__, _PERSON_COLUMNS, rows)
     for index, row in fresh:
         result[index] = seen[row[0]]
@@ -426,9 +467,9 @@ def load_registrations(session: Session, actor: Actor,
                        regs: Sequence[BulkRegistration]) -> BulkResult:
     """Create residence registrations in any state; answers their ids in input order.
 
-    Approved, rejected and ended rows count as decided by the importing actor now. An active
-    (submitted or approved) row moves the person's managing division to the house's, as
-    submitting one does in the service."""
+    Approved, rejected and ended rows count as decided by the importing actor now. An approved
+    row moves the person's managing division to the house's, as approving does in the service;
+    a submitted, rejected or ended row moves nobody."""
     prefix, today = _begin(session, actor), clock.today()
     result = BulkResult([None] * len(regs))
     for part in _chunks(range(len(regs)), CHUNK):
@@ -443,15 +484,16 @@ def _write_registrations(session: Session, actor: Actor, prefix: str, today: dat
     room_of = {room_id: (division, landlord) for room_id, division, landlord in _lookup(
         session, select(Room.id, House.division_code, House.landlord_person_code)
         .join(House, House.id == Room.house_id), Room.id, (r.room_id for _, r in batch))}
-    held: dict[str, list[tuple[date, date | None, str, int]]] = {}
+    held: dict[str, list[tuple[date, date | None, str, int, str]]] = {}
     same: dict[tuple[str, int, date], int] = {}  # idempotency key -> registration id
-    for reg_id, person, room, start, end, status in _lookup(
+    for reg_id, person, room, start, end, status, division in _lookup(
             session, select(Registration.id, Registration.person_code, Registration.room_id,
-                            Registration.start_date, Registration.end_date, Registration.status),
+                            Registration.start_date, Registration.end_date, Registration.status,
+                            Registration.division_code),
             Registration.person_code, division_of):
         same[(person, room, start)] = reg_id
         if status in _ACTIVE:
-            held.setdefault(person, []).append((start, end, status, reg_id))
+            held.setdefault(person, []).append((start, end, status, reg_id, division))
     rows, moves, events = [], {}, []
     ids = _id_source(session, Registration.__tablename__)
     now = sql_timestamp(utcnow())
@@ -471,7 +513,7 @@ def _write_registrations(session: Session, actor: Actor, prefix: str, today: dat
                                       field="room_id")
             division, landlord = _within(room_of[r.room_id][0], prefix), room_of[r.room_id][1]
             if r.status in _ACTIVE:
-                _check_overlap(held.get(r.person_code, []), r.start_date)
+                _check_overlap(held.get(r.person_code, []), r.start_date, prefix)
         except AnjuError as error:
             result.reject(index, error)
             continue
@@ -483,9 +525,10 @@ def _write_registrations(session: Session, actor: Actor, prefix: str, today: dat
                      actor.username if decided else None, now if decided else None, now))
         same[key], result[index] = reg_id, reg_id
         if r.status in _ACTIVE:
-            held.setdefault(r.person_code, []).append((r.start_date, None, r.status, reg_id))
-            if division_of[r.person_code] != division:
-                moves[r.person_code] = division
+            held.setdefault(r.person_code, []).append((r.start_date, None, r.status, reg_id,
+                                                       division))
+        if r.status == RS.APPROVED.value and division_of[r.person_code] != division:
+            moves[r.person_code] = division
         events.append(AuditEvent("registration.import", "residence_registration", r.person_code,
                                  "registration", str(reg_id)))
     bulk_insert(session, Registration.__tablename__, _REGISTRATION_COLUMNS, rows)
@@ -504,15 +547,20 @@ def _id_source(session: Session, table: str):
         yield from allocate_ids(session, table, _ID_BLOCK)
 
 
-def _check_overlap(held: list[tuple[date, date | None, str, int]], start: date) -> None:
-    for other_start, other_end, status, reg_id in held:
-        if rules.periods_overlap(other_start, other_end, start, None):
-            raise ValidationError(
-                "registration_overlap",
-                f"该人员已有一条{rules.STATUS_ZH[RS(status)]}的居住登记（编号 {reg_id}），"
-                "请先注销原登记",
-                f"this person already has a {status} registration ({reg_id}) for that period; "
-                "end it first", field="start_date")
+def _check_overlap(held: list[tuple[date, date | None, str, int, str]], start: date,
+                   prefix: str) -> None:
+    for other_start, other_end, status, reg_id, division in held:
+        if not rules.periods_overlap(other_start, other_end, start, None):
+            continue
+        if not division.startswith(prefix):  # as the service: no number to a stranger
+            raise ValidationError("registration_overlap", "该人员在此期间已有居住登记，请先注销原登记",
+                                  "this person already has a registration for that period; it "
+                                  "must be ended first", field="start_date")
+        raise ValidationError(
+            "registration_overlap",
+            f"该人员已有一条{rules.STATUS_ZH[RS(status)]}的居住登记（编号 {reg_id}），请先注销原登记",
+            f"this person already has a {status} registration ({reg_id}) for that period; "
+            "end it first", field="start_date")
 
 
 # --- residence permits ---------------------------------------------------------------------------

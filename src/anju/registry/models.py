@@ -23,9 +23,14 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     hukou_address: Mapped[str | None] = mapped_column(String(200))
     hukou_division_code: Mapped[str | None] = mapped_column(String(12))
-    # Managing division: where the person currently lives (their registration's community), or
-    # the registering office's jurisdiction before any registration. Drives jurisdiction checks.
+    # Managing division: where the person lives for access purposes. Drives jurisdiction checks.
+    # It is the division of their latest *approved* registration, else `base_division_code`;
+    # only approving, rejecting or ending a registration changes it (never submitting one), so
+    # nobody brings a person into their reach by a write of their own (registry.service).
     division_code: Mapped[str] = mapped_column(String(12), index=True)
+    # Where the person belongs when no approved registration places them: the jurisdiction of
+    # the office that first recorded them (or the division a bulk load gave).
+    base_division_code: Mapped[str] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -1,12 +1,32 @@
 """Pure registry rules: person codes, the registration state machine, permit eligibility."""
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+import zhconv
+
 from anju.core.errors import Conflict, ValidationError
+
+# --- names -----------------------------------------------------------------------------------
+_NAME_NOISE = re.compile(r"[\s·•・‧∙.．。･⋅]")
+
+
+def name_key(name: str) -> str:
+    """A name as two spellings of it compare: full-width folded to half-width (NFKC), spaces
+    and the middle dots of minority names dropped, traditional characters made simplified,
+    Latin letters case-folded."""
+    folded = _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name or ""))
+    return zhconv.convert(folded, "zh-cn").casefold()
+
+
+def same_name(a: str, b: str) -> bool:
+    return bool(name_key(a)) and name_key(a) == name_key(b)
+
 
 # --- person code: "one person, one code" ---------------------------------------------------
 # Opaque and random (never derived from the ID number, which changes on 15→18 upgrades and

@@ -69,7 +69,7 @@ class HouseOut(BaseModel):
     address: str
     division_code: str
     division_name: str | None = None
-    landlord_person_code: str
+    landlord_person_code: str | None = None  # not told to a tenant
     rooms: list[RoomOut]
 
 
@@ -89,9 +89,12 @@ class RejectIn(BaseModel):
 
 
 class RegistrationOut(BaseModel):
+    """A registration as the reader's purpose shows it: fields it does not allow are absent
+    (room and address need the purpose to include where the person lives)."""
+
     registration_id: int
     person_code: str
-    room_id: int
+    room_id: int | None = None
     division_code: str
     start_date: date
     end_date: date | None

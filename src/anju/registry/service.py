@@ -6,32 +6,51 @@ writes, and appends to the audit chain, all inside the caller's unit of work.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.core import addresses, audit, clock, divisions, idnumber
 from anju.core import policy as P
-from anju.core.access import Access
+from anju.core.access import Access, shown
 from anju.core.audit import AuditEvent
 from anju.core.config import get_settings
-from anju.core.crypto import IdCipher, mask_id_number, mask_name, mask_phone
+from anju.core.crypto import IdCipher
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.events import emit
 from anju.core.idempotency import run_once
 from anju.core.policy import Actor
 from anju.registry import rules
-from anju.registry.models import (House, Permit, PermitEndorsement, PermitSerial, Person,
-                                  Registration, Room)
+from anju.registry.models import (
+    House,
+    Permit,
+    PermitEndorsement,
+    PermitSerial,
+    Person,
+    Registration,
+    Room,
+)
 from anju.registry.rules import RegistrationStatus as RS
-from anju.registry.schemas import (AccessLogEntry, EligibilityOut, HouseIn, HouseOut, PermitOut,
-                                   PersonIn, PersonView, RegistrationIn, RegistrationOut, RoomOut)
+from anju.registry.schemas import (
+    AccessLogEntry,
+    EligibilityOut,
+    HouseIn,
+    HouseOut,
+    PermitOut,
+    PersonIn,
+    PersonView,
+    RegistrationIn,
+    RegistrationOut,
+    RoomOut,
+)
 
 ACTIVE = [s.value for s in rules.ACTIVE_STATES]
+APPROVED = RS.APPROVED.value
 
 
 @lru_cache(maxsize=4)
@@ -79,36 +98,27 @@ def region_division(id_region: str) -> str | None:
     return region.code if region is not None and not region.retired else None
 
 
-def _landlord_reach(session: Session, actor: Actor, person_code: str) -> str | None:
-    """The actor's person code if the person rents (or asks to rent) a room of theirs."""
+def landlord_reach(session: Session, actor: Actor, person_code: str) -> str | None:
+    """The actor's person code if the person rents a room of theirs under an *approved*
+    registration: a landlord reaches a tenant only once the police accepted the tenancy (a
+    submission of their own proves nothing)."""
     if actor.role is not P.Role.LANDLORD or not actor.person_code:
         return None
     found = session.execute(select(Registration.id).where(
         Registration.person_code == person_code,
         Registration.landlord_person_code == actor.person_code,
-        Registration.status.in_(ACTIVE)).limit(1)).first()
+        Registration.status == APPROVED).limit(1)).first()
     return actor.person_code if found else None
 
 
-def _view(access: Access, person: Person, *, force_mask: bool = False) -> PersonView:
+def _view(access: Access, person: Person, *, masked: bool = False) -> PersonView:
     purpose = access.purpose(person.person_code)
-    view = PersonView(person_code=person.person_code, purpose=purpose.name)
-    for field in purpose.fields:
-        if field == "person_code":
-            continue
-        if field == "id_number":
-            number = cipher().decrypt(person.id_cipher)
-            whole = purpose.id_whole and not force_mask
-            view.id_number = number if whole else mask_id_number(number)
-            view.id_number_masked = not whole
-        elif field == "phone":
-            whole = purpose.phone_whole and not force_mask
-            view.phone = person.phone if whole or not person.phone else mask_phone(person.phone)
-        elif field == "name" and force_mask:
-            view.name = mask_name(person.name)
-        else:
-            setattr(view, field, getattr(person, field))
-    return view
+    values = {f: getattr(person, f) for f in P.PERSON_FIELDS if f != "id_number"}
+    values["id_number"] = lambda: cipher().decrypt(person.id_cipher)
+    fields = shown(purpose, values, masked=masked)
+    if "id_number" in fields:
+        fields["id_number_masked"] = masked or not purpose.id_whole
+    return PersonView(**fields, purpose=purpose.name)
 
 
 def _load_person(session: Session, code: str) -> Person:
@@ -118,10 +128,20 @@ def _load_person(session: Session, code: str) -> Person:
     return person
 
 
+def _reaches_person(access: Access, action: str, person: Person) -> bool:
+    return access.reaches(action, division_code=person.division_code,
+                          person_codes=[person.person_code],
+                          landlord_code=landlord_reach(access.session, access.actor,
+                                                       person.person_code))
+
+
 def _reach_person(access: Access, action: str, person: Person) -> None:
+    """Raise NotFound unless the actor reaches the person and the person lies within the
+    actor's purpose (an adult is no business of the education department)."""
     access.check(action, "人员", division_code=person.division_code,
                  person_codes=[person.person_code],
-                 landlord_code=_landlord_reach(access.session, access.actor, person.person_code))
+                 landlord_code=landlord_reach(access.session, access.actor, person.person_code))
+    access.check_serves(person.birth_date, person.person_code)
 
 
 def read_person(session: Session, actor: Actor, person_code: str) -> PersonView:
@@ -152,7 +172,8 @@ def find_person_by_id_number(session: Session, actor: Actor, id_number: str) -> 
 def search_persons(session: Session, actor: Actor, query: str, limit: int = 20) -> list[PersonView]:
     """Find persons by ID number, phone or name within the actor's jurisdiction; masked results."""
     access = Access(session, actor)
-    where = access.restrict(P.PERSON_SEARCH, division_col=Person.division_code)
+    where = and_(access.restrict(P.PERSON_SEARCH, division_col=Person.division_code),
+                 access.serves_clause(Person.birth_date))
     query = query.strip()
     if not query:
         return []
@@ -167,7 +188,7 @@ def search_persons(session: Session, actor: Actor, query: str, limit: int = 20) 
         match = Person.name == query
     people = session.execute(select(Person).where(where, match).order_by(Person.id)
                              .limit(min(limit, 50))).scalars().all()
-    views = [_view(access, p, force_mask=True) for p in people]
+    views = [_view(access, p, masked=True) for p in people]
     access.record(*[AuditEvent(P.PERSON_SEARCH, v.purpose, v.person_code, "person", v.person_code,
                                {"query_kind": "search"}) for v in views])
     return views
@@ -191,16 +212,14 @@ def create_person(session: Session, actor: Actor, data: PersonIn) -> PersonView:
     lookup = cipher().lookup_hash(info.number)
     existing = session.execute(select(Person).where(Person.id_hash == lookup)).scalar()
     if existing is not None:
-        # One person, one code: the same ID number resolves to the person we already know.
-        access.record(AuditEvent(P.PERSON_CREATE, "registration_intake", existing.person_code,
-                                 "person", existing.person_code, {"resolved": "existing"}))
-        return PersonView(person_code=existing.person_code, existing=True, warnings=warnings)
+        return _resolve_existing(access, existing, data.name, warnings)
+    division = divisions.canonical(actor.division_code)
     person = Person(
         person_code=rules.new_person_code(), name=data.name, id_cipher=cipher().encrypt(info.number),
         id_hash=lookup, sex=info.sex, birth_date=info.birth_date, phone=phone,
         hukou_address=data.hukou_address,
         hukou_division_code=_hukou_division(data.hukou_address, info.region_code),
-        division_code=divisions.canonical(actor.division_code),
+        division_code=division, base_division_code=division,
     )
     session.add(person)
     try:
@@ -218,8 +237,30 @@ def create_person(session: Session, actor: Actor, data: PersonIn) -> PersonView:
     return view
 
 
+def _resolve_existing(access: Access, person: Person, name: str,
+                      warnings: list[dict]) -> PersonView:
+    """One person, one code: an ID number already recorded resolves to that person. Someone who
+    reaches the person hears so as before. Anyone else must prove they hold the person's papers
+    (a landlord with the tenant's ID card): the name must match the ID number; then the answer
+    is the person code and nothing more. A mismatch says only that; both are audited."""
+    event = AuditEvent(P.PERSON_CREATE, "registration_intake", person.person_code, "person",
+                       person.person_code, {"resolved": "existing"})
+    if _reaches_person(access, P.PERSON_READ, person):
+        access.record(event)
+        return PersonView(person_code=person.person_code, existing=True, warnings=warnings)
+    if not rules.same_name(name, person.name):
+        access.record_refusal(event, reason="name_id_mismatch")
+        raise ValidationError("name_id_mismatch", "姓名与身份证号码不一致",
+                              "name and ID number do not match", field="name")
+    access.record(replace(event, detail={"resolved": "existing", "proved_by": "name"}))
+    return PersonView(person_code=person.person_code, existing=True)
+
+
 # --- houses and rooms --------------------------------------------------------------------------
-def _house_out(session: Session, house: House, with_occupancy: bool = True) -> HouseOut:
+def _house_out(session: Session, house: House, with_occupancy: bool = True,
+               landlord_shown: bool = True) -> HouseOut:
+    """A house and its rooms. Its landlord's person code is the house's own data for those who
+    reach the house as officials or as its landlord; a tenant is not told it."""
     rooms = session.execute(select(Room).where(Room.house_id == house.id).order_by(Room.id)).scalars()
     occupancy: dict[int, int] = {}
     if with_occupancy:
@@ -230,12 +271,17 @@ def _house_out(session: Session, house: House, with_occupancy: bool = True) -> H
     division = divisions.get(house.division_code)
     return HouseOut(house_id=house.id, address=house.address, division_code=house.division_code,
                     division_name=divisions.full_name(house.division_code) if division else None,
-                    landlord_person_code=house.landlord_person_code,
+                    landlord_person_code=house.landlord_person_code if landlord_shown else None,
                     rooms=[RoomOut(room_id=r.id, label=r.label, capacity=r.capacity,
                                    occupants=occupancy.get(r.id, 0)) for r in rooms])
 
 
-def create_house(session: Session, actor: Actor, data: HouseIn) -> HouseOut:
+def create_house(session: Session, actor: Actor, data: HouseIn, *,
+                 landlord_vouched: bool = False) -> HouseOut:
+    """Register a house and its rooms. The landlord is the actor themselves (a landlord) or a
+    person the actor reaches: naming someone else's person code as the landlord would tie them
+    to a house in the actor's jurisdiction, which reaches further (assisted mode). The housing
+    service vouches for the landlord when a grid worker acts under that landlord's consent."""
     access = Access(session, actor)
     access.scopes(P.HOUSE_CREATE)
     code = divisions.canonical(data.division_code)
@@ -247,7 +293,9 @@ def create_house(session: Session, actor: Actor, data: HouseIn) -> HouseOut:
     access.check(P.HOUSE_CREATE, "辖区", division_code=code, landlord_code=data.landlord_person_code)
     landlord = session.execute(select(Person).where(
         Person.person_code == data.landlord_person_code)).scalar()
-    if landlord is None:
+    if landlord is None or not (landlord_vouched or landlord.person_code == actor.person_code
+                                or _reaches_person(access, P.PERSON_READ, landlord)):
+        # unknown and out of reach answer alike
         raise ValidationError("landlord_unknown", "房东人员编码不存在",
                               "landlord person code not found", field="landlord_person_code")
     labels = [r.label for r in data.rooms]
@@ -280,11 +328,13 @@ def read_house(session: Session, actor: Actor, house_id: int) -> HouseOut:
         Room, Room.id == Registration.room_id).where(
         Room.house_id == house.id, Registration.person_code == actor.person_code,
         Registration.status.in_(ACTIVE))).first()
+    official = access.reaches(P.HOUSE_READ, division_code=house.division_code,
+                              landlord_code=house.landlord_person_code)
     access.check(P.HOUSE_READ, "房屋", division_code=house.division_code,
                  landlord_code=house.landlord_person_code,
                  person_codes=[actor.person_code] if tenant else [])
     access.record(_house_read_event(house))
-    return _house_out(session, house)
+    return _house_out(session, house, landlord_shown=official)
 
 
 def _house_read_event(house: House) -> AuditEvent:
@@ -329,15 +379,31 @@ def list_rooms_for_registration(session: Session, actor: Actor, query: str = "",
 
 
 # --- residence registrations -----------------------------------------------------------------
-def _registration_out(reg: Registration, warnings: list[dict] | None = None,
-                      person_name: str | None = None, address: str | None = None,
-                      room_label: str | None = None) -> RegistrationOut:
+def _registration_out(access: Access, reg: Registration, warnings: list[dict] | None = None, *,
+                      person: Person | None = None, house: House | None = None,
+                      room: Room | None = None) -> RegistrationOut:
+    """A registration as the actor's purpose shows it: where the person lives (room, address)
+    only if the purpose includes their address; in reads (`person` given) their name, masked
+    except to the person themselves and to the police deciding it. Nothing tells whose code one
+    wrote: answers to writes carry no name, and the police see the name of someone they do not
+    reach masked in a registration they submitted themselves."""
+    purpose = access.purpose(reg.person_code)
+    values: dict = {P.ADDRESS: (reg.room_id, house.address if house else None,
+                                room.label if room else None)}
+    if person is not None:
+        values["name"] = person.name
+    actor = access.actor
+    whole = reg.person_code == actor.person_code or actor.role is P.Role.POLICE and (
+        reg.submitted_by != actor.username or person is not None and access.reaches(
+            P.PERSON_READ, division_code=person.division_code))
+    fields = shown(purpose, values, masked=not whole)
+    room_id, address, room_label = fields.get(P.ADDRESS, (None, None, None))
     return RegistrationOut(
-        registration_id=reg.id, person_code=reg.person_code, room_id=reg.room_id,
+        registration_id=reg.id, person_code=reg.person_code, room_id=room_id,
         division_code=reg.division_code, start_date=reg.start_date, end_date=reg.end_date,
         reason=reg.reason, status=reg.status, rejection_reason=reg.rejection_reason,
         decided_by=reg.decided_by, decided_at=reg.decided_at, warnings=warnings or [],
-        person_name=person_name, address=address, room_label=room_label)
+        person_name=fields.get("name"), address=address, room_label=room_label)
 
 
 def _load_registration(session: Session, registration_id: int, lock: bool = False) -> Registration:
@@ -382,12 +448,7 @@ def _submit_registration(session: Session, actor: Actor, data: RegistrationIn) -
         Registration.status.in_(ACTIVE))).scalars().all()
     for other in current:
         if rules.periods_overlap(other.start_date, other.end_date, data.start_date, None):
-            raise Conflict(
-                "registration_overlap",
-                f"该人员已有一条{rules.STATUS_ZH[RS(other.status)]}的居住登记（编号 {other.id}），"
-                "请先注销原登记",
-                f"this person already has a {other.status} registration ({other.id}) for that "
-                "period; end it first", field="start_date")
+            raise _overlap(access, other)
     occupants = session.execute(select(func.count()).select_from(Registration).where(
         Registration.room_id == room.id, Registration.status.in_(ACTIVE))).scalar_one()
     warnings = []
@@ -400,13 +461,42 @@ def _submit_registration(session: Session, actor: Actor, data: RegistrationIn) -
                        landlord_person_code=house.landlord_person_code,
                        start_date=data.start_date, reason=data.reason.value,
                        status=RS.SUBMITTED.value, submitted_by=actor.username)
-    session.add(reg)
-    person.division_code = house.division_code
+    session.add(reg)  # the person stays where they are until the police approve
     session.flush()
     access.record(AuditEvent(P.REGISTRATION_SUBMIT, "residence_registration", person.person_code,
                              "registration", str(reg.id)))
     emit(session, actor, "registration.submitted", reg)
-    return _registration_out(reg, warnings)
+    return _registration_out(access, reg, warnings)
+
+
+def _overlap(access: Access, other: Registration) -> Conflict:
+    """One active registration at a time. Its number and state are told only to someone who
+    reaches that registration; to anyone else, that there is one is all the answer says."""
+    told = P.is_allowed(access.actor.role, P.REGISTRATION_READ) and access.reaches(
+        P.REGISTRATION_READ, division_code=other.division_code, person_codes=[other.person_code],
+        landlord_code=other.landlord_person_code)
+    if told:
+        return Conflict(
+            "registration_overlap",
+            f"该人员已有一条{rules.STATUS_ZH[RS(other.status)]}的居住登记（编号 {other.id}），"
+            "请先注销原登记",
+            f"this person already has a {other.status} registration ({other.id}) for that "
+            "period; end it first", field="start_date")
+    return Conflict("registration_overlap", "该人员在此期间已有居住登记，请先注销原登记",
+                    "this person already has a registration for that period; it must be ended "
+                    "first", field="start_date")
+
+
+def settle_division(session: Session, person_code: str) -> None:
+    """Put the person where they live for access purposes: the division of their latest
+    approved registration, else their base division. Called whenever a registration is
+    approved, rejected or ended, and by nothing else."""
+    person = session.execute(select(Person).where(Person.person_code == person_code)
+                             .with_for_update()).scalar()
+    latest = session.execute(select(Registration.division_code).where(
+        Registration.person_code == person_code, Registration.status == APPROVED)
+        .order_by(Registration.start_date.desc(), Registration.id.desc()).limit(1)).scalar()
+    person.division_code = latest or person.base_division_code
 
 
 def _decide(session: Session, actor: Actor, registration_id: int, target: RS,
@@ -419,11 +509,13 @@ def _decide(session: Session, actor: Actor, registration_id: int, target: RS,
     reg.status = target.value
     reg.rejection_reason = rejection_reason
     reg.decided_by, reg.decided_at = actor.username, utcnow()
+    session.flush()
+    settle_division(session, reg.person_code)
     access.record(AuditEvent(f"registration.{'approve' if target is RS.APPROVED else 'reject'}",
                              "registration_management", reg.person_code, "registration",
                              str(reg.id)))
     emit(session, actor, f"registration.{target.value}", reg)
-    return _registration_out(reg)
+    return _registration_out(access, reg)
 
 
 def approve_registration(session: Session, actor: Actor, registration_id: int) -> RegistrationOut:
@@ -444,10 +536,12 @@ def end_registration(session: Session, actor: Actor, registration_id: int,
     rules.require_transition(reg.status, RS.ENDED)
     rules.check_period(reg.start_date, end_date)
     reg.status, reg.end_date = RS.ENDED.value, end_date
+    session.flush()
+    settle_division(session, reg.person_code)
     access.record(AuditEvent(P.REGISTRATION_END, "residence_registration", reg.person_code,
                              "registration", str(reg.id)))
     emit(session, actor, "registration.ended", reg)
-    return _registration_out(reg)
+    return _registration_out(access, reg)
 
 
 def read_registration(session: Session, actor: Actor, registration_id: int) -> RegistrationOut:
@@ -455,9 +549,13 @@ def read_registration(session: Session, actor: Actor, registration_id: int) -> R
     access.scopes(P.REGISTRATION_READ)
     reg = _load_registration(session, registration_id)
     _reach_registration(access, P.REGISTRATION_READ, reg)
+    person = _load_person(session, reg.person_code)
+    room = session.get(Room, reg.room_id)
+    house = session.get(House, room.house_id)
+    access.check_serves(person.birth_date, person.person_code, "居住登记")
     access.record(AuditEvent(P.REGISTRATION_READ, access.purpose(reg.person_code).name,
                              reg.person_code, "registration", str(reg.id)))
-    return _registration_out(reg)
+    return _registration_out(access, reg, person=person, house=house, room=room)
 
 
 def list_registrations(session: Session, actor: Actor, status: str | None = None,
@@ -470,7 +568,7 @@ def list_registrations(session: Session, actor: Actor, status: str | None = None
     query = (select(Registration, Person, Room, House)
              .join(Person, Person.person_code == Registration.person_code)
              .join(Room, Room.id == Registration.room_id).join(House, House.id == Room.house_id)
-             .where(where))
+             .where(where, access.serves_clause(Person.birth_date, Registration.person_code)))
     if status:
         query = query.where(Registration.status == status)
     if person_code:
@@ -479,9 +577,7 @@ def list_registrations(session: Session, actor: Actor, status: str | None = None
     out, events = [], []
     for reg, person, room, house in rows:
         own = person.person_code == actor.person_code
-        name = person.name if own or actor.role is P.Role.POLICE else mask_name(person.name)
-        out.append(_registration_out(reg, person_name=name, address=house.address,
-                                     room_label=room.label))
+        out.append(_registration_out(access, reg, person=person, house=house, room=room))
         if not own:
             events.append(AuditEvent(P.REGISTRATION_READ, access.purpose(person.person_code).name,
                                      person.person_code, "registration", str(reg.id),
@@ -505,6 +601,7 @@ def permit_eligibility(session: Session, actor: Actor, person_code: str) -> Elig
     person = _load_person(session, person_code)
     access.check(P.PERMIT_READ, "人员", division_code=person.division_code,
                  person_codes=[person.person_code])
+    access.check_serves(person.birth_date, person.person_code)
     result = rules.permit_eligibility(_spells(session, person_code), clock.today())
     access.record(AuditEvent("permit.eligibility", access.purpose(person_code).name, person_code,
                              "person", person_code))
@@ -600,6 +697,7 @@ def list_permits(session: Session, actor: Actor, person_code: str) -> list[Permi
     person = _load_person(session, person_code)
     access.check(P.PERMIT_READ, "人员", division_code=person.division_code,
                  person_codes=[person.person_code])
+    access.check_serves(person.birth_date, person.person_code)
     permits = session.execute(select(Permit).where(Permit.person_code == person_code)
                               .order_by(Permit.id.desc())).scalars().all()
     if person_code != actor.person_code:

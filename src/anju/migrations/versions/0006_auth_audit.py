@@ -7,7 +7,7 @@ SM3 function and re-sealed under the key as far as it is intact. An entry that n
 keeps its old hash, so `anju audit verify` still names it afterwards.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-05 23:30:00
 """
 import hmac as std_hmac
@@ -20,7 +20,7 @@ from anju.core.crypto import sm3_hex
 from anju.core.witness import chain_key, hmac_sm3
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -312,5 +312,6 @@ def test_a_load_resolves_someone_elses_id_number_only_with_the_matching_name(db)
             AuditEntry.username == police.username,
             AuditEntry.person_code.in_(list(elsewhere)))).all())
     assert by_police == {elsewhere[0]: {"resolved": "existing", "proved_by": "name"},
-                         elsewhere[1]: {"refused": "name_id_mismatch"}}
+                         elsewhere[1]: {"outcome": "refused", "status": 422,
+                                       "reason": "name_id_mismatch"}}
     assert verify(db).ok

@@ -133,7 +133,7 @@ def test_an_id_number_hands_a_stranger_the_code_only_with_the_matching_name(worl
     details = [e.detail for e in _entries(db, tenant)
                if e.username == world.landlord.username and e.action == "person.create"]
     assert details == [{"resolved": "existing", "proved_by": "name"},
-                       {"refused": "name_id_mismatch"}]
+                       {"outcome": "refused", "status": 422, "reason": "name_id_mismatch"}]
 
 
 def test_someone_who_reaches_the_person_is_answered_as_before(world):

@@ -249,7 +249,8 @@ def list_keys(session: Session, actor: Actor, person_code: str | None = None) ->
     rows = session.execute(query.order_by(EKey.id.desc()).limit(500)).all()
     if person_code and not rows and not _reaches_person(access, P.KEY_READ, person_code):
         # Forbidden looks like missing: an empty list only for someone who reaches the person.
-        raise _not_found("人员", "person", "person_code")
+        raise access.refuse(P.KEY_READ, _not_found("人员", "person", "person_code"),
+                            person_codes=[person_code])
     today = clock.today()
     out = [_key_out(access, key, today, address, label) for key, label, address in rows]
     others = sorted({k.person_code for k in out if k.person_code != actor.person_code})
@@ -676,7 +677,8 @@ def list_fees(session: Session, actor: Actor, person_code: str | None = None) ->
     statements = session.execute(query.order_by(FeeStatement.month.desc(), FeeStatement.id.desc())
                                  .limit(500)).scalars().all()
     if person_code and not statements and not _reaches_person(access, P.FEE_READ, person_code):
-        raise _not_found("人员", "person", "person_code")
+        raise access.refuse(P.FEE_READ, _not_found("人员", "person", "person_code"),
+                            person_codes=[person_code])
     payments: dict[int, list[FeePayment]] = {}
     if statements:
         for payment in session.execute(select(FeePayment).where(
@@ -784,7 +786,8 @@ def record_consent(session: Session, actor: Actor, data: ConsentIn) -> ConsentOu
         House.landlord_person_code == landlord.person_code).distinct()).scalars().all()
     if not any(access.reaches(P.HOUSING_ASSIST, division_code=code)
                for code in [landlord.division_code, *houses]):
-        raise _not_found("房东", "landlord", "landlord_person_code")
+        raise access.refuse(P.HOUSING_ASSIST, _not_found("房东", "landlord", "landlord_person_code"),
+                            person_codes=[landlord.person_code])
     consented_at = _as_utc_naive(data.consented_at)
     now = utcnow()
     if consented_at > now + timedelta(minutes=5):
@@ -813,10 +816,9 @@ def withdraw_consent(session: Session, actor: Actor, consent_id: int) -> Consent
     consent = session.get(AssistConsent, consent_id, with_for_update=True)
     if consent is None or not access.reaches(
             P.HOUSING_ASSIST_READ, division_code=consent.division_code,
-            person_codes=[consent.landlord_person_code]):
-        raise _not_found("同意记录", "consent", "consent_id")
-    if actor.role is P.Role.GRID_WORKER and consent.grid_worker != actor.username:
-        raise _not_found("同意记录", "consent", "consent_id")
+            person_codes=[consent.landlord_person_code]) or (
+            actor.role is P.Role.GRID_WORKER and consent.grid_worker != actor.username):
+        raise access.refuse(P.HOUSING_ASSIST_READ, _not_found("同意记录", "consent", "consent_id"))
     if consent.withdrawn_at is None:
         consent.withdrawn_at, consent.withdrawn_by = utcnow(), actor.username
         access.record(_assist_event("housing_assist.withdraw", consent, actor, "assist_consent",
@@ -881,7 +883,8 @@ def assisted_end_tenancy(session: Session, actor: Actor, consent_id: int | None,
     access.scopes(P.HOUSING_ASSIST)
     reg = session.get(Registration, registration_id)
     if reg is None or not access.reaches(P.HOUSING_ASSIST, division_code=reg.division_code):
-        raise _not_found("居住登记", "registration", "registration_id")
+        raise access.refuse(P.HOUSING_ASSIST, _not_found("居住登记", "registration",
+                                                         "registration_id"))
     consent = _live_consent(access, consent_id, reg.landlord_person_code)
     out = registry.end_registration(session, actor, registration_id, end_date)
     _log_assist(access, consent, "registration.end", "registration", str(registration_id),
@@ -896,7 +899,7 @@ def assisted_revoke_key(session: Session, actor: Actor, consent_id: int | None, 
     access.scopes(P.HOUSING_ASSIST)
     key = session.execute(select(EKey).where(EKey.key_id == key_id).with_for_update()).scalar()
     if key is None or not access.reaches(P.HOUSING_ASSIST, division_code=key.division_code):
-        raise _not_found("钥匙", "key", "key_id")
+        raise access.refuse(P.HOUSING_ASSIST, _not_found("钥匙", "key", "key_id"))
     consent = _live_consent(access, consent_id, key.landlord_person_code)
     if rules.key_status(key.status, key.valid_until, clock.today()) is not KeyStatus.ACTIVE:
         raise Conflict("key_not_active", "该钥匙已失效", "the key is no longer active",

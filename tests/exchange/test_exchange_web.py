@@ -3,6 +3,7 @@ under them run on both backends in test_hub.py and test_permissions.py)."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 import pytest
@@ -22,6 +23,16 @@ def web(sqlite_db):
         yield world, client
 
 
+def wait_for_job(client, url: str, headers: dict, seconds: float = 60) -> dict:
+    """Poll an import job until it is no longer running (bounded in time)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        job = client.get(url, headers=headers).json()
+        if job["state"] != "running" or time.monotonic() > deadline:
+            return job
+        time.sleep(0.1)
+
+
 def test_import_conflicts_feed_and_requests_over_the_api(web, extracts):
     world, client = web
     number = valid_id("341221", date(1988, 11, 13), "M")
@@ -33,11 +44,14 @@ def test_import_conflicts_feed_and_requests_over_the_api(web, extracts):
     sent = lambda: {"file": (path.name, path.read_bytes(), "text/tab-separated-values")}
     first = client.post("/api/v1/exchange/imports", headers=steward,
                         data={"department": "zhujian"}, files=sent())
-    assert first.status_code == 201, first.text
-    assert first.json()["linked"]["registry"] == 1 and first.json()["status"] == "imported"
+    assert first.status_code == 202, first.text
+    assert first.headers["location"] == first.json()["status_url"]
+    report = wait_for_job(client, first.json()["status_url"], steward)["report"]
+    assert report["linked"]["registry"] == 1 and report["status"] == "imported"
     again = client.post("/api/v1/exchange/imports", headers=steward,
                         data={"department": "zhujian"}, files=sent())
-    assert again.json()["status"] == "unchanged"
+    assert again.status_code == 200 and again.json()["state"] == "finished"
+    assert again.json()["report"]["status"] == "unchanged"
     assert client.post("/api/v1/exchange/imports", headers=officer, data={"department": "zhujian"},
                        files=sent()).status_code == 403
     summary = client.get("/api/v1/exchange/conflicts/summary", headers=steward).json()

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from anju.core import audit as audit_service, identity
+from anju.core import audit as audit_service
+from anju.core import identity
 from anju.core.web import ActorDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])

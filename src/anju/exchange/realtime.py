@@ -138,13 +138,31 @@ class Matcher:
         uids = self.candidates(rec)
         if not uids:
             return []
+        return self.score(rec, self.records[uids].iter_rows(named=True))
+
+    def score(self, rec: dict, candidates) -> list[tuple[int, float, bool]]:
+        """(uid, match weight, accepted) of each prepared candidate row for `rec`, best first
+        (candidates of equal weight keep their order)."""
         tf_new = {c: self.tf[c].get(rec[c]) for c in TF_COLUMNS}
         out = []
-        for cand in self.records[uids].iter_rows(named=True):
+        for cand in candidates:
             tf_c = {c: self.tf[c].get(cand[c]) for c in TF_COLUMNS}
             w = self.model.score(rec, cand, tf_new, tf_c)
             out.append((cand["uid"], w, w >= self.threshold and not _veto(rec, cand)))
         return sorted(out, key=lambda t: -t[1])
+
+    def candidates_of(self, uids: pl.Series) -> pl.DataFrame:
+        """`candidates` of many indexed records at once, by joins instead of one search per
+        record and key: a frame of (uid, candidate) pairs, a record never its own candidate,
+        sorted by uid then candidate (each record's candidates ascending, as `candidates`)."""
+        queries = self.records[uids.to_list()] if len(uids) else self.records.clear()
+        pairs = []
+        for cols, keys, cand in self.index:
+            keyed = queries.select("uid", key=_key_expr(cols)).drop_nulls("key")
+            pairs.append(keyed.join(pl.DataFrame({"key": keys, "candidate": cand}), on="key")
+                         .select("uid", "candidate"))
+        return (pl.concat(pairs).unique().filter(pl.col("uid") != pl.col("candidate"))
+                .sort("uid", "candidate"))
 
 
 def _key_expr(cols: tuple[str, ...]) -> pl.Expr:

@@ -127,8 +127,9 @@ def main() -> None:
     subprocess.run([*cli, "user", "create", "--username", "steward", "--password", PASSWORD,
                     "--role", "data_steward"], env=env, check=True, capture_output=True)
     base = f"http://127.0.0.1:{a.port}"
+    log = (a.workdir / f"server-{a.label}.log").open("w")  # a pipe nobody reads would block it
     server = subprocess.Popen([*cli, "serve", "--port", str(a.port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=log, stderr=subprocess.STDOUT)
     probe = Probe(base)
     try:
         _wait_up(base, server)
@@ -162,6 +163,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
         shutil.rmtree(data_dir, ignore_errors=True)
     figures = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),

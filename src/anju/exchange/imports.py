@@ -532,12 +532,14 @@ class _Batch:
         from anju.exchange.service import rebuild_many
 
         session, report = self.session, self.report
+        # render_nulls: rows with and without NULLs stay in one executemany
         if self.goldens:
-            session.execute(insert(GoldenRecord), self.goldens)
+            session.execute(insert(GoldenRecord).execution_options(render_nulls=True),
+                            self.goldens)
         if self.sources:
             now = utcnow()
-            session.execute(insert(SourceRecord), [s | {"created_at": now, "updated_at": now}
-                                                   for s in self.sources])
+            session.execute(insert(SourceRecord).execution_options(render_nulls=True),
+                            [s | {"created_at": now, "updated_at": now} for s in self.sources])
         self._propose()
         touched = rebuild_many(session, self.dirty)
         _write_errors(session, self.import_id, self.errors)
@@ -567,6 +569,6 @@ class _Batch:
 
 def _write_errors(session: Session, import_id: int, errors: list[RowError]) -> None:
     if errors:
-        session.execute(insert(ImportErrorRow), [
+        session.execute(insert(ImportErrorRow).execution_options(render_nulls=True), [
             {"import_id": import_id, "row": e.row, "field": e.field[:32], "code": e.code,
              "reason_zh": e.reason_zh[:200], "reason_en": e.reason_en[:200]} for e in errors])

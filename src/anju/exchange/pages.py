@@ -11,19 +11,19 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from anju.core.errors import AnjuError
 from anju.core.policy import Actor
+from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
 from anju.exchange import service
 
 TEMPLATES = Path(__file__).parent / "templates"
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
-IdPath = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
+IdPath = RecordId  # the shared bound (anju.core.types)
 
 MENU = {"data_steward": [("/exchange/review", "exchange.menu_review")]}
 

@@ -216,7 +216,8 @@ def rebuild_many(session: Session, golden_ids: Iterable[int]) -> list[tuple[int,
         goldens.update((g.id, g) for g in session.execute(
             select(GoldenRecord.id, GoldenRecord.person_code, GoldenRecord.merged_into,
                    GoldenRecord.fields, GoldenRecord.provenance, GoldenRecord.id_hash,
-                   GoldenRecord.division_code).where(GoldenRecord.id.in_(chunk))))
+                   GoldenRecord.id_cipher, GoldenRecord.division_code)
+            .where(GoldenRecord.id.in_(chunk))))
         for row in session.execute(select(*source_cols).where(SourceRecord.golden_id.in_(chunk))
                                    .order_by(SourceRecord.id)):
             sources[row.golden_id].append(row)
@@ -245,11 +246,12 @@ def rebuild_many(session: Session, golden_ids: Iterable[int]) -> list[tuple[int,
         id_number = chosen["id_number"].value if "id_number" in chosen else None
         id_hash = cipher.lookup_hash(id_number) if id_number else None
         division = fields.get("current_division_code") or golden.division_code
+        # every row names the same columns, so they go in one executemany
         row = {"id": golden_id, "fields": fields, "provenance": provenance,
-               "division_code": division, "updated_at": now}
+               "division_code": division, "updated_at": now, "id_hash": id_hash,
+               "id_cipher": golden.id_cipher}
         if id_hash != golden.id_hash:
-            row |= {"id_cipher": cipher.encrypt(id_number) if id_number else None,
-                    "id_hash": id_hash}
+            row["id_cipher"] = cipher.encrypt(id_number) if id_number else None
         if (fields != golden.fields or provenance != golden.provenance
                 or id_hash != golden.id_hash):
             changes.append({"golden_id": golden_id, "at": now})
@@ -268,8 +270,8 @@ def rebuild_many(session: Session, golden_ids: Iterable[int]) -> list[tuple[int,
     for model, rows, write in ((GoldenRecord, updates, update), (GoldenChange, changes, insert),
                                (ConflictRow, resolved, update), (ConflictRow, kept, update),
                                (ConflictRow, added, insert)):
-        if rows:
-            session.execute(write(model), rows)
+        if rows:  # render_nulls: rows with and without NULLs stay in one executemany
+            session.execute(write(model).execution_options(render_nulls=True), rows)
     return touched
 
 

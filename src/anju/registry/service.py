@@ -25,11 +25,28 @@ from anju.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from anju.core.idempotency import run_once
 from anju.core.policy import Actor
 from anju.registry import rules
-from anju.registry.models import (House, Permit, PermitEndorsement, PermitSerial, Person,
-                                  Registration, Room)
+from anju.registry.models import (
+    House,
+    Permit,
+    PermitEndorsement,
+    PermitSerial,
+    Person,
+    Registration,
+    Room,
+)
 from anju.registry.rules import RegistrationStatus as RS
-from anju.registry.schemas import (AccessLogEntry, EligibilityOut, HouseIn, HouseOut, PermitOut,
-                                   PersonIn, PersonView, RegistrationIn, RegistrationOut, RoomOut)
+from anju.registry.schemas import (
+    AccessLogEntry,
+    EligibilityOut,
+    HouseIn,
+    HouseOut,
+    PermitOut,
+    PersonIn,
+    PersonView,
+    RegistrationIn,
+    RegistrationOut,
+    RoomOut,
+)
 
 ACTIVE = [s.value for s in rules.ACTIVE_STATES]
 
@@ -224,6 +241,7 @@ def create_person(session: Session, actor: Actor, data: PersonIn) -> PersonView:
     if sex and sex != info.sex:
         raise ValidationError("sex_mismatch", "性别与身份证号码不一致",
                               "sex does not match the ID number", field="sex")
+    rules.check_birth_date(data.birth_date, clock.today())
     if data.birth_date and data.birth_date != info.birth_date:
         raise ValidationError("birth_date_mismatch", "出生日期与身份证号码不一致",
                               "birth date does not match the ID number", field="birth_date")
@@ -485,6 +503,7 @@ def end_registration(session: Session, actor: Actor, registration_id: int,
     _reach_registration(access, P.REGISTRATION_END, reg)
     rules.require_transition(reg.status, RS.ENDED)
     rules.check_period(reg.start_date, end_date)
+    rules.check_end_date(end_date, clock.today())
     reg.status, reg.end_date = RS.ENDED.value, end_date
     access.record(AuditEvent(P.REGISTRATION_END, "residence_registration", reg.person_code,
                              "registration", str(reg.id)))

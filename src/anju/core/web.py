@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -64,6 +65,37 @@ def get_actor(request: Request, session: SessionDep,
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
+
+class FieldErrorOut(BaseModel):
+    field: str | None
+    code: str | None
+    message_zh: str
+    message_en: str
+
+
+class ErrorDetailOut(BaseModel):
+    code: str = Field(description="machine-readable reason, e.g. not_found, invalid_input, busy")
+    field: str | None = Field(description="the input field at fault, if one is")
+    message_zh: str
+    message_en: str
+    fields: list[FieldErrorOut] | None = Field(
+        None, description="invalid_input: every field at fault")
+
+
+class ErrorOut(BaseModel):
+    """Every refusal, in both languages (4xx; 503 with Retry-After when the database is busy)."""
+
+    error: ErrorDetailOut
+
+
+# Documented on every operation, so clients (and schemathesis) know what a refusal looks like.
+ERROR_RESPONSES: dict = {
+    "4XX": {"model": ErrorOut, "description": "refused: the reason in Chinese and English"},
+    503: {"model": ErrorOut, "description": "busy: try again after `Retry-After` seconds",
+          "headers": {"Retry-After": {"schema": {"type": "integer"},
+                                      "description": "seconds to wait"}}},
+}
+
 
 def status_of(error: AnjuError) -> int:
     return getattr(error, "http_status", 400)

@@ -20,7 +20,7 @@ from anju.core.db import Database
 from anju.core.errors import AnjuError, TooLarge
 from anju.core.jobs import JobRunner
 from anju.core.modules import present
-from anju.core.web import HTTP_ERRORS, install_error_handlers, refuse_nul
+from anju.core.web import ERROR_RESPONSES, HTTP_ERRORS, install_error_handlers, refuse_nul
 
 STATIC = Path(__file__).parent / "static"
 
@@ -125,7 +125,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.state.jobs.shutdown(wait=True)  # a running import ends after its current batch
 
     app = FastAPI(title="Anju 安居 API", version="1", lifespan=lifespan, docs_url=None,
-                  redoc_url=None, dependencies=[Depends(refuse_nul)], description=(
+                  redoc_url=None, dependencies=[Depends(refuse_nul)], responses=ERROR_RESPONSES,
+                  description=(
         "Service and management platform for the floating population. Every personal-data "
         "route checks the caller's role, jurisdiction and purpose and is written to the audit "
         "chain."))

@@ -175,3 +175,32 @@ def test_a_record_id_twice_in_one_file_is_reported_not_a_crash(db, extracts):
         report = service.import_extract(s, steward, path, "gongan")
     assert report.new_records == 1
     assert [(e.row, e.code) for e in report.errors] == [(2, "duplicate_record")]
+
+
+def test_the_console_runs_the_same_job(tmp_path, monkeypatch, sample):
+    """`anju exchange import`: batches in the foreground with progress; again → unchanged;
+    an unknown department or account → exit 2 with the reason."""
+    from typer.testing import CliRunner
+
+    from anju.cli.main import app
+    from anju.core.config import reset_settings_cache
+
+    monkeypatch.setenv("ANJU_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    reset_settings_cache()
+    runner = CliRunner()
+    assert runner.invoke(app, ["init-db"]).exit_code == 0
+    assert runner.invoke(app, ["user", "create", "--username", "steward1", "--password",
+                               "long-enough-1", "--role", "data_steward"]).exit_code == 0
+    command = ["exchange", "import", str(sample), "--department", "gongan",
+               "--steward", "steward1"]
+    first = runner.invoke(app, command)
+    assert first.exit_code == 0, first.output
+    assert "299 / 299 records stored and linked" in first.output
+    assert "imported: import 1, 299 records" in first.output
+    again = runner.invoke(app, command)
+    assert again.exit_code == 0 and "unchanged: import 1" in again.output
+    wrong = runner.invoke(app, [*command[:3], "--department", "pyproject.toml",
+                                "--steward", "steward1"])
+    assert wrong.exit_code == 2 and "未知部门" in wrong.output
+    nobody = runner.invoke(app, [*command[:5], "--steward", "nobody"])
+    assert nobody.exit_code == 2 and "账号不存在" in nobody.output

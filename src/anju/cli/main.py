@@ -119,9 +119,11 @@ def _mount_optional() -> None:
     from importlib import import_module
     from anju.core.modules import present
 
-    for module, name in (("anju.exchange.cli", "link"), ("anju.housing.cli", "locks")):
+    for module, attr, name in (("anju.exchange.cli", "app", "link"),
+                               ("anju.exchange.cli", "hub", "exchange"),
+                               ("anju.housing.cli", "app", "locks")):
         if present(module):
-            app.add_typer(import_module(module).app, name=name)
+            app.add_typer(getattr(import_module(module), attr), name=name)
 
 
 _mount_optional()

@@ -39,7 +39,7 @@ from anju.core import policy as P
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
 from anju.core.db import allocate_ids, utcnow
-from anju.core.errors import ValidationError
+from anju.core.errors import NotFound, ValidationError
 from anju.core.policy import Actor
 from anju.exchange import rules
 from anju.exchange.models import (
@@ -188,6 +188,37 @@ def job(jobs, actor: Actor, import_id: int, token: str, path: Path) -> str:
     return state
 
 
+def from_console(db, username: str, path: Path, department: str,
+                 progress: Callable[[int, int], None]) -> tuple[str, ImportReportOut | None]:
+    """`anju exchange import`: the same batches as the server's job, in the foreground, under
+    a data steward's account (the operator's tool on the server, as `anju user create`).
+    Returns the import's state and, when finished, its report."""
+    from anju.core.identity import actor_of
+    from anju.core.models import Account
+    from anju.exchange import service
+
+    with db.unit_of_work() as session:
+        account = session.execute(select(Account).where(Account.username == username)).scalar()
+        if account is None or not account.active:
+            raise NotFound("account_unknown", "账号不存在或已停用", "no such active account",
+                           field="steward")
+        actor = actor_of(account)
+        opened = start(session, actor, path, department, file_name=path.name)
+        import_id, token = opened.report.id, opened.token
+    if token is not None:
+        try:
+            run(db.unit_of_work, db.reading, actor, import_id, token, path, retry=True,
+                progress=progress)
+        except Unreadable:
+            fail(db.unit_of_work, import_id, token, "unreadable")
+            raise ValidationError("file_unreadable", *FAILURES["unreadable"],
+                                  field="file") from None
+    with db.unit_of_work() as session:
+        job = service.import_job(session, actor, import_id,
+                                 unchanged=token is None and opened.report.state == "finished")
+    return job.state, job.report
+
+
 def _fail_quietly(db, import_id: int, token: str, reason: str) -> None:
     for attempt in range(RETRIES):
         try:
@@ -216,7 +247,8 @@ class _Plan:
 
 def run(units: Units, reading: Units, actor: Actor, import_id: int, token: str, path: Path, *,
         model: dict | None = None, review_band: float | None = None, batch: int = BATCH,
-        should_stop: Callable[[], bool] = lambda: False, retry: bool = False) -> str:
+        should_stop: Callable[[], bool] = lambda: False, retry: bool = False,
+        progress: Callable[[int, int], None] = lambda done, total: None) -> str:
     """Store and link the records of an opened import, batch by batch; mark it finished.
     Returns the import's state when it returns ("finished", "running" if stopped or taken
     over). With `retry`, a batch that finds the database busy waits and tries again."""
@@ -248,6 +280,7 @@ def run(units: Units, reading: Units, actor: Actor, import_id: int, token: str, 
             except BaseException:
                 _undo(plan, begin, end)
                 raise
+        progress(end, plan.records.height)
         if should_stop():
             return "running"
     with units() as session:

@@ -242,7 +242,6 @@ class _Plan:
     owners: list[int | None]  # matcher row → golden record (None: not linked yet)
     sources: list[int | None]  # matcher row → source record id
     matcher: object | None = None
-    pairs: pl.DataFrame | None = None
 
 
 def run(units: Units, reading: Units, actor: Actor, import_id: int, token: str, path: Path, *,
@@ -361,9 +360,7 @@ def _plan(reading: Units, actor: Actor, conn, path: Path, done: int, model: dict
     if fresh:
         raw = pl.concat([pl.DataFrame(hub["raw"], schema=dict.fromkeys(STANDARD, pl.String)),
                          records[fresh].select([pl.col(c).cast(pl.String) for c in STANDARD])])
-        matcher = Matcher(linkage.prepare(raw), model)
-        plan.matcher = matcher
-        plan.pairs = matcher.candidates_of(pl.Series(range(offset, offset + len(fresh))))
+        plan.matcher = Matcher(linkage.prepare(raw), model)
     return plan
 
 
@@ -543,17 +540,14 @@ class _Batch:
         return {"hub": hub, "batch": {}, "registry": persons, "person": goldens}
 
     def _pairs(self, fresh: list[int]) -> dict[int, list[int]]:
-        """Each fresh record's candidates (found for all records at once when planning); the
-        golden records they are linked to followed through merges made meanwhile."""
+        """Each fresh record's candidates; the golden records they are linked to followed
+        through merges made meanwhile."""
         from anju.exchange.service import _active_ids
 
         plan = self.plan
-        if not fresh or plan.pairs is None:
+        if not fresh or plan.matcher is None:
             return {}
-        low, high = plan.fresh_uid[fresh[0]], plan.fresh_uid[fresh[-1]]
-        found: dict[int, list[int]] = {}
-        for uid, cand in plan.pairs.filter(pl.col("uid").is_between(low, high)).iter_rows():
-            found.setdefault(uid, []).append(cand)
+        found = plan.matcher.candidates_of([plan.fresh_uid[i] for i in fresh])
         linked = {c for cands in found.values() for c in cands if plan.owners[c] is not None}
         active = _active_ids(self.session, {plan.owners[c] for c in linked})
         for c in linked:

@@ -151,18 +151,30 @@ class Matcher:
             out.append((cand["uid"], w, w >= self.threshold and not _veto(rec, cand)))
         return sorted(out, key=lambda t: -t[1])
 
-    def candidates_of(self, uids: pl.Series) -> pl.DataFrame:
-        """`candidates` of many indexed records at once, by joins instead of one search per
-        record and key: a frame of (uid, candidate) pairs, a record never its own candidate,
-        sorted by uid then candidate (each record's candidates ascending, as `candidates`)."""
-        queries = self.records[uids.to_list()] if len(uids) else self.records.clear()
-        pairs = []
-        for cols, keys, cand in self.index:
+    def candidates_of(self, uids: list[int]) -> dict[int, list[int]]:
+        """`candidates` of many indexed records at once — one vectorised binary search per key
+        instead of one search per record and key: uid → its candidates ascending (a record is
+        never its own candidate; records without any are left out)."""
+        if not uids:
+            return {}
+        queries = self.records[uids]
+        found: dict[int, set[int]] = {}
+        for n, (cols, keys, cand) in enumerate(self.index):
             keyed = queries.select("uid", key=_key_expr(cols)).drop_nulls("key")
-            pairs.append(keyed.join(pl.DataFrame({"key": keys, "candidate": cand}), on="key")
-                         .select("uid", "candidate"))
-        return (pl.concat(pairs).unique().filter(pl.col("uid") != pl.col("candidate"))
-                .sort("uid", "candidate"))
+            lows = keys.search_sorted(keyed["key"], side="left").to_list()
+            highs = keys.search_sorted(keyed["key"], side="right").to_list()
+            listed = self._listed(n, cand)
+            for uid, lo, hi in zip(keyed["uid"].to_list(), lows, highs, strict=True):
+                if hi > lo:
+                    found.setdefault(uid, set()).update(listed[lo:hi])
+        return {uid: sorted(c for c in cands if c != uid) for uid, cands in found.items()}
+
+    def _listed(self, n: int, cand: pl.Series) -> list[int]:
+        if not hasattr(self, "_lists"):
+            self._lists: dict[int, list[int]] = {}
+        if n not in self._lists:
+            self._lists[n] = cand.to_list()
+        return self._lists[n]
 
 
 def _key_expr(cols: tuple[str, ...]) -> pl.Expr:

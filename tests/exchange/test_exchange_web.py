@@ -112,3 +112,32 @@ def test_review_page_side_by_side_and_decision(web, extracts):
     client.post("/logout", data={"csrf_token": CSRF.search(client.get("/").text).group(1)})
     _login(client, world.police.username)
     assert client.get(f"/exchange/review/{pair.pair_id}").status_code == 403
+
+
+def test_a_steward_uploads_on_the_imports_page_and_follows_the_job(web, extracts):
+    """The page runs the same background job as the API: upload → progress page → report,
+    in the page's language; an unknown department is refused on the form."""
+    world, client = web
+    number = valid_id("341221", date(1988, 11, 13), "M")
+    path = extracts.gongan([["G1", "刘洋", number, "1", "19881113", "", "雉城街道", "", ""],
+                            ["G2", "", "", "", "", "", "", "", ""]])
+    _login(client, world.steward.username)
+    page = client.get("/exchange/imports")
+    assert page.status_code == 200 and "部门数据导入" in page.text and "公安局" in page.text
+    token = CSRF.search(page.text).group(1)
+    sent = {"file": ("公安.csv", path.read_bytes(), "text/csv")}
+    refused = client.post("/exchange/imports", data={"department": "../x.toml",
+                                                     "csrf_token": token}, files=sent)
+    assert refused.status_code == 422 and "未知部门" in refused.text
+    done = client.post("/exchange/imports", data={"department": "gongan", "csrf_token": token},
+                       files=sent, follow_redirects=False)
+    assert done.status_code == 303
+    job_url = done.headers["location"]
+    deadline = time.monotonic() + 60
+    while "导入中" in (job := client.get(job_url)).text and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "已完成" in job.text and "导入结果" in job.text
+    assert "记录既无姓名也无身份证号" in job.text  # the rejected row, with its reason
+    client.cookies.set("anju_lang", "en")
+    assert "Rejected values" in client.get(job_url).text
+    assert "公安.csv" in client.get("/exchange/imports").text

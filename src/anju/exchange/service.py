@@ -386,6 +386,13 @@ def import_job(session: Session, actor: Actor, import_id: int, jobs=None, *,
         if state == "finished" else None)
 
 
+def import_departments() -> list[tuple[str, str, str]]:
+    """(code, Chinese name, English name) of each department an extract can come from."""
+    from anju.exchange import connectors
+
+    return [(c.code, c.name_zh, c.name_en) for c in connectors.available().values()]
+
+
 def submit_import(session: Session, actor: Actor, jobs, upload: BinaryIO, department: str,
                   file_name: str | None, spool: Path) -> ImportJobOut:
     """An uploaded extract, imported by a background job (`jobs`: the server's

@@ -4,10 +4,9 @@ bilingual JSON error. Timestamps say their time zone. Runs on SQLite and Postgre
 from __future__ import annotations
 
 import sqlite3
-
-import anyio
 from datetime import date, timedelta
 
+import anyio
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 

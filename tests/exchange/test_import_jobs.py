@@ -8,13 +8,13 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
+from tests.factories import make_account, make_person, valid_id
 
 from anju.core import audit
 from anju.core.errors import ValidationError
-from anju.exchange import connectors, imports, service
+from anju.exchange import batches, connectors, imports, service
 from anju.exchange.models import ExchangeImport, GoldenRecord, ReviewPair, SourceRecord
 from anju.exchange.samples import write_sample
-from tests.factories import make_account, make_person, valid_id
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_a_failed_batch_leaves_nothing_of_itself(db, sample, monkeypatch):
     steward = _steward(db)
     import_id, token = _open(db, steward, sample)
     calls = []
-    real = imports._Batch._write
+    real = batches.Batch._write
 
     def write_then_fail(self):
         calls.append(1)
@@ -116,7 +116,7 @@ def test_a_failed_batch_leaves_nothing_of_itself(db, sample, monkeypatch):
         if len(calls) == 3:
             raise RuntimeError("the process dies mid-batch")
 
-    monkeypatch.setattr(imports._Batch, "_write", write_then_fail)
+    monkeypatch.setattr(batches.Batch, "_write", write_then_fail)
     with pytest.raises(RuntimeError):
         _run(db, steward, import_id, token, sample)
     with db.unit_of_work() as s:
@@ -126,7 +126,7 @@ def test_a_failed_batch_leaves_nothing_of_itself(db, sample, monkeypatch):
             report.new_records > 0
         assert audit.verify_chain(s).ok
     imports.fail(db.unit_of_work, import_id, token, "failed")
-    monkeypatch.setattr(imports._Batch, "_write", real)
+    monkeypatch.setattr(batches.Batch, "_write", real)
     again_id, again_token = _open(db, steward, sample)  # failed: re-opened to resume
     assert again_id == import_id and again_token
     assert _run(db, steward, import_id, again_token, sample) == "finished"

@@ -118,7 +118,7 @@ def import_extract(session: Session, actor: Actor, path: str | Path, department:
 
     Re-importing the same file is a no-op answering the first report (status "unchanged");
     a record whose standard content is unchanged is left alone."""
-    from anju.exchange import imports
+    from anju.exchange import batches, imports
 
     path = Path(path)
     opened = imports.start(session, actor, path, department, file_name=file_name, as_of=as_of)
@@ -128,7 +128,7 @@ def import_extract(session: Session, actor: Actor, path: str | Path, department:
     try:
         imports.run(here, here, actor, opened.report.id, opened.token, path, model=model,
                     review_band=review_band, batch=batch or imports.BATCH)
-    except imports.Unreadable:
+    except batches.Unreadable:
         raise ValidationError("file_unreadable", *imports.FAILURES["unreadable"],
                               field="file") from None
     session.flush()

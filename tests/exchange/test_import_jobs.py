@@ -204,3 +204,49 @@ def test_the_console_runs_the_same_job(tmp_path, monkeypatch, sample):
     assert wrong.exit_code == 2 and "未知部门" in wrong.output
     nobody = runner.invoke(app, [*command[:5], "--steward", "nobody"])
     assert nobody.exit_code == 2 and "账号不存在" in nobody.output
+
+
+def test_a_batch_that_finds_the_database_busy_waits_and_goes_on(sqlite_db, sample, monkeypatch):
+    """Another writer holds SQLite's lock longer than the job's timeout: the batch rolls back,
+    waits and tries again — the job is not lost and nothing is written twice."""
+    import sqlite3
+    import threading
+
+    from sqlalchemy.engine import make_url
+
+    from anju.core.db import Database
+
+    steward = _steward(sqlite_db)
+    impatient = Database(sqlite_db.url, lock_timeout=0.2)
+    import_id, token = _open(impatient, steward, sample)
+    held = threading.Event()
+
+    def hold_the_lock() -> None:
+        blocker = sqlite3.connect(make_url(sqlite_db.url).database, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        held.set()
+        threading.Event().wait(1.0)
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+    def progress(done: int, total: int) -> None:
+        if done == 64:  # after the first batch, someone else takes the lock for a second
+            thread.start()
+            held.wait()
+
+    thread = threading.Thread(target=hold_the_lock)
+    waits = []
+    monkeypatch.setattr(imports.time, "sleep", lambda s: waits.append(s) or threading.Event()
+                        .wait(s))
+    try:
+        state = imports.run(impatient.unit_of_work, impatient.reading, steward, import_id, token,
+                            sample, batch=64, retry=True, progress=progress)
+    finally:
+        thread.join()
+        impatient.dispose()
+    assert state == "finished" and waits, "the busy batch was never retried"
+    with sqlite_db.unit_of_work() as s:
+        report = s.get(ExchangeImport, import_id)
+        assert report.rows_done == report.rows
+        assert s.execute(select(func.count()).select_from(SourceRecord)).scalar_one() == \
+            report.new_records

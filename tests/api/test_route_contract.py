@@ -59,3 +59,43 @@ def test_signed_paths_refuse_unsigned_requests(sqlite_db):
             response = client.post(path, content=b'{"vendor": "x", "events": []}',
                                    headers={"content-type": "application/json"})
             assert response.status_code in (401, 403), (path, response.status_code)
+
+
+def _params(app):
+    """(path, parameter field) of every path and query parameter of every route."""
+    def flat(dependant):
+        yield from dependant.path_params
+        yield from dependant.query_params
+        for sub in dependant.dependencies:
+            yield from flat(sub)
+
+    for route in app.routes:
+        contexts = ([route] if isinstance(route, APIRoute) else
+                    list(route.effective_route_contexts())
+                    if hasattr(route, "effective_route_contexts") else [])
+        for ctx in contexts:
+            dependant = getattr(ctx, "dependant", None) or getattr(ctx.route, "dependant", None)
+            if dependant is None:
+                continue
+            for field in flat(dependant):
+                yield ctx.path, field
+
+
+def test_every_integer_parameter_is_bounded(sqlite_db):
+    """An id past the database's integer range must be a 422 from validation, never a 500
+    from the driver: every int path or query parameter declares a maximum (use
+    anju.core.types.RecordId / Cursor)."""
+    import annotated_types
+
+    app = create_app(db=sqlite_db)
+    checked, unbounded = 0, []
+    for path, field in _params(app):
+        annotation = field.field_info.annotation
+        if annotation is not int:
+            continue
+        checked += 1
+        if not any(isinstance(m, (annotated_types.Le, annotated_types.Lt))
+                   for m in field.field_info.metadata):
+            unbounded.append(f"{path} {field.name}")
+    assert checked >= 15
+    assert not unbounded, unbounded

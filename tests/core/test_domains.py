@@ -27,9 +27,9 @@ def test_every_descriptor_resolves():
         if described.pages:
             pages = resolve(described.pages)
             assert isinstance(pages.router, APIRouter) and pages.TEMPLATES.is_dir(), described.name
-        if described.cli:
-            assert resolve(described.cli[1]).registered_commands or \
-                resolve(described.cli[1]).registered_groups, described.name
+        for _name, target in described.cli:
+            assert resolve(target).registered_commands or resolve(target).registered_groups, \
+                described.name
         for _event, target in described.listeners:
             assert callable(resolve(target))
         for job in described.jobs:
@@ -55,7 +55,7 @@ def test_every_consumer_reads_the_one_list(sqlite_db):
         tables = {v.__table__.name for v in vars(module).values() if hasattr(v, "__table__")}
         assert tables <= set(Base.metadata.tables)
     groups = {group.name for group in cli.registered_groups}
-    assert {d.cli[0] for d in domains() if d.cli} <= groups
+    assert {name for d in domains() for name, _target in d.cli} <= groups
 
 
 def test_an_undeclared_event_or_listener_is_refused(monkeypatch):

@@ -3,6 +3,7 @@ under them run on both backends in test_hub.py and test_permissions.py)."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 import pytest
@@ -22,6 +23,16 @@ def web(sqlite_db):
         yield world, client
 
 
+def wait_for_job(client, url: str, headers: dict, seconds: float = 60) -> dict:
+    """Poll an import job until it is no longer running (bounded in time)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        job = client.get(url, headers=headers).json()
+        if job["state"] != "running" or time.monotonic() > deadline:
+            return job
+        time.sleep(0.1)
+
+
 def test_import_conflicts_feed_and_requests_over_the_api(web, extracts):
     world, client = web
     number = valid_id("341221", date(1988, 11, 13), "M")
@@ -33,11 +44,14 @@ def test_import_conflicts_feed_and_requests_over_the_api(web, extracts):
     sent = lambda: {"file": (path.name, path.read_bytes(), "text/tab-separated-values")}
     first = client.post("/api/v1/exchange/imports", headers=steward,
                         data={"department": "zhujian"}, files=sent())
-    assert first.status_code == 201, first.text
-    assert first.json()["linked"]["registry"] == 1 and first.json()["status"] == "imported"
+    assert first.status_code == 202, first.text
+    assert first.headers["location"] == first.json()["status_url"]
+    report = wait_for_job(client, first.json()["status_url"], steward)["report"]
+    assert report["linked"]["registry"] == 1 and report["status"] == "imported"
     again = client.post("/api/v1/exchange/imports", headers=steward,
                         data={"department": "zhujian"}, files=sent())
-    assert again.json()["status"] == "unchanged"
+    assert again.status_code == 200 and again.json()["state"] == "finished"
+    assert again.json()["report"]["status"] == "unchanged"
     assert client.post("/api/v1/exchange/imports", headers=officer, data={"department": "zhujian"},
                        files=sent()).status_code == 403
     summary = client.get("/api/v1/exchange/conflicts/summary", headers=steward).json()
@@ -98,3 +112,32 @@ def test_review_page_side_by_side_and_decision(web, extracts):
     client.post("/logout", data={"csrf_token": CSRF.search(client.get("/").text).group(1)})
     _login(client, world.police.username)
     assert client.get(f"/exchange/review/{pair.pair_id}").status_code == 403
+
+
+def test_a_steward_uploads_on_the_imports_page_and_follows_the_job(web, extracts):
+    """The page runs the same background job as the API: upload → progress page → report,
+    in the page's language; an unknown department is refused on the form."""
+    world, client = web
+    number = valid_id("341221", date(1988, 11, 13), "M")
+    path = extracts.gongan([["G1", "刘洋", number, "1", "19881113", "", "雉城街道", "", ""],
+                            ["G2", "", "", "", "", "", "", "", ""]])
+    _login(client, world.steward.username)
+    page = client.get("/exchange/imports")
+    assert page.status_code == 200 and "部门数据导入" in page.text and "公安局" in page.text
+    token = CSRF.search(page.text).group(1)
+    sent = {"file": ("公安.csv", path.read_bytes(), "text/csv")}
+    refused = client.post("/exchange/imports", data={"department": "../x.toml",
+                                                     "csrf_token": token}, files=sent)
+    assert refused.status_code == 422 and "未知部门" in refused.text
+    done = client.post("/exchange/imports", data={"department": "gongan", "csrf_token": token},
+                       files=sent, follow_redirects=False)
+    assert done.status_code == 303
+    job_url = done.headers["location"]
+    deadline = time.monotonic() + 60
+    while "导入中" in (job := client.get(job_url)).text and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "已完成" in job.text and "导入结果" in job.text
+    assert "记录既无姓名也无身份证号" in job.text  # the rejected row, with its reason
+    client.cookies.set("anju_lang", "en")
+    assert "Rejected values" in client.get(job_url).text
+    assert "公安.csv" in client.get("/exchange/imports").text

@@ -191,8 +191,7 @@ def _mount_domains() -> None:
     from anju.core.domain import domains, resolve
 
     for described in domains():
-        if described.cli:
-            name, target = described.cli
+        for name, target in described.cli:
             app.add_typer(resolve(target), name=name)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 
-
 _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州", "自治县",
              "街道办事处", "街道", "地区", "省", "市", "区", "县", "旗", "盟", "镇", "乡", "苏木")
 _ANCHOR_END = re.compile(r"(?:市|县|区|旗|州|盟)")
@@ -38,19 +37,36 @@ def _kids(code: str | None) -> tuple:
     return tuple(k for k in d.children(code) if not k.retired and k.level <= 4)
 
 
+@functools.lru_cache(maxsize=4096)
+def _names(code: str | None, skip: bool) -> tuple[dict, tuple[int, ...]]:
+    """The names (full and short) of `code`'s children — or, with `skip`, of its children's
+    children below level 4 — each to the first division in walk order that bears it, and the
+    name lengths present, longest first. A lookup per length then finds the longest name that
+    prefixes an address, as walking every child would, without the walk."""
+    table: dict[str, object] = {}
+    parents = [k.code for k in _kids(code) if k.level < 4] if skip else [code]
+    for parent in parents:
+        for kid in _kids(parent):
+            for nm in (kid.name, _short(kid.name)):
+                if nm:
+                    table.setdefault(nm, kid)
+    return table, tuple(sorted({len(n) for n in table}, reverse=True))
+
+
+def _longest(text: str, code: str | None, skip: bool):
+    table, lengths = _names(code, skip)
+    for n in lengths:
+        kid = table.get(text[:n]) if n <= len(text) else None
+        if kid is not None:
+            return kid, n
+    return None
+
+
 def _match_child(text: str, parent: str | None, skip: bool = True):
     """The child (or, skipping a level, grandchild) whose name prefixes `text`, and its length."""
-    best = None
-    for kid in _kids(parent):
-        for nm in (kid.name, _short(kid.name)):
-            if nm and text.startswith(nm) and (best is None or len(nm) > best[1]):
-                best = (kid, len(nm))
+    best = _longest(text, parent, False)
     if best is None and skip and parent is not None:
-        for kid in _kids(parent):
-            if kid.level < 4:
-                hit = _match_child(text, kid.code, skip=False)
-                if hit and (best is None or hit[1] > best[1]):
-                    best = hit
+        best = _longest(text, parent, True)
     return best
 
 

@@ -36,9 +36,16 @@ class Settings(BaseSettings):
         60, ge=0, le=86400, description="how often a running server witnesses the audit chain "
         "head outside the database (0: only `anju audit witness`)")
     db_pool_size: int = Field(10, description="PostgreSQL connection pool size per process")
+    db_lock_timeout_seconds: float = Field(
+        10, gt=0, le=60, description="how long a request waits for the database (SQLite's write "
+        "lock, PostgreSQL row locks and pooled connections) before it is answered 503 with "
+        "Retry-After")
     worker_threads: int = Field(
         8, ge=1, le=200, description="threads per server process serving requests (fewer threads "
         "contend less for Python's interpreter lock; more wait better on a slow database)")
+    max_upload_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024, description="largest request body accepted (department "
+        "uploads included); larger ones are refused with 413 while they stream in")
     room_capacity_warning: bool = Field(True, description="accept over-capacity rooms with a warning")
     lock_event_retention_days: int = Field(
         3, ge=1, le=30, description="days raw smart-lock events are kept (Parquet under "
@@ -59,7 +66,7 @@ class Settings(BaseSettings):
         return ",".join(p.strip() for p in value.split(",") if p.strip())
 
     @model_validator(mode="after")
-    def _refuse_insecure_defaults(self) -> "Settings":
+    def _refuse_insecure_defaults(self) -> Settings:
         if self.environment not in ("development", "test") and self.secret_key == DEFAULT_SECRET:
             raise ValueError(
                 "ANJU_SECRET_KEY must be set outside development (生产环境必须设置 ANJU_SECRET_KEY)"

@@ -5,10 +5,11 @@ everything a use case writes commits together or not at all.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -31,37 +32,51 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+# How long a unit of work waits for the database (SQLite's write lock, a PostgreSQL row lock,
+# a pooled connection) before it gives up with OperationalError/TimeoutError, which the web
+# layer answers with 503 + Retry-After. Well below the ~30-60 s after which clients and proxies
+# give up themselves, so they get a clear answer instead of a dropped connection.
+LOCK_TIMEOUT = 10.0
+READ_ONLY = "anju_read_only"
+
+
+def _sqlite_pragmas(dbapi_connection, _record, busy_ms: int) -> None:  # pragma: no cover
     # Let SQLAlchemy's "begin" hook issue BEGIN IMMEDIATE (see make_engine).
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
+def make_engine(url: str, pool_size: int = 10, lock_timeout: float = LOCK_TIMEOUT) -> Engine:
+    busy_ms = max(1, int(lock_timeout * 1000))
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                  "timeout": lock_timeout})
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=busy_ms))
         # Every use case reads then writes (the audit chain head): take SQLite's write lock at
         # BEGIN so two writers queue on busy_timeout instead of failing to upgrade their locks.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # (`Database.reading()` opts out: a read-only pass must not hold the lock.)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(
+            "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"))
         return engine
     # No pre-ping (it costs a round trip on every request); connections are recycled instead,
     # and one that died with the server fails a single request.
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                         pool_timeout=lock_timeout,
+                         connect_args={"options": f"-c lock_timeout={busy_ms}"})
 
 
 class Database:
-    def __init__(self, url: str, pool_size: int = 10) -> None:
+    def __init__(self, url: str, pool_size: int = 10, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.url = url
-        self.engine = make_engine(url, pool_size)
+        self.engine = make_engine(url, pool_size, lock_timeout)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -79,6 +94,19 @@ class Database:
             run_failure_hooks(session)
             raise
         finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for a long read that writes nothing (a job reading what it will link
+        against). On SQLite it begins DEFERRED, so it never takes the write lock (in WAL mode
+        readers and the writer do not block each other); it is rolled back at the end."""
+        session = self.sessions()
+        try:
+            session.connection(execution_options={READ_ONLY: True})
+            yield session
+        finally:
+            session.rollback()
             session.close()
 
     def dispose(self) -> None:

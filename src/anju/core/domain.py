@@ -39,7 +39,7 @@ class Domain:
     models: str | None = None  # module defining the domain's tables (Alembic reads them)
     api: str | None = None  # "module:router" — JSON routes under /api/v1
     pages: str | None = None  # module exporting router, TEMPLATES, MENU
-    cli: tuple[str, str] | None = None  # ("locks", "module:app") — an `anju` command group
+    cli: tuple[tuple[str, str], ...] = ()  # (("locks", "module:app"),) — `anju` command groups
     policy: str | None = None  # module exporting ACTIONS, PURPOSES, RULES
     words: str | None = None  # "module:WORDS" — {"zh": {...}, "en": {...}}, keys without prefix
     emits: tuple[str, ...] = ()  # events this domain announces (anju.core.events.emit)

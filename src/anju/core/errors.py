@@ -47,6 +47,20 @@ class Conflict(AnjuError):
     http_status = 409
 
 
+class TooLarge(AnjuError):
+    """A request body past the configured limit (`ANJU_MAX_UPLOAD_BYTES`)."""
+
+    http_status = 413
+
+
+class Unavailable(AnjuError):
+    """The database could not be had in time (busy, locked, pool exhausted): try again shortly.
+    `retry_after` is the seconds a client should wait (the `Retry-After` header)."""
+
+    http_status = 503
+    retry_after = 5
+
+
 @dataclass(frozen=True, slots=True)
 class ValidationIssue:
     """A non-fatal finding (a warning) reported alongside an accepted value."""

@@ -9,6 +9,8 @@ JSON API, the `X-CSRF-Token` header (pages expose the token in `<meta name="csrf
 from __future__ import annotations
 
 import hmac
+import logging
+import re
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -16,12 +18,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 from itsdangerous import Signer
+from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from anju.core import identity
 from anju.core.config import Settings, get_settings
 from anju.core.db import Database
-from anju.core.errors import AnjuError, Forbidden
+from anju.core.errors import AnjuError, Forbidden, Unavailable, ValidationError
 from anju.core.identity import AuthError, PersonLocator
 from anju.core.policy import Actor
 
@@ -113,6 +119,36 @@ def get_person_locator(request: Request) -> PersonLocator:
 
 
 LocatorDep = Annotated[PersonLocator, Depends(get_person_locator)]
+class FieldErrorOut(BaseModel):
+    field: str | None
+    code: str | None
+    message_zh: str
+    message_en: str
+
+
+class ErrorDetailOut(BaseModel):
+    code: str = Field(description="machine-readable reason, e.g. not_found, invalid_input, busy")
+    field: str | None = Field(description="the input field at fault, if one is")
+    message_zh: str
+    message_en: str
+    fields: list[FieldErrorOut] | None = Field(
+        None, description="invalid_input: every field at fault")
+
+
+class ErrorOut(BaseModel):
+    """Every refusal, in both languages (4xx; 503 with Retry-After when the database is busy)."""
+
+    error: ErrorDetailOut
+
+
+# Documented on every operation, so clients (and schemathesis) know what a refusal looks like.
+ERROR_RESPONSES: dict = {
+    "4XX": {"model": ErrorOut, "description": "refused: the reason in Chinese and English"},
+    503: {"model": ErrorOut, "description": "busy: try again after `Retry-After` seconds",
+          "headers": {"Retry-After": {"schema": {"type": "integer"},
+                                      "description": "seconds to wait"}}},
+}
+
 
 def status_of(error: AnjuError) -> int:
     return getattr(error, "http_status", 400)
@@ -134,12 +170,73 @@ _ZH = {
 }
 
 
+# Starlette's own refusals (no such route, wrong method, a body it cannot read), in both languages.
+HTTP_ERRORS = {
+    400: ("bad_request", "请求内容无法读取（格式或编码错误）", "the request body could not be read"),
+    404: ("not_found", "请求的地址不存在", "no such address"),
+    405: ("method_not_allowed", "该地址不支持此请求方法", "method not allowed here"),
+    413: ("too_large", "上传内容超过允许的大小（ANJU_MAX_UPLOAD_BYTES）",
+          "the request body is larger than allowed (ANJU_MAX_UPLOAD_BYTES)"),
+}
+log = logging.getLogger("anju.web")
+
+
+def _nul_in_json(body: bytes) -> bool:
+    # \u0000 not itself escaped (an even run of backslashes before it is a literal backslash)
+    return re.search(rb"(?<!\\)(?:\\\\)*\\u0000", body, re.IGNORECASE) is not None
+
+
+async def refuse_nul(request: Request) -> None:
+    """A NUL character in any text a client sends (path, query, form fields, JSON) is refused
+    with a 422 here, once for every route: PostgreSQL cannot store it, and no honest input holds
+    it. Files in uploads are bytes and are left alone."""
+    texts = [*request.path_params.values(), *request.query_params.values()]
+    if "\x00" in request.scope.get("path", ""):
+        texts.append("\x00")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method in ("POST", "PUT", "PATCH"):
+        if kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.form()
+            texts += [v for v in form.values() if not isinstance(v, UploadFile)]
+        elif kind == "application/json" or kind.endswith("+json"):
+            body = await request.body()
+            if b"\x00" in body or _nul_in_json(body):
+                texts.append("\x00")
+    if any("\x00" in str(t) for t in texts):
+        raise ValidationError("nul_character", "输入中含有不允许的空字符（NUL）",
+                              "the input contains a NUL character, which is not allowed")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AnjuError)
     async def _anju_error(request: Request, error: AnjuError):
         status = status_of(error)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(error, Unavailable):
+            headers = {"Retry-After": str(error.retry_after)}
         return JSONResponse(error_body(error), status_code=status, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException):
+        code, zh, en = HTTP_ERRORS.get(error.status_code, ("http_error", "请求未被接受",
+                                                     "the request was not accepted"))
+        body = {"error": {"code": code, "field": None, "message_zh": zh, "message_en": en}}
+        return JSONResponse(body, status_code=error.status_code,
+                            headers=getattr(error, "headers", None))
+
+    async def _busy(request: Request, error: Exception):
+        """The database could not be had in time (SQLite busy, a PostgreSQL lock or pool
+        timeout, a connection refused): 503 with Retry-After, through the AnjuError handler in
+        force (pages render it as a page)."""
+        log.warning("database unavailable for %s %s: %s", request.method, request.url.path,
+                    str(error).splitlines()[0][:200])
+        busy = Unavailable("busy", "系统繁忙，请稍后重试", "the system is busy; try again shortly")
+        response = await request.app.exception_handlers[AnjuError](request, busy)
+        response.headers["Retry-After"] = str(busy.retry_after)
+        return response
+
+    app.add_exception_handler(sa_exc.OperationalError, _busy)
+    app.add_exception_handler(sa_exc.TimeoutError, _busy)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError):

@@ -8,5 +8,5 @@ DOMAIN = Domain(
     models="anju.exchange.models",
     api="anju.exchange.api:router",
     pages="anju.exchange.pages",
-    cli=("link", "anju.exchange.cli:app"),
+    cli=(("link", "anju.exchange.cli:app"), ("exchange", "anju.exchange.cli:hub")),
 )

@@ -1,13 +1,11 @@
 """Exchange JSON routes: parse → one service call → serialise. No queries, no checks here."""
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
+from anju.core.types import Cursor, RecordId
 from anju.core.web import ActorDep, SessionDep
 from anju.exchange import service
 from anju.exchange.schemas import (
@@ -19,6 +17,7 @@ from anju.exchange.schemas import (
     DeliveryOut,
     FeedOut,
     GoldenOut,
+    ImportJobOut,
     ImportReportOut,
     ReviewDecisionIn,
     ReviewPairOut,
@@ -27,20 +26,36 @@ from anju.exchange.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
-IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+IdPath = RecordId
 
 
-@router.post("/imports", status_code=201, response_model=ImportReportOut)
-def run_import(session: SessionDep, actor: ActorDep, department: Annotated[str, Form(max_length=32)],
+@router.post("/imports", status_code=202, response_model=ImportJobOut,
+             responses={200: {"model": ImportJobOut,
+                              "description": "this file was imported before: the job is "
+                                             "finished and its report says \"unchanged\""}})
+def run_import(request: Request, response: Response, session: SessionDep, actor: ActorDep,
+               department: Annotated[str, Form(max_length=32, description="connector code, "
+                                               "e.g. gongan, zhujian, renshe")],
                file: Annotated[UploadFile, File()]):
-    """Import one department extract (multipart: `department`, `file`). A file imported before
-    answers its first report with status "unchanged"."""
-    with tempfile.TemporaryDirectory(prefix="anju-import-") as tmp:
-        name = FilePath(file.filename or "extract").name
-        target = FilePath(tmp) / name
-        with target.open("wb") as out:
-            shutil.copyfileobj(file.file, out, length=1024 * 1024)
-        return service.import_extract(session, actor, target, department, file_name=name)
+    """Import one department extract (multipart: `department`, `file`) as a background job:
+    202 with the job; poll `status_url` (also in `Location`) until `state` is finished (the
+    report is in the answer) or failed. The records are stored and linked in batches, so the
+    rest of the system stays responsive. Uploading a file imported before answers 200 with its
+    finished job (report status "unchanged"); uploading an interrupted import's file again
+    resumes it after its last committed batch."""
+    settings = request.app.state.settings
+    job = service.submit_import(session, actor, request.app.state.jobs, file.file,
+                                department, file.filename, spool=settings.data_dir / "imports")
+    response.headers["Location"] = job.status_url
+    if job.state == "finished":
+        response.status_code = 200
+    return job
+
+
+@router.get("/imports/jobs/{job_id}", response_model=ImportJobOut)
+def read_import_job(job_id: IdPath, request: Request, session: SessionDep, actor: ActorDep):
+    """A department import's job: state, records done of total, the report when finished."""
+    return service.import_job(session, actor, job_id, request.app.state.jobs)
 
 
 @router.get("/imports", response_model=list[ImportReportOut], response_model_exclude_none=True)
@@ -93,7 +108,7 @@ def subscribe(body: SubscribeIn, session: SessionDep, actor: ActorDep):
 
 @router.get("/feed", response_model=FeedOut)
 def feed(session: SessionDep, actor: ActorDep,
-         cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
+         cursor: Cursor = 0,
          limit: Annotated[int, Query(ge=1, le=500)] = 100):
     return service.feed(session, actor, cursor, limit)
 

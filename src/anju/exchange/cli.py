@@ -33,6 +33,54 @@ def _main() -> None:
     """Record linkage commands."""
 
 
+hub = typer.Typer(help="The data hub: department imports into the database (数据交换).",
+                  no_args_is_help=True)
+
+
+@hub.callback()
+def _hub() -> None:
+    """Data hub commands."""
+
+
+@hub.command("import")
+def import_extract(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help="the department's extract, as it sent it")],
+    department: Annotated[str, typer.Option(help="connector code: gongan, zhujian, renshe, "
+                                                  "yibao, jiaoyu, minzheng, shichang, …")],
+    steward: Annotated[str, typer.Option(help="username of the data steward the import is "
+                                              "recorded under (their jurisdiction applies)")],
+) -> None:
+    """Import one department extract into the hub: the same batched, resumable job the web
+    upload runs, in the foreground. Running it again resumes an interrupted import; a file
+    imported before is not imported again ("unchanged")."""
+    from anju.core.config import get_settings
+    from anju.core.db import Database
+    from anju.core.errors import AnjuError
+    from anju.exchange import imports
+
+    settings = get_settings()
+    db = Database(settings.resolved_database_url, settings.db_pool_size)
+    log = _Progress(quiet=False)
+    try:
+        state, report = imports.from_console(
+            db, steward, file, department,
+            lambda done, total: log(f"{done:,} / {total:,} records stored and linked"))
+    except AnjuError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        db.dispose()
+    if report is None:
+        typer.echo(f"import is {state} (另一进程正在导入该文件 / another process is importing "
+                   "this file)")
+        raise typer.Exit(1)
+    typer.echo(f"{report.status}: import {report.import_id}, {report.rows:,} records, "
+               f"{report.new_records:,} new, {report.updated_records:,} updated, "
+               f"{report.unchanged_records:,} unchanged, {report.error_count:,} rejected values; "
+               f"linked {report.linked}")
+
+
 @app.command()
 def run(
     input: Annotated[Path, typer.Option("--input", "-i", exists=True, dir_okay=False,

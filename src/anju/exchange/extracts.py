@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,43 +29,58 @@ def content_hash(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+CHUNK = 20_000  # source rows standardised at a time: memory stays flat whatever the file's size
+
+
 def read_extract(
-    path: str | Path, connector: Connector | str, *, resolve_addresses: bool = True
+    path: str | Path, connector: Connector | str, *, resolve_addresses: bool = True,
+    chunk: int = CHUNK,
 ) -> tuple[pl.DataFrame, list[RowError]]:
-    """Standard records (one row per accepted source row) and every rejected value."""
+    """Standard records (one row per accepted source row) and every rejected value.
+
+    The file is read and standardised `chunk` rows at a time (every rule is row by row, so the
+    result is the same as in one go), which keeps a 100,000-row extract from holding all its
+    rows as Python objects at once."""
     path = Path(path)
     conn = connectors.get(connector) if isinstance(connector, str) else connector
     raw = path.read_bytes()
-    rows, errors = _READERS[conn.file_type](raw, conn, path.name)
-    native = pl.DataFrame(rows, schema={k: pl.String for k in _keys(rows)} | {"_row": pl.Int64})
-    if native.is_empty():
-        native = pl.DataFrame(schema={"_row": pl.Int64})
-    if (hook := conn.hook("read")) is not None:
-        native = hook(native)
-    missing = [c for c in conn.columns if c not in native.columns]
-    errors += [RowError.of(path.name, 0, c, "field_missing") for c in missing]
-    frame = native.select(
-        "_row", *[pl.col(c).alias(std) for c, std in conn.columns.items() if c in native.columns]
-    ).with_columns(source=pl.lit(conn.code))
-    records, value_errors = standardise_frame(
-        frame, path.name, date_format=conn.date_format, sex_codes=conn.sex_codes,
-        resolve_addresses=resolve_addresses, home_county=conn.county,
-    )
     digest = hashlib.sha256(raw).hexdigest()
-    records = records.with_columns(
-        extract_hash=pl.lit(digest),
-        record_hash=pl.concat_str(
-            [pl.col(c).cast(pl.String).fill_null("") for c in STANDARD_FIELDS], separator="\x1f"
-        ).hash(),
-    )
+    keys, rows, errors = _READERS[conn.file_type](raw, conn, path.name)
+    del raw
+    parts, value_errors, first = [], [], True
+    while True:
+        batch = list(itertools.islice(rows, chunk))
+        if not batch and not first:
+            break
+        # a file without data rows has no columns at all (each mapped column is reported)
+        schema = {k: pl.String for k in (keys if batch or not first else [])}
+        native = pl.DataFrame(batch, schema=schema | {"_row": pl.Int64}) if batch else \
+            pl.DataFrame(schema={"_row": pl.Int64})
+        if (hook := conn.hook("read")) is not None:
+            native = hook(native)
+        if first:
+            missing = [c for c in conn.columns if c not in native.columns]
+            errors += [RowError.of(path.name, 0, c, "field_missing") for c in missing]
+            first = False
+        frame = native.select(
+            "_row", *[pl.col(c).alias(std) for c, std in conn.columns.items()
+                      if c in native.columns]
+        ).with_columns(source=pl.lit(conn.code))
+        records, found = standardise_frame(
+            frame, path.name, date_format=conn.date_format, sex_codes=conn.sex_codes,
+            resolve_addresses=resolve_addresses, home_county=conn.county,
+        )
+        parts.append(records.with_columns(
+            extract_hash=pl.lit(digest),
+            record_hash=pl.concat_str(
+                [pl.col(c).cast(pl.String).fill_null("") for c in STANDARD_FIELDS],
+                separator="\x1f").hash(),
+        ))
+        value_errors += found
+        if not batch:
+            break
+    records = pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
     return records, sorted(errors + value_errors, key=lambda e: (e.row, e.field))
-
-
-def _keys(rows: list[dict]) -> list[str]:
-    seen: dict[str, None] = {}
-    for r in rows:
-        seen.update(dict.fromkeys(k for k in r if k != "_row"))
-    return list(seen)
 
 
 def _cell(v) -> str | None:
@@ -80,20 +96,25 @@ def _cell(v) -> str | None:
     return str(v)
 
 
+# Each reader answers (column names, an iterator of rows as dicts, the list of row errors — filled
+# in as the rows are read).
 def _read_csv(raw: bytes, conn: Connector, file: str):
     # errors="replace": a stray byte spoils one value (reported later), not the whole file.
     text = raw.decode(conn.encoding, errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=conn.delimiter)
     header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
-    rows, errors = [], []
-    for i, values in enumerate(reader, start=1):
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            errors.append(RowError.of(file, i, "*", "row_malformed"))
-            continue
-        rows.append({"_row": i, **{h: (v if v.strip() else None) for h, v in zip(header, values)}})
-    return rows, errors
+    errors: list[RowError] = []
+
+    def rows():
+        for i, values in enumerate(reader, start=1):
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                errors.append(RowError.of(file, i, "*", "row_malformed"))
+                continue
+            yield {"_row": i, **{h: (v if v.strip() else None) for h, v in zip(header, values)}}
+
+    return list(dict.fromkeys(header)), rows(), errors
 
 
 def _read_xlsx(raw: bytes, conn: Connector, file: str):
@@ -105,13 +126,15 @@ def _read_xlsx(raw: bytes, conn: Connector, file: str):
     for _ in range(conn.header_row - 1):
         next(it, None)  # title rows above the header
     header = [str(h).strip() if h is not None else f"_col{j}" for j, h in enumerate(next(it, ()))]
-    rows = []
-    for i, values in enumerate(it, start=1):
-        cells = [_cell(v) for v in values]
-        if any(c is not None and c.strip() for c in cells):
-            rows.append({"_row": i, **dict(zip(header, cells))})
-    book.close()
-    return rows, []
+
+    def rows():
+        for i, values in enumerate(it, start=1):
+            cells = [_cell(v) for v in values]
+            if any(c is not None and c.strip() for c in cells):
+                yield {"_row": i, **dict(zip(header, cells))}
+        book.close()
+
+    return list(dict.fromkeys(header)), rows(), []
 
 
 def _read_json(raw: bytes, conn: Connector, file: str):
@@ -119,13 +142,20 @@ def _read_json(raw: bytes, conn: Connector, file: str):
     for key in (conn.records_path or "").split("."):
         if key:
             data = data.get(key, []) if isinstance(data, dict) else []
-    rows, errors = [], []
-    for i, item in enumerate(data if isinstance(data, list) else [], start=1):
-        if not isinstance(item, dict):
-            errors.append(RowError.of(file, i, "*", "row_malformed"))
-            continue
-        rows.append({"_row": i, **{k: _cell(v) for k, v in item.items()}})
-    return rows, errors
+    items = data if isinstance(data, list) else []
+    errors = [RowError.of(file, i, "*", "row_malformed")
+              for i, item in enumerate(items, start=1) if not isinstance(item, dict)]
+    keys: dict[str, None] = {}
+    for item in items:
+        if isinstance(item, dict):
+            keys.update(dict.fromkeys(k for k in item if k != "_row"))
+
+    def rows():
+        for i, item in enumerate(items, start=1):
+            if isinstance(item, dict):
+                yield {"_row": i, **{k: _cell(v) for k, v in item.items()}}
+
+    return list(keys), rows(), errors
 
 
 _READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "json": _read_json}

@@ -27,7 +27,9 @@ from anju.core.db import Base, utcnow
 
 
 class ExchangeImport(Base):
-    """One department extract imported by a data steward: the import report."""
+    """One department extract imported by a data steward: the import report, and the import's
+    job while it runs (state, progress, the runner holding it). Its counters and `rows_done`
+    commit with each batch of records, so an interrupted import resumes after its last batch."""
 
     __tablename__ = "exchange_imports"
 
@@ -45,9 +47,18 @@ class ExchangeImport(Base):
     linked: Mapped[dict] = mapped_column(JSON, default=dict)  # how records were linked
     imported_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="finished",
+                                       server_default="finished")  # running|finished|failed
+    rows_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    runner: Mapped[str | None] = mapped_column(String(32))  # token of the job running it
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)  # its last batch
+    failure: Mapped[str | None] = mapped_column(String(32))  # why it failed (a reason code)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    __table_args__ = (UniqueConstraint("department", "content_hash",
-                                       name="uq_exchange_imports_department_hash"),)
+    # One import per file content, department and jurisdiction (stewards of two counties may
+    # import the same file, each within their own reach).
+    __table_args__ = (UniqueConstraint("department", "content_hash", "division_code",
+                                       name="uq_exchange_imports_department_hash_division"),)
 
 
 class ImportErrorRow(Base):

@@ -10,27 +10,46 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi import Path as PathParam
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from anju.core.errors import AnjuError
 from anju.core.policy import Actor
+from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
 from anju.exchange import service
 
 TEMPLATES = Path(__file__).parent / "templates"
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
-IdPath = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
+IdPath = RecordId  # the shared bound (anju.core.types)
 
-MENU = {"data_steward": [("/exchange/review", "exchange.menu_review")]}
+MENU = {"data_steward": [("/exchange/imports", "exchange.menu_imports"),
+                         ("/exchange/review", "exchange.menu_review")]}
 
 FIELDS = ("department", "source_record_id", "as_of", "name", "id_number", "sex", "birth_date",
           "phone", "hukou_address", "current_address", "employer", "golden_id")
 TEXT = {
     "zh": {
+        "menu_imports": "部门数据导入",
+        "imports_title": "部门数据导入",
+        "imports_intro": "上传部门导出的数据文件（按该部门的格式，无需改动）。导入在后台分批进行，"
+                         "期间系统照常可用；同一文件重复上传不会重复导入，中断的导入再次上传同一文件"
+                         "即从中断处继续。",
+        "department_field": "部门", "file_field": "数据文件", "upload": "上传并导入",
+        "recent": "最近的导入", "no_imports": "还没有导入记录。", "file": "文件",
+        "progress": "进度", "state": "状态", "started": "开始时间", "open_job": "查看",
+        "state_running": "导入中", "state_finished": "已完成", "state_failed": "失败",
+        "state_interrupted": "已中断",
+        "job_title": "导入进度", "records_done": "已处理记录", "refreshing": "本页每 3 秒自动刷新。",
+        "report": "导入结果", "status_imported": "已导入",
+        "status_unchanged": "该文件此前已导入，未重复导入。",
+        "rows": "记录数", "new_records": "新增", "updated_records": "更新",
+        "unchanged_records": "未变化", "error_count": "被拒绝的值", "linked": "关联方式",
+        "linked_exact_id": "身份证号已在库", "linked_registry": "人口库已登记",
+        "linked_matched": "自动匹配", "linked_review": "待人工复核", "linked_new": "新身份",
+        "row": "行", "reason": "原因", "back_imports": "返回导入列表", "*": "整行",
         "menu_review": "记录复核",
         "queue_title": "记录复核", "pair_title": "记录复核：是否同一人",
         "intro": "以下记录对的匹配分值处于不确定区间，请对照两条记录判断是否为同一人。身份证号码已脱敏。",
@@ -45,6 +64,27 @@ TEXT = {
         "employer": "工作单位", "golden_id": "主记录编号",
     },
     "en": {
+        "menu_imports": "Department imports",
+        "imports_title": "Department imports",
+        "imports_intro": "Upload a department's extract as the department exported it. The import "
+                         "runs in the background in batches, and the system stays usable "
+                         "meanwhile; a file uploaded again is not imported twice, and uploading an "
+                         "interrupted import's file again resumes it.",
+        "department_field": "Department", "file_field": "Extract file",
+        "upload": "Upload and import", "recent": "Recent imports",
+        "no_imports": "No imports yet.", "file": "File", "progress": "Progress",
+        "state": "State", "started": "Started", "open_job": "Open",
+        "state_running": "importing", "state_finished": "finished", "state_failed": "failed",
+        "state_interrupted": "interrupted",
+        "job_title": "Import progress", "records_done": "Records done",
+        "refreshing": "This page refreshes every 3 seconds.",
+        "report": "Result", "status_imported": "Imported",
+        "status_unchanged": "This file was imported before; nothing was imported again.",
+        "rows": "Records", "new_records": "New", "updated_records": "Updated",
+        "unchanged_records": "Unchanged", "error_count": "Rejected values", "linked": "Linked by",
+        "linked_exact_id": "ID number already held", "linked_registry": "registered person",
+        "linked_matched": "matched", "linked_review": "for review", "linked_new": "new identity",
+        "row": "Row", "reason": "Reason", "back_imports": "Back to imports", "*": "whole row",
         "menu_review": "Match review",
         "queue_title": "Match review", "pair_title": "Match review: the same person?",
         "intro": "These pairs scored in the uncertain band. Compare the two records and decide "
@@ -73,6 +113,38 @@ def _page(request: Request, name: str, status_code: int = 200, **context) -> Res
 def _queue(request: Request, session: Session, actor: Actor, notice: str | None = None):
     return _page(request, "review.html", pairs=service.list_review_pairs(session, actor),
                  notice=notice)
+
+
+def _imports(request: Request, session: Session, actor: Actor,
+             error: AnjuError | None = None) -> Response:
+    return _page(request, "imports.html", error.http_status if error else 200, error=error,
+                 departments=service.import_departments(), imports=service.list_imports(
+                     session, actor, limit=30))
+
+
+@router.get("/exchange/imports")
+def imports_page(request: Request, session: SessionDep, actor: ActorDep):
+    return _imports(request, session, actor)
+
+
+@router.post("/exchange/imports")
+def upload(request: Request, session: SessionDep, actor: ActorDep,
+           file: Annotated[UploadFile, File()], department: Text = ""):
+    """The same background job as the API's upload; then its progress page."""
+    try:
+        job = service.submit_import(session, actor, request.app.state.jobs, file.file,
+                                    department, file.filename,
+                                    spool=request.app.state.settings.data_dir / "imports")
+    except AnjuError as error:
+        session.rollback()
+        return _imports(request, session, actor, error)
+    return RedirectResponse(f"/exchange/imports/{job.job_id}", status_code=303)
+
+
+@router.get("/exchange/imports/{job_id}")
+def import_job_page(job_id: IdPath, request: Request, session: SessionDep, actor: ActorDep):
+    return _page(request, "import_job.html",
+                 job=service.import_job(session, actor, job_id, request.app.state.jobs))
 
 
 @router.get("/exchange/review")

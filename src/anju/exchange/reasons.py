@@ -20,6 +20,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "row_unidentifiable": ("记录既无姓名也无身份证号，无法识别", "row has neither name nor ID"),
     "row_malformed": ("行格式错误，无法读取", "row is malformed and cannot be read"),
     "field_missing": ("映射要求的列在文件中不存在", "a mapped column is absent from the file"),
+    "duplicate_record": ("记录编号在本文件中重复，只导入第一条",
+                         "the record id appears earlier in this file; only the first is imported"),
     "outside_jurisdiction": ("记录所在地不在本人辖区内，未导入",
                              "the record's place lies outside your jurisdiction; not imported"),
 }

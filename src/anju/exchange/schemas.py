@@ -1,12 +1,12 @@
 """Request and response models of the exchange API (and the pages)."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Literal
+from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+from anju.core.types import RecordId, Timestamp
 
 
 class RowErrorOut(BaseModel):
@@ -21,7 +21,10 @@ class ImportReportOut(BaseModel):
     import_id: int
     department: str
     file_name: str
-    status: Literal["imported", "unchanged"]
+    status: Literal["imported", "unchanged", "running", "failed"] = Field(
+        description="imported: finished now or before; unchanged: this file was imported "
+                    "before (its first report); running: records are still being linked "
+                    "(figures so far); failed: stopped, see the job's reason")
     as_of: date
     rows: int
     new_records: int
@@ -33,8 +36,29 @@ class ImportReportOut(BaseModel):
                     "registry (a registry person), matched (real-time matcher), review "
                     "(uncertain: new identity plus a review pair), new (new identity)")
     imported_by: str
-    created_at: datetime
+    created_at: Timestamp
     errors: list[RowErrorOut] | None = None
+
+
+class ImportJobOut(BaseModel):
+    """A department import running (or run) as a background job: `POST /imports` answers this
+    with 202; poll `status_url` until `state` is finished or failed."""
+
+    job_id: int = Field(description="the import's id; also its report's id when finished")
+    state: Literal["running", "finished", "failed", "interrupted"] = Field(
+        description="running; finished (see report); failed (see reason); interrupted (the "
+                    "server stopped mid-import: upload the same file again to resume after the "
+                    "last committed batch)")
+    department: str
+    file_name: str
+    rows_total: int = Field(description="records read from the file (0 until it is read)")
+    rows_done: int = Field(description="records stored and linked so far")
+    reason_zh: str | None = None
+    reason_en: str | None = None
+    status_url: str
+    started_at: Timestamp
+    finished_at: Timestamp | None = None
+    report: ImportReportOut | None = None
 
 
 class ProvenanceOut(BaseModel):
@@ -81,7 +105,7 @@ class ReviewPairOut(BaseModel):
     left: SourceRecordOut
     right: SourceRecordOut
     decided_by: str | None = None
-    decided_at: datetime | None = None
+    decided_at: Timestamp | None = None
 
 
 class ReviewDecisionIn(BaseModel):
@@ -96,7 +120,7 @@ class ConflictOut(BaseModel):
     source_record_id: str
     authority_department: str
     status: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class RateOut(BaseModel):
@@ -162,7 +186,7 @@ class DataRequestOut(BaseModel):
     decided_by: str | None
     expires_on: date | None
     expired: bool
-    created_at: datetime
+    created_at: Timestamp
 
 
 class DeliveryOut(BaseModel):

@@ -19,14 +19,16 @@ business, so clerical review refuses it.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
-import polars as pl
-from sqlalchemy import and_, distinct, func, select, update
+from sqlalchemy import and_, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions
@@ -49,7 +51,6 @@ from anju.exchange.models import (
     SourceRecord,
     Subscription,
 )
-from anju.exchange.reasons import RowError
 from anju.exchange.schemas import (
     ConflictOut,
     ConflictSummaryOut,
@@ -57,6 +58,7 @@ from anju.exchange.schemas import (
     DeliveryOut,
     FeedOut,
     GoldenOut,
+    ImportJobOut,
     ImportReportOut,
     ProvenanceOut,
     RateOut,
@@ -104,242 +106,79 @@ def _own_department(access: Access) -> str | None:
     return _department(access.actor) if access.actor.role is P.Role.DEPT_OFFICER else None
 
 
-# --- 1. import into the hub -------------------------------------------------------------------
+# --- 1. import into the hub (the batches themselves: imports.py) -------------------------------
 def import_extract(session: Session, actor: Actor, path: str | Path, department: str, *,
                    file_name: str | None = None, as_of: date | None = None,
-                   model: dict | None = None, review_band: float = REVIEW_BAND) -> ImportReportOut:
-    """Run one department import: standardise, store, link, rebuild golden records.
+                   model: dict | None = None, review_band: float = REVIEW_BAND,
+                   batch: int | None = None) -> ImportReportOut:
+    """Run one department import in the caller's unit of work (tests, the foreground): read,
+    standardise, store, link, rebuild golden records — the batches the background job commits
+    one by one (`imports.run`), here committed together with the caller.
 
     Re-importing the same file is a no-op answering the first report (status "unchanged");
     a record whose standard content is unchanged is left alone."""
-    from anju.exchange import connectors
-    from anju.exchange.extracts import content_hash, read_extract
+    from anju.exchange import batches, imports
 
-    access = Access(session, actor)
-    access.scopes(P.EXCHANGE_IMPORT)
-    access.check(P.EXCHANGE_IMPORT, "辖区", division_code=actor.division_code)
-    try:
-        conn = connectors.get(department)
-    except KeyError:
-        raise ValidationError("department_unknown", f"未知部门：{department}",
-                              f"unknown department {department!r}", field="department") from None
     path = Path(path)
-    digest = content_hash(path)
-    root = divisions.canonical(actor.division_code)
-    done = session.execute(select(ExchangeImport).where(
-        ExchangeImport.department == conn.code, ExchangeImport.content_hash == digest,
-        ExchangeImport.division_code == root)).scalar()
-    if done is not None:
-        return _report(session, done, status="unchanged")
-
-    records, errors = read_extract(path, conn)
-    report = ExchangeImport(department=conn.code, file_name=(file_name or path.name)[:200],
-                            content_hash=digest, as_of=as_of or clock.today(), division_code=root,
-                            rows=records.height, linked={}, imported_by=actor.username)
-    session.add(report)
+    opened = imports.start(session, actor, path, department, file_name=file_name, as_of=as_of)
+    if opened.token is None:
+        return _report(session, opened.report, status="unchanged")
+    here = lambda: contextlib.nullcontext(session)
+    try:
+        imports.run(here, here, actor, opened.report.id, opened.token, path, model=model,
+                    review_band=review_band, batch=batch or imports.BATCH)
+    except batches.Unreadable:
+        raise ValidationError("file_unreadable", *imports.FAILURES["unreadable"],
+                              field="file") from None
     session.flush()
-    linker = _Linker(session, access, conn, report, model or default_model(), review_band)
-    errors += linker.run(records)
-    session.add_all([ImportErrorRow(import_id=report.id, row=e.row, field=e.field[:32],
-                                    code=e.code, reason_zh=e.reason_zh[:200],
-                                    reason_en=e.reason_en[:200]) for e in errors])
-    report.error_count = len(errors)
-    report.linked = linker.linked
-    report.new_records, report.updated_records = linker.new, linker.updated
-    report.unchanged_records = linker.unchanged
-    touched = _rebuild_all(session, linker.dirty)
-    access.record(*[AuditEvent(P.EXCHANGE_IMPORT, PURPOSE, g.person_code, "golden_record",
-                               str(g.id), {"department": conn.code, "import": report.id})
-                    for g in touched])
-    session.flush()
-    return _report(session, report, status="imported")
+    return _report(session, opened.report, status="imported")
 
 
-class _Linker:
-    """Stores the records of one extract and links each to a golden record."""
-
-    def __init__(self, session: Session, access: Access, conn, report: ExchangeImport,
-                 model: dict, review_band: float) -> None:
-        self.session, self.access, self.conn, self.report = session, access, conn, report
-        self.model, self.review_band = model, review_band
-        self.prefix = divisions.significant_prefix(access.actor.division_code)
-        self.linked = {"exact_id": 0, "registry": 0, "matched": 0, "review": 0, "new": 0}
-        self.new = self.updated = self.unchanged = 0
-        self.dirty: set[int] = set()
-        self._matcher = None
-
-    def _division(self, rec: dict) -> str:
-        for code in (rec.get("current_township_code"), rec.get("current_county_code")):
-            if code:
-                return code
-        return divisions.canonical(self.conn.county) if self.conn.county else \
-            divisions.canonical(self.access.actor.division_code)
-
-    def run(self, records: pl.DataFrame) -> list[RowError]:
-        errors, fresh = [], []
-        cipher = _cipher()
-        for rec in records.iter_rows(named=True):
-            division = self._division(rec)
-            if not division.startswith(self.prefix):
-                errors.append(RowError.of(self.report.file_name, rec["_row"], "*",
-                                          "outside_jurisdiction"))
-                continue
-            srid = str(rec.get("source_record_id") or f"row-{rec['_row']}")[:64]
-            digest = format(int(rec["record_hash"]), "x")
-            id_number = rec.get("id_number")
-            values = dict(  # noqa: C408 - keyword names are the column names
-                row=rec["_row"], as_of=self.report.as_of, name=_cut(rec.get("name"), 64),
-                id_cipher=cipher.encrypt(id_number) if id_number else None,
-                id_hash=cipher.lookup_hash(id_number) if id_number else None,
-                id_valid=bool(rec.get("id_valid")), sex=rec.get("sex"),
-                birth_date=rec.get("birth_date"), phone=_cut(rec.get("phone"), 20),
-                hukou_address=_cut(rec.get("hukou_address"), 200),
-                hukou_division_code=rec.get("hukou_township_code") or rec.get("hukou_county_code"),
-                current_address=_cut(rec.get("current_address"), 200),
-                current_division_code=rec.get("current_township_code")
-                or rec.get("current_county_code"),
-                employer=_cut(rec.get("employer"), 200), division_code=division,
-                import_id=self.report.id, record_hash=digest)
-            existing = self.session.execute(select(SourceRecord).where(
-                SourceRecord.department == self.conn.code,
-                SourceRecord.source_record_id == srid)).scalar()
-            if existing is not None:
-                if existing.record_hash == digest:
-                    self.unchanged += 1
-                else:  # the department changed its record: keep the link, rebuild
-                    for key, value in values.items():
-                        setattr(existing, key, value)
-                    self.updated += 1
-                    self.dirty.add(existing.golden_id)
-                continue
-            fresh.append((rec, SourceRecord(department=self.conn.code, source_record_id=srid,
-                                            **values)))
-        if fresh:
-            self._link(fresh)
-        return errors
-
-    # -- linking --
-    def _link(self, fresh: list[tuple[dict, SourceRecord]]) -> None:
-        existing = self._existing()
-        batch_raw = [{k: rec.get(k) for k in STANDARD} for rec, _ in fresh]
-        raw = existing["raw"] + batch_raw
-        owners: list[int | None] = existing["golden"] + [None] * len(fresh)
-        source_ids: list[int | None] = existing["source"] + [None] * len(fresh)
-        offset = len(existing["raw"])
-        matcher = prepared = None
-        for i, (rec, source) in enumerate(fresh):
-            uid = offset + i
-            golden, how, review = self._exact(rec, source)
-            if golden is None:
-                if matcher is None:
-                    matcher, prepared = self._matcher_over(raw)
-                golden, how, review = self._match(matcher, prepared, uid, owners, source_ids,
-                                                  source)
-            source.golden_id = golden.id
-            self.session.add(source)
-            self.session.flush()
-            owners[uid], source_ids[uid] = golden.id, source.id
-            self.linked[how] += 1
-            self.new += 1
-            self.dirty.add(golden.id)
-            if review is not None:
-                self._propose(review, source.id)
-
-    def _existing(self) -> dict:
-        """The hub's records in reach, in the standard columns the matcher needs."""
-        cipher = _cipher()
-        rows = self.session.execute(select(SourceRecord).where(
-            SourceRecord.division_code.like(self.prefix + "%")).order_by(SourceRecord.id)).scalars()
-        raw, golden, source = [], [], []
-        for r in rows:
-            raw.append({"name": r.name, "id_number": cipher.decrypt(r.id_cipher) if r.id_cipher
-                        else None, "sex": r.sex, "birth_date": r.birth_date, "phone": r.phone,
-                        "hukou_address": r.hukou_address, "current_address": r.current_address,
-                        "employer": r.employer})
-            golden.append(_active_id(self.session, r.golden_id))
-            source.append(r.id)
-        return {"raw": raw, "golden": golden, "source": source}
-
-    def _matcher_over(self, raw: list[dict]):
-        from anju.exchange import linkage
-        from anju.exchange.realtime import Matcher
-
-        frame = linkage.prepare(pl.DataFrame(raw, schema={c: pl.String for c in STANDARD}))
-        return Matcher(frame, self.model), frame
-
-    def _exact(self, rec: dict, source: SourceRecord):
-        if not (rec.get("id_valid") and source.id_hash):
-            return None, "", None
-        # Only the hub's records in reach: linking to one elsewhere would pull that person's
-        # golden record, and every department's values on it, into the steward's jurisdiction
-        # on the strength of an ID number in a file. The registry link below is a registry
-        # read under the steward's own reach.
-        known = self.session.execute(select(SourceRecord.golden_id).where(
-            SourceRecord.id_hash == source.id_hash, SourceRecord.id_valid.is_(True),
-            SourceRecord.division_code.like(self.prefix + "%"))
-            .order_by(SourceRecord.id).limit(1)).scalar()
-        if known is not None:
-            return self.session.get(GoldenRecord, _active_id(self.session, known)), "exact_id", None
-        person = self._registry_person(rec["id_number"])
-        if person is not None:
-            golden = self.session.execute(select(GoldenRecord).where(
-                GoldenRecord.person_code == person)).scalar()
-            return golden or self._new_golden(source, person), "registry", None
-        return None, "", None
-
-    def _registry_person(self, id_number: str) -> str | None:
-        from anju.registry import service as registry
-
-        try:  # a registry read under the steward's own purpose and reach (audited there)
-            return registry.find_person_by_id_number(self.session, self.access.actor,
-                                                     id_number).person_code
-        except (NotFound, Forbidden):
-            return None
-
-    def _match(self, matcher, prepared, uid, owners, source_ids, source):
-        scored = [(c, w, ok) for c, w, ok in matcher.match_prepared(prepared.row(uid, named=True))
-                  if c != uid and owners[c] is not None]
-        decision = rules.decide(scored, matcher.threshold, self.review_band)
-        if decision.kind == "match":
-            return self.session.get(GoldenRecord, owners[decision.candidate]), "matched", None
-        golden = self._new_golden(source, None)
-        if decision.kind == "review":
-            return golden, "review", (source_ids[decision.candidate], decision.weight)
-        return golden, "new", None
-
-    def _new_golden(self, source: SourceRecord, person_code: str | None) -> GoldenRecord:
-        golden = GoldenRecord(person_code=person_code, fields={}, provenance={},
-                              division_code=source.division_code)
-        self.session.add(golden)
-        self.session.flush()
-        return golden
-
-    def _propose(self, review: tuple[int, float], source_id: int) -> None:
-        other, weight = review
-        left, right = sorted((other, source_id))
-        seen = self.session.execute(select(ReviewPair.id).where(
-            ReviewPair.left_source_id == left, ReviewPair.right_source_id == right)).first()
-        if seen is None:
-            division = self.session.get(SourceRecord, source_id).division_code
-            self.session.add(ReviewPair(left_source_id=left, right_source_id=right,
-                                        weight=round(float(weight), 4), division_code=division))
-
-
-def _cut(value, n: int):
-    return value[:n] if isinstance(value, str) else value
+def hub_records(session: Session, prefix: str) -> dict:
+    """The hub's records under a division prefix, in the standard columns the matcher needs,
+    with the golden record (after merges) and id of each, in id order."""
+    cipher = _cipher()
+    cols = [SourceRecord.id, SourceRecord.golden_id, SourceRecord.id_cipher,
+            *[getattr(SourceRecord, c) for c in STANDARD if c != "id_number"]]
+    rows = session.execute(select(*cols).where(SourceRecord.division_code.like(prefix + "%"))
+                           .order_by(SourceRecord.id)).all()
+    active = _active_ids(session, {r.golden_id for r in rows})
+    raw = [{"name": r.name, "id_number": cipher.decrypt(r.id_cipher) if r.id_cipher else None,
+            "sex": r.sex, "birth_date": r.birth_date, "phone": r.phone,
+            "hukou_address": r.hukou_address, "current_address": r.current_address,
+            "employer": r.employer} for r in rows]
+    return {"raw": raw, "golden": [active[r.golden_id] for r in rows],
+            "source": [r.id for r in rows]}
 
 
 def _active_id(session: Session, golden_id: int) -> int:
     """Follow merges to the golden record that is still in use."""
-    seen = set()
-    while golden_id not in seen:
-        seen.add(golden_id)
-        target = session.execute(select(GoldenRecord.merged_into).where(
-            GoldenRecord.id == golden_id)).scalar()
-        if target is None:
-            return golden_id
-        golden_id = target
-    return golden_id
+    return _active_ids(session, {golden_id})[golden_id]
+
+
+def _active_ids(session: Session, golden_ids: Iterable[int]) -> dict[int, int]:
+    """Each golden record id → the one still in use after merges (itself if never merged)."""
+    ids = set(golden_ids)
+    merged: dict[int, int] = {}
+    ask, asked = set(ids), set()
+    while ask:
+        asked |= ask
+        listed, ask = sorted(ask), set()
+        for i in range(0, len(listed), 500):
+            for gid, target in session.execute(select(GoldenRecord.id, GoldenRecord.merged_into)
+                                               .where(GoldenRecord.id.in_(listed[i:i + 500]),
+                                                      GoldenRecord.merged_into.is_not(None))):
+                merged[gid] = target
+                if target not in asked:
+                    ask.add(target)
+    out = {}
+    for gid in ids:
+        seen, cur = set(), gid
+        while cur in merged and cur not in seen:
+            seen.add(cur)
+            cur = merged[cur]
+        out[gid] = cur
+    return out
 
 
 # --- 2 + 3. golden records, survivorship, conflicts -----------------------------------------
@@ -353,57 +192,86 @@ def _source_values(record: SourceRecord) -> rules.SourceValues:
                               current_division_code=record.current_division_code)
 
 
-def _rebuild_all(session: Session, golden_ids: Iterable[int]) -> list[GoldenRecord]:
-    session.flush()
-    out = []
-    for golden_id in sorted(set(golden_ids)):
-        golden = session.get(GoldenRecord, golden_id)
-        if golden is not None and golden.merged_into is None:
-            rebuild(session, golden)
-            out.append(golden)
-    return out
-
-
 def rebuild(session: Session, golden: GoldenRecord) -> None:
     """Survivorship and conflicts for one golden record (internal: callers have checked)."""
-    sources = session.execute(select(SourceRecord).where(
-        SourceRecord.golden_id == golden.id).order_by(SourceRecord.id)).scalars().all()
-    values = [_source_values(s) for s in sources]
-    chosen = rules.survive(values)
-    by_id = {v.source_id: v for v in values}
-    fields = {f: c.value for f, c in chosen.items() if f != "id_number"}
-    for kind in ("hukou", "current"):
-        winner = chosen.get(f"{kind}_address")
-        if winner is not None:
-            fields[f"{kind}_division_code"] = getattr(by_id[winner.source_id],
-                                                      f"{kind}_division_code")
-    provenance = {f: c.provenance() for f, c in chosen.items()}
-    cipher = _cipher()
-    id_number = chosen["id_number"].value if "id_number" in chosen else None
-    id_hash = cipher.lookup_hash(id_number) if id_number else None
-    changed = (fields != golden.fields or provenance != golden.provenance
-               or id_hash != golden.id_hash)
-    if id_hash != golden.id_hash:
-        golden.id_cipher, golden.id_hash = (cipher.encrypt(id_number) if id_number else None,
-                                            id_hash)
-    golden.fields, golden.provenance = fields, provenance
-    golden.division_code = fields.get("current_division_code") or golden.division_code
-    if changed:
-        session.add(GoldenChange(golden_id=golden.id))
-    # conflicts: the current findings stay open, the others are resolved
-    findings = {(c.field, c.source_id): c for c in rules.conflicts(values, chosen)}
-    open_rows = session.execute(select(ConflictRow).where(
-        ConflictRow.golden_id == golden.id, ConflictRow.status == "open")).scalars().all()
-    for row in open_rows:
-        if findings.pop((row.field, row.source_id), None) is None:
-            row.status, row.resolved_at = "resolved", utcnow()
-        else:
-            row.division_code = golden.division_code
-    session.add_all([ConflictRow(golden_id=golden.id, field=c.field, department=c.department,
-                                 source_id=c.source_id, authority_department=c.authority_department,
-                                 authority_source_id=c.authority_source_id,
-                                 division_code=golden.division_code)
-                     for c in findings.values()])
+    rebuild_many(session, [golden.id])
+    session.expire(golden)
+
+
+def rebuild_many(session: Session, golden_ids: Iterable[int]) -> list[tuple[int, str | None]]:
+    """Survivorship and conflicts for golden records (internal: callers have checked): each
+    value chosen from its sources with provenance, a change logged when anything changed, the
+    current disagreements open as conflicts and the others resolved. Reads and writes a few
+    statements for all of them (an import batch rebuilds thousands). Returns (id, person code)
+    of the records still in use, in id order."""
+    ids = sorted(set(golden_ids))
+    if not ids:
+        return []
+    session.flush()
+    goldens, sources, open_rows = {}, defaultdict(list), defaultdict(list)
+    source_cols = [c for c in SourceRecord.__table__.c]
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        goldens.update((g.id, g) for g in session.execute(
+            select(GoldenRecord.id, GoldenRecord.person_code, GoldenRecord.merged_into,
+                   GoldenRecord.fields, GoldenRecord.provenance, GoldenRecord.id_hash,
+                   GoldenRecord.id_cipher, GoldenRecord.division_code)
+            .where(GoldenRecord.id.in_(chunk))))
+        for row in session.execute(select(*source_cols).where(SourceRecord.golden_id.in_(chunk))
+                                   .order_by(SourceRecord.id)):
+            sources[row.golden_id].append(row)
+        for row in session.execute(select(ConflictRow.id, ConflictRow.golden_id, ConflictRow.field,
+                                          ConflictRow.source_id).where(
+                ConflictRow.golden_id.in_(chunk), ConflictRow.status == "open")
+                .order_by(ConflictRow.id)):
+            open_rows[row.golden_id].append(row)
+    cipher, now = _cipher(), utcnow()
+    updates, changes, resolved, kept, added, touched = [], [], [], [], [], []
+    for golden_id in ids:
+        golden = goldens.get(golden_id)
+        if golden is None or golden.merged_into is not None:
+            continue
+        touched.append((golden_id, golden.person_code))
+        values = [_source_values(r) for r in sources[golden_id]]
+        chosen = rules.survive(values)
+        by_id = {v.source_id: v for v in values}
+        fields = {f: c.value for f, c in chosen.items() if f != "id_number"}
+        for kind in ("hukou", "current"):
+            winner = chosen.get(f"{kind}_address")
+            if winner is not None:
+                fields[f"{kind}_division_code"] = getattr(by_id[winner.source_id],
+                                                          f"{kind}_division_code")
+        provenance = {f: c.provenance() for f, c in chosen.items()}
+        id_number = chosen["id_number"].value if "id_number" in chosen else None
+        id_hash = cipher.lookup_hash(id_number) if id_number else None
+        division = fields.get("current_division_code") or golden.division_code
+        # every row names the same columns, so they go in one executemany
+        row = {"id": golden_id, "fields": fields, "provenance": provenance,
+               "division_code": division, "updated_at": now, "id_hash": id_hash,
+               "id_cipher": golden.id_cipher}
+        if id_hash != golden.id_hash:
+            row["id_cipher"] = cipher.encrypt(id_number) if id_number else None
+        if (fields != golden.fields or provenance != golden.provenance
+                or id_hash != golden.id_hash):
+            changes.append({"golden_id": golden_id, "at": now})
+        updates.append(row)
+        # conflicts: the current findings stay open, the others are resolved
+        findings = {(c.field, c.source_id): c for c in rules.conflicts(values, chosen)}
+        for conflict in open_rows[golden_id]:
+            if findings.pop((conflict.field, conflict.source_id), None) is None:
+                resolved.append({"id": conflict.id, "status": "resolved", "resolved_at": now})
+            else:
+                kept.append({"id": conflict.id, "division_code": division})
+        added += [{"golden_id": golden_id, "field": c.field, "department": c.department,
+                   "source_id": c.source_id, "authority_department": c.authority_department,
+                   "authority_source_id": c.authority_source_id, "status": "open",
+                   "division_code": division, "created_at": now} for c in findings.values()]
+    for model, rows, write in ((GoldenRecord, updates, update), (GoldenChange, changes, insert),
+                               (ConflictRow, resolved, update), (ConflictRow, kept, update),
+                               (ConflictRow, added, insert)):
+        if rows:  # render_nulls: rows with and without NULLs stay in one executemany
+            session.execute(write(model).execution_options(render_nulls=True), rows)
+    return touched
 
 
 def _golden_values(golden: GoldenRecord) -> dict:
@@ -460,8 +328,8 @@ def golden_for_person(session: Session, actor: Actor, person_code: str) -> Golde
     return read_golden(session, actor, golden_id)
 
 
-# --- import reports ----------------------------------------------------------------------------
-def _report(session: Session, report: ExchangeImport, *, status: str,
+# --- import reports and jobs --------------------------------------------------------------------
+def _report(session: Session, report: ExchangeImport, *, status: str | None = None,
             with_errors: bool = True) -> ImportReportOut:
     errors = None
     if with_errors:
@@ -470,12 +338,14 @@ def _report(session: Session, report: ExchangeImport, *, status: str,
                   for e in session.execute(select(ImportErrorRow).where(
                       ImportErrorRow.import_id == report.id).order_by(
                       ImportErrorRow.row, ImportErrorRow.id)).scalars()]
+    state = {"finished": "imported", "running": "running", "failed": "failed"}[report.state]
     return ImportReportOut(
         import_id=report.id, department=report.department, file_name=report.file_name,
-        status=status, as_of=report.as_of, rows=report.rows, new_records=report.new_records,
-        updated_records=report.updated_records, unchanged_records=report.unchanged_records,
-        error_count=report.error_count, linked=dict(report.linked or {}),
-        imported_by=report.imported_by, created_at=report.created_at, errors=errors)
+        status=status or state, as_of=report.as_of, rows=report.rows,
+        new_records=report.new_records, updated_records=report.updated_records,
+        unchanged_records=report.unchanged_records, error_count=report.error_count,
+        linked=dict(report.linked or {}), imported_by=report.imported_by,
+        created_at=report.created_at, errors=errors)
 
 
 def list_imports(session: Session, actor: Actor, limit: int = 100) -> list[ImportReportOut]:
@@ -483,17 +353,77 @@ def list_imports(session: Session, actor: Actor, limit: int = 100) -> list[Impor
     where = access.restrict(P.EXCHANGE_IMPORT, division_col=ExchangeImport.division_code)
     rows = session.execute(select(ExchangeImport).where(where).order_by(
         ExchangeImport.id.desc()).limit(min(limit, 500))).scalars().all()
-    return [_report(session, r, status="imported", with_errors=False) for r in rows]
+    return [_report(session, r, with_errors=False) for r in rows]
 
 
-def read_import(session: Session, actor: Actor, import_id: int) -> ImportReportOut:
+def _load_import(session: Session, actor: Actor, import_id: int) -> ExchangeImport:
     access = Access(session, actor)
     access.scopes(P.EXCHANGE_IMPORT)
     report = session.get(ExchangeImport, import_id)
     if report is None:
         raise _not_found("导入记录")
     access.check(P.EXCHANGE_IMPORT, "导入记录", division_code=report.division_code)
-    return _report(session, report, status="imported")
+    return report
+
+
+def read_import(session: Session, actor: Actor, import_id: int) -> ImportReportOut:
+    return _report(session, _load_import(session, actor, import_id))
+
+
+def import_job(session: Session, actor: Actor, import_id: int, jobs=None, *,
+               unchanged: bool = False) -> ImportJobOut:
+    """An import as a job: state, progress, the reason it stopped, the report when finished.
+    A running import whose last batch is old and that no job of this process holds was
+    interrupted (the server stopped): uploading the same file again resumes it."""
+    from anju.exchange import imports
+
+    report = _load_import(session, actor, import_id)
+    state, reason = report.state, report.failure
+    here = jobs is not None and jobs.running(imports.job_key(report.id))
+    if state == "running" and not here and imports.stale(report):
+        state, reason = "interrupted", "interrupted"
+    zh, en = imports.FAILURES.get(reason, (None, None)) if reason else (None, None)
+    return ImportJobOut(
+        job_id=report.id, state=state, department=report.department,
+        file_name=report.file_name, rows_total=report.rows, rows_done=report.rows_done,
+        reason_zh=zh, reason_en=en, status_url=f"/api/v1/exchange/imports/jobs/{report.id}",
+        started_at=report.created_at, finished_at=report.finished_at,
+        report=_report(session, report, status="unchanged" if unchanged else None)
+        if state == "finished" else None)
+
+
+def import_departments() -> list[tuple[str, str, str]]:
+    """(code, Chinese name, English name) of each department an extract can come from."""
+    from anju.exchange import connectors
+
+    return [(c.code, c.name_zh, c.name_en) for c in connectors.available().values()]
+
+
+def submit_import(session: Session, actor: Actor, jobs, upload: BinaryIO, department: str,
+                  file_name: str | None, spool: Path) -> ImportJobOut:
+    """An uploaded extract, imported by a background job (`jobs`: the server's
+    `anju.core.jobs.JobRunner`): the file is kept under `spool` while the job runs, the import
+    opened (or found: a file imported before is not imported again, one being imported is not
+    started twice, an interrupted one resumes), and the job queued once this unit of work
+    commits."""
+    from anju.exchange import imports
+
+    imports.connector(department)  # an unknown department is refused before anything is kept
+    stored = imports.spool(upload, spool)
+    try:
+        opened = imports.start(session, actor, stored, department, file_name=file_name,
+                               running=lambda i: jobs.running(imports.job_key(i)))
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
+    if opened.token is None:
+        stored.unlink(missing_ok=True)
+    else:
+        session.flush()
+        jobs.after_commit(session, imports.job_key(opened.report.id), imports.job, jobs, actor,
+                          opened.report.id, opened.token, stored)
+    return import_job(session, actor, opened.report.id, jobs,
+                      unchanged=opened.report.state == "finished")
 
 
 # --- 3. conflicts -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ DOMAIN = Domain(
     models="anju.housing.models",
     api="anju.housing.api:router",
     pages="anju.housing.pages",
-    cli=("locks", "anju.housing.cli:app"),
+    cli=(("locks", "anju.housing.cli:app"),),
     signed_paths=("/api/v1/lock-events",),  # lock vendors sign their batches (HMAC-SHA256)
     listeners=(
         ("registration.submitted", f"{_ON}:on_registration_submitted"),

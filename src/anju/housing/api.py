@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi import Path as FPath
 from starlette.concurrency import run_in_threadpool
 
+from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
 from anju.housing import events, service
 from anju.housing.schemas import (
@@ -27,8 +28,6 @@ from anju.housing.schemas import (
     TaskOut,
 )
 from anju.registry.schemas import HouseIn, HouseOut, RegistrationIn, RegistrationOut
-
-RecordId = Annotated[int, FPath(ge=1, le=2_147_483_647)]  # a database integer
 
 router = APIRouter(prefix="/api/v1", tags=["housing"])
 
@@ -72,7 +71,7 @@ def task_counts(session: SessionDep, actor: ActorDep,
 
 
 @router.post("/tasks/{task_id}/resolve", response_model=TaskOut)
-def resolve_task(task_id: int, body: ResolveIn, session: SessionDep, actor: ActorDep):
+def resolve_task(task_id: RecordId, body: ResolveIn, session: SessionDep, actor: ActorDep):
     return service.resolve_task(session, actor, task_id, body.outcome, body.note, body.end_date)
 
 
@@ -83,7 +82,7 @@ def list_fees(session: SessionDep, actor: ActorDep,
 
 
 @router.post("/fees/{statement_id}/payments", response_model=StatementOut)
-def pay(statement_id: int, body: PaymentIn, session: SessionDep, actor: ActorDep):
+def pay(statement_id: RecordId, body: PaymentIn, session: SessionDep, actor: ActorDep):
     return service.record_payment(session, actor, statement_id, body.amount_fen, body.reference,
                                   body.method)
 

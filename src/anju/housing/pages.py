@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError, ValidationError
 from anju.core.policy import Actor, Role
+from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
 from anju.housing import rules, service
 from anju.housing.schemas import AssistEndIn, AssistRevokeIn, ConsentIn
@@ -31,7 +31,7 @@ CST = timezone(timedelta(hours=8))
 OUTLINES = Path(__file__).resolve().parents[1] / "web" / "static" / "vendor" / "geo"
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
-IdPath = Annotated[int, PathParam(ge=1, le=2_147_483_647)]  # a database integer
+IdPath = RecordId  # the shared bound (anju.core.types)
 
 MENU = {
     "resident": [("/me/keys", "housing.menu_my_keys"), ("/me/fees", "housing.menu_my_fees")],

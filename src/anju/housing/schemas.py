@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from anju.core.types import Timestamp
+
 
 class KeyOut(BaseModel):
     """An e-key; room and address only to a reader whose purpose includes where people live."""
@@ -18,8 +20,8 @@ class KeyOut(BaseModel):
     status: str  # active | revoked | expired
     valid_from: date
     valid_until: date | None
-    issued_at: datetime
-    revoked_at: datetime | None = None
+    issued_at: Timestamp
+    revoked_at: Timestamp | None = None
     revoke_reason: str | None = None
     revoke_reason_zh: str | None = None
     address: str | None = None
@@ -69,7 +71,7 @@ class TaskOut(BaseModel):
     key_id: str | None = None
     registration_id: int | None = None
     detail: dict | None = None
-    created_at: datetime
+    created_at: Timestamp
     due_on: date | None = None
     outcome: str | None = None
 
@@ -106,7 +108,7 @@ class PaymentOut(BaseModel):
     amount_fen: int
     reference: str
     method: str
-    paid_at: datetime
+    paid_at: Timestamp
 
 
 class StatementOut(BaseModel):
@@ -186,10 +188,10 @@ class ConsentOut(BaseModel):
     grid_worker: str
     method: str
     reference: str
-    consented_at: datetime
+    consented_at: Timestamp
     valid_until: date
-    recorded_at: datetime
-    withdrawn_at: datetime | None = None
+    recorded_at: Timestamp
+    withdrawn_at: Timestamp | None = None
     withdrawn_by: str | None = None
     live: bool
 
@@ -202,7 +204,7 @@ class AssistActionOut(BaseModel):
     action: str
     object_type: str
     object_id: str
-    done_at: datetime
+    done_at: Timestamp
     consent_method: str
     consent_reference: str
 

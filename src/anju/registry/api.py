@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
+from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
 from anju.registry import service
 from anju.registry.schemas import (AccessLogEntry, EligibilityOut, EndIn, HouseIn, HouseOut,
@@ -13,7 +14,7 @@ from anju.registry.schemas import (AccessLogEntry, EligibilityOut, EndIn, HouseI
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
-IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+IdPath = RecordId  # the shared bound (anju.core.types)
 
 
 @router.post("/persons", status_code=201, response_model=PersonView, response_model_exclude_none=True)

@@ -448,6 +448,7 @@ def _check_registration(r: BulkRegistration, today: date) -> None:
                               field="status") from None
     rules.check_start_date(r.start_date, today)
     rules.check_period(r.start_date, r.end_date)
+    rules.check_end_date(r.end_date, today)
     if (status is RS.ENDED) != (r.end_date is not None):
         raise ValidationError("end_date_state", "只有已注销的登记有结束日期，且必须有",
                               "an ended registration needs an end date; only it has one",

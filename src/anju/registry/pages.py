@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 from anju.core import clock, divisions
 from anju.core.errors import AnjuError, Forbidden, ValidationError
 from anju.core.policy import Actor
+from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
 from anju.registry import service
 from anju.registry.rules import Reason
@@ -30,7 +30,7 @@ from anju.registry.schemas import HouseIn, PersonIn, RegistrationIn, RejectIn
 TEMPLATES = Path(__file__).parent / "templates"
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
-IdPath = Annotated[int, PathParam(ge=1, le=2_147_483_647)]  # a database integer, as in the API
+IdPath = RecordId  # the shared bound (anju.core.types)
 
 _SEARCH = ("/persons", "menu.search")
 _ACCESS_LOG = ("/me/access-log", "menu.access_log")

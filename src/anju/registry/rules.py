@@ -120,6 +120,33 @@ def check_period(start: date, end: date | None) -> None:
                               "end date is before the start date", field="end_date")
 
 
+PLAUSIBLE_YEARS_AHEAD = 10  # nobody names the end of a residence further ahead than this
+
+
+def check_end_date(end: date | None, today: date) -> None:
+    """An end of residence is a day people can name: not more than ten years ahead (9999-12-31
+    means "no end", which is what leaving it empty says)."""
+    if end is not None and end > _years_after(today, PLAUSIBLE_YEARS_AHEAD):
+        raise ValidationError("end_date_implausible", "结束日期不合理：不能晚于今天起十年",
+                              "end date is implausible: more than ten years ahead",
+                              field="end_date")
+
+
+def check_birth_date(born: date | None, today: date) -> None:
+    """A birth date lies in the past, and not before 1880 (as GB 11643 ID numbers allow)."""
+    if born is not None and not date(1880, 1, 1) <= born <= today:
+        raise ValidationError("birth_date_implausible", "出生日期不合理（不能在未来或 1880 年以前）",
+                              "birth date is implausible (in the future or before 1880)",
+                              field="birth_date")
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 def periods_overlap(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:
     return (a_end is None or b_start <= a_end) and (b_end is None or a_start <= b_end)
 

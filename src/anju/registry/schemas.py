@@ -1,16 +1,12 @@
 """Request and response models of the registry API (and the pages' forms)."""
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from typing import Annotated
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from anju.core.types import RecordId, Timestamp
 from anju.registry.rules import Reason
-
-# Database ids are 32-bit on every backend; anything larger is bad input, not a server error.
-RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class PersonIn(BaseModel):
@@ -102,7 +98,7 @@ class RegistrationOut(BaseModel):
     status: str
     rejection_reason: str | None = None
     decided_by: str | None = None
-    decided_at: datetime | None = None
+    decided_at: Timestamp | None = None
     warnings: list[dict] = []
     # Shown in queues so an officer knows who is asking, masked to the purpose.
     person_name: str | None = None
@@ -128,7 +124,7 @@ class PermitOut(BaseModel):
 
 
 class AccessLogEntry(BaseModel):
-    at: datetime
+    at: Timestamp
     official: str
     role: str
     action: str

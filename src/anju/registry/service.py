@@ -6,6 +6,7 @@ writes, and appends to the audit chain, all inside the caller's unit of work.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
@@ -169,6 +170,33 @@ def find_person_by_id_number(session: Session, actor: Actor, id_number: str) -> 
     return view
 
 
+def find_persons_by_id_numbers(session: Session, actor: Actor,
+                               id_numbers: Iterable[str]) -> dict[str, str]:
+    """`find_person_by_id_number` for many numbers at once (a department import linking its
+    records): number → person code for the persons the actor reaches, each read audited as
+    there. Numbers of unknown persons, or of persons out of reach, are simply absent."""
+    access = Access(session, actor)
+    access.scopes(P.PERSON_READ)
+    c = cipher()
+    by_hash = {c.lookup_hash(idnumber.normalize_id_number(n)): n for n in set(id_numbers)}
+    hashes = list(by_hash)
+    found, events = {}, []
+    for start in range(0, len(hashes), 500):
+        people = session.execute(select(Person).where(
+            Person.id_hash.in_(hashes[start:start + 500])).order_by(Person.id)).scalars()
+        for person in people:
+            # A lookup, not an attempt on anyone: persons out of reach are simply not found.
+            if not _reaches_person(access, P.PERSON_READ, person) or \
+                    not access.serves(person.birth_date, person.person_code):
+                continue
+            purpose = access.purpose(person.person_code)
+            found[by_hash[person.id_hash]] = person.person_code
+            events.append(AuditEvent(P.PERSON_READ, purpose.name, person.person_code, "person",
+                                     person.person_code, {"by": "id_number"}))
+    access.record(*events)
+    return found
+
+
 def search_persons(session: Session, actor: Actor, query: str, limit: int = 20) -> list[PersonView]:
     """Find persons by ID number, phone or name within the actor's jurisdiction; masked results."""
     access = Access(session, actor)
@@ -203,6 +231,7 @@ def create_person(session: Session, actor: Actor, data: PersonIn) -> PersonView:
     if sex and sex != info.sex:
         raise ValidationError("sex_mismatch", "性别与身份证号码不一致",
                               "sex does not match the ID number", field="sex")
+    rules.check_birth_date(data.birth_date, clock.today())
     if data.birth_date and data.birth_date != info.birth_date:
         raise ValidationError("birth_date_mismatch", "出生日期与身份证号码不一致",
                               "birth date does not match the ID number", field="birth_date")
@@ -535,6 +564,7 @@ def end_registration(session: Session, actor: Actor, registration_id: int,
     _reach_registration(access, P.REGISTRATION_END, reg)
     rules.require_transition(reg.status, RS.ENDED)
     rules.check_period(reg.start_date, end_date)
+    rules.check_end_date(end_date, clock.today())
     reg.status, reg.end_date = RS.ENDED.value, end_date
     session.flush()
     settle_division(session, reg.person_code)

@@ -7,13 +7,21 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from anyio import CapacityLimiter, to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from anju.core import audit, domain
 from anju.core.config import Settings, get_settings
 from anju.core.db import Database
-from anju.core.web import install_error_handlers
+from anju.core.errors import AnjuError, TooLarge
+from anju.core.jobs import JobRunner
+from anju.core.web import ERROR_RESPONSES, HTTP_ERRORS, install_error_handlers, refuse_nul
 from anju.web import pages
 
 STATIC = Path(__file__).parent / "static"
@@ -81,6 +89,64 @@ class _Witness:
         except asyncio.CancelledError:
             await self.once()
             raise
+class BodyLimit:
+    """Refuse a request body past `limit` bytes with 413, while it streams in: at once when its
+    Content-Length says so, else as soon as the bytes received pass the limit (a chunked body),
+    so an oversized upload is never read whole into memory or onto disk."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            # through the app's error handler in force, so a page gets a page
+            request = Request(scope, receive)
+            response = await scope["app"].exception_handlers[AnjuError](request, _too_large())
+            return await response(scope, receive, send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:  # FastAPI passes an HTTPException from body parsing through
+                raise StarletteHTTPException(413)
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _too_large() -> TooLarge:
+    return TooLarge(*HTTP_ERRORS[413])
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI and ReDoc from our own static files: a county intranet reaches no CDN."""
+    vendor = "/static/vendor"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui():
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url, title=f"{app.title} — Swagger UI",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_js_url=f"{vendor}/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url=f"{vendor}/swagger-ui/swagger-ui.css",
+            swagger_favicon_url=f"{vendor}/swagger-ui/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None})  # the badge would call an outside host
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_ui_redirect():
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc():
+        return get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} — ReDoc",
+                              redoc_js_url=f"{vendor}/redoc/redoc.standalone.js",
+                              redoc_favicon_url=f"{vendor}/swagger-ui/favicon-32x32.png",
+                              with_google_fonts=False)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -100,15 +166,22 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+        app.state.jobs.shutdown(wait=True)  # a running import ends after its current batch
 
-    app = FastAPI(title="Anju 安居 API", version="1", lifespan=lifespan, description=(
+    app = FastAPI(title="Anju 安居 API", version="1", lifespan=lifespan, docs_url=None,
+                  redoc_url=None, dependencies=[Depends(refuse_nul)], responses=ERROR_RESPONSES,
+                  description=(
         "Service and management platform for the floating population. Every personal-data "
         "route checks the caller's role, jurisdiction and purpose and is written to the audit "
         "chain."))
     app.state.settings = settings
-    app.state.db = db or Database(settings.resolved_database_url, settings.db_pool_size)
+    app.state.db = db or Database(settings.resolved_database_url, settings.db_pool_size,
+                                 settings.db_lock_timeout_seconds)
+    app.state.jobs = JobRunner(app.state.db)
     install_error_handlers(app)
     app.add_middleware(RequestGate, limit=settings.worker_threads)
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)  # outermost: before the gate
+    _install_docs(app)
 
     from anju.registry import service as registry_service
 

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from anju.core import inputs
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError, ValidationError
 from anju.core.policy import Actor, Role
@@ -297,17 +298,8 @@ class _RegistrationRef(BaseModel):
 
 
 def _parse(model, form: dict):
-    """A schema from form fields, or a ValidationError naming the first bad field."""
-    from pydantic import ValidationError as PydanticError
-
-    try:
-        return model.model_validate(form)
-    except PydanticError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or None
-        raise ValidationError("form_invalid", f"请检查填写内容（{where}）",
-                              f"please check the form ({where}): {first.get('msg')}",
-                              field=where) from None
+    """A schema from form fields, or a bilingual ValidationError naming the first bad field."""
+    return inputs.parse(model, form)
 
 
 def _consent_page(request: Request, session: Session, actor: Actor, consent_id: int,

@@ -2,9 +2,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from anju.core.inputs import choice
+from anju.housing.rules import (CONSENT_METHOD_WORDS, OUTCOME_WORDS, TASK_KIND_WORDS,
+                                ConsentMethod, Outcome, TaskKind)
+
+# Enumerated inputs: the code, the English key or the Chinese label (已搬离, 书面同意书 …).
+OutcomeIn = choice(Outcome, OUTCOME_WORDS, what="task outcome")
+TaskKindIn = choice(TaskKind, TASK_KIND_WORDS, what="task kind")
+ConsentMethodIn = choice(ConsentMethod, CONSENT_METHOD_WORDS, what="how consent was given")
 
 
 class KeyOut(BaseModel):
@@ -82,7 +90,7 @@ class TaskCount(BaseModel):
 class ResolveIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    outcome: str = Field(description="suspected_move_out: moved_out | still_living; "
+    outcome: OutcomeIn = Field(description="suspected_move_out: moved_out | still_living; "
                          "unregistered_occupant: registered | no_extra_occupant; "
                          "permit_expiring: reminded | not_needed")
     note: str | None = Field(None, max_length=500)
@@ -170,7 +178,7 @@ class ConsentIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     landlord_person_code: str = Field(min_length=1, max_length=16)
-    method: Literal["paper_form", "in_person"]
+    method: ConsentMethodIn
     # paper_form: the form's number/filing reference; in_person: where, and who was present
     reference: str = Field(min_length=2, max_length=200)
     consented_at: datetime

@@ -779,7 +779,7 @@ def record_consent(session: Session, actor: Actor, data: ConsentIn) -> ConsentOu
     consent = AssistConsent(
         landlord_person_code=landlord.person_code,
         division_code=divisions.canonical(actor.division_code),
-        grid_worker=actor.username, method=data.method, reference=data.reference,
+        grid_worker=actor.username, method=str(data.method), reference=data.reference,
         consented_at=consented_at,
         valid_until=_cst_date(consented_at) + timedelta(days=data.valid_days - 1))
     session.add(consent)

@@ -1,6 +1,7 @@
 """Registry JSON routes: parse → one service call → serialise. No queries, no checks here."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
@@ -9,7 +10,7 @@ from anju.core.web import ActorDep, SessionDep
 from anju.registry import service
 from anju.registry.schemas import (AccessLogEntry, EligibilityOut, EndIn, HouseIn, HouseOut,
                                    PermitOut, PersonIn, PersonView, RegistrationIn,
-                                   RegistrationOut, RejectIn)
+                                   RegistrationOut, RejectIn, StatusIn)
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
@@ -83,11 +84,27 @@ def submit_registration(body: RegistrationIn, session: SessionDep, actor: ActorD
     return registration
 
 
-@router.get("/registrations", response_model=list[RegistrationOut])
-def list_registrations(session: SessionDep, actor: ActorDep, status: str | None = None,
-                       person_code: str | None = None,
-                       limit: Annotated[int, Query(ge=1, le=200)] = 50):
-    return service.list_registrations(session, actor, status, person_code, limit)
+@router.get("/registrations", response_model=list[RegistrationOut], responses={200: {"headers": {
+    "X-Total-Count": {"description": "how many registrations match in all",
+                      "schema": {"type": "integer"}}}}})
+def list_registrations(session: SessionDep, actor: ActorDep, response: Response,
+                       status: StatusIn | None = None,
+                       person_code: Annotated[str | None, Query(max_length=16)] = None,
+                       division: Annotated[str | None, Query(
+                           max_length=12, description="township or village code")] = None,
+                       submitted_from: date | None = None, submitted_to: date | None = None,
+                       q: Annotated[str | None, Query(
+                           max_length=64, description="name (its start), ID number, "
+                           "registration number or person code")] = None,
+                       limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                       offset: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0):
+    """One page of the registrations you reach, newest first; `X-Total-Count` says how many
+    match in all (page with `offset`). Submission dates are China Standard Time days."""
+    page = service.list_registrations(
+        session, actor, status, person_code, limit, offset=offset, division=division,
+        submitted_from=submitted_from, submitted_to=submitted_to, query=q)
+    response.headers["X-Total-Count"] = str(page.total)
+    return list(page)
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationOut)

@@ -16,10 +16,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
-from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 
-from anju.core import clock, divisions
+from anju.core import clock, divisions, inputs
 from anju.core.errors import AnjuError, Forbidden, ValidationError
 from anju.core.policy import Actor
 from anju.core.web import ActorDep, SessionDep
@@ -66,23 +65,9 @@ def _warned(registration) -> list[str]:
     return [w["code"] for w in registration.warnings if w["code"] in NOTICES]
 
 
-# What a form field's first complaint means, said plainly (pydantic's error types).
-_PLAIN = {"date": ("日期格式应为 YYYY-MM-DD", "dates are YYYY-MM-DD"),
-          "int": ("应填写整数", "must be a whole number"),
-          "enum": ("请从列表中选择", "choose one from the list"),
-          "string": ("内容长度不符合要求", "too short or too long")}
-
-
 def _model(cls: type[BaseModel], **data) -> BaseModel:
     """Build a schema from form text; its first complaint becomes a bilingual field error."""
-    try:
-        return cls(**data)
-    except PydanticError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        zh, en = _PLAIN.get(first["type"].split("_")[0], ("输入不符合要求", first["msg"]))
-        raise ValidationError("invalid_input", f"{zh}（请检查标红的项目）",
-                              f"{en} ({field})", field=field) from None
+    return inputs.parse(cls, data)
 
 
 def _date(text: str, field: str) -> date:

@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from anju.registry.rules import Reason
+from anju.core.inputs import choice
+from anju.registry.rules import (REASON_WORDS, SEX_WORDS, STATUS_WORDS, Reason,
+                                 RegistrationStatus, Sex)
 
 # Database ids are 32-bit on every backend; anything larger is bad input, not a server error.
 RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+# Enumerated inputs: the code, the English key or the Chinese label (务工, 男, 待审核 …).
+ReasonIn = choice(Reason, REASON_WORDS, what="residence reason")
+SexIn = choice(Sex, SEX_WORDS, what="sex")
+StatusIn = choice(RegistrationStatus, STATUS_WORDS, what="registration status")
 
 
 class PersonIn(BaseModel):
@@ -18,7 +23,7 @@ class PersonIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=64)
     id_number: str = Field(min_length=1, max_length=40)
-    sex: str | None = Field(None, description="M/F or 男/女; must agree with the ID number")
+    sex: SexIn | None = Field(None, description="must agree with the ID number")
     birth_date: date | None = Field(None, description="must agree with the ID number")
     phone: str | None = Field(None, max_length=20)
     hukou_address: str | None = Field(None, max_length=200)
@@ -77,7 +82,7 @@ class RegistrationIn(BaseModel):
     person_code: str = Field(min_length=1, max_length=16)
     room_id: RecordId
     start_date: date
-    reason: Reason
+    reason: ReasonIn
 
 
 class EndIn(BaseModel):

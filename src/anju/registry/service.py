@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from sqlalchemy import func, or_, select
@@ -23,6 +23,7 @@ from anju.core.crypto import IdCipher, mask_id_number, mask_name, mask_phone
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.idempotency import run_once
+from anju.core.paging import MAX_LIMIT, Page
 from anju.core.policy import Actor
 from anju.registry import rules
 from anju.registry.models import (House, Permit, PermitEndorsement, PermitSerial, Person,
@@ -475,23 +476,53 @@ def read_registration(session: Session, actor: Actor, registration_id: int) -> R
     return _registration_out(reg)
 
 
+def _registration_search(query: str):
+    """What a search box means: an ID number, a registration number, a person code, or the
+    start of a name."""
+    query = query.strip()
+    normalised = idnumber.normalize_id_number(query)
+    if re.fullmatch(r"\d{17}[\dX]", normalised):
+        return Person.id_hash == cipher().lookup_hash(normalised)
+    if re.fullmatch(r"\d{1,10}", query):
+        return Registration.id == int(query)
+    if rules.is_valid_person_code(query.upper()):
+        return Registration.person_code == query.upper()
+    return Person.name.startswith(query, autoescape=True)
+
+
 def list_registrations(session: Session, actor: Actor, status: str | None = None,
-                       person_code: str | None = None, limit: int = 50) -> list[RegistrationOut]:
-    """Registrations the actor reaches, newest first (the police approval queue uses status)."""
+                       person_code: str | None = None, limit: int = 50, *, offset: int = 0,
+                       division: str | None = None, submitted_from: date | None = None,
+                       submitted_to: date | None = None, query: str | None = None) -> Page:
+    """Registrations the actor reaches, newest first, one page of them with the total (the
+    police approval queue filters by status, township, submission date and a search)."""
     access = Access(session, actor)
-    where = access.restrict(P.REGISTRATION_READ, division_col=Registration.division_code,
-                            person_col=Registration.person_code,
-                            landlord_col=Registration.landlord_person_code)
-    query = (select(Registration, Person, Room, House)
-             .join(Person, Person.person_code == Registration.person_code)
-             .join(Room, Room.id == Registration.room_id).join(House, House.id == Room.house_id)
-             .where(where))
+    where = [access.restrict(P.REGISTRATION_READ, division_col=Registration.division_code,
+                             person_col=Registration.person_code,
+                             landlord_col=Registration.landlord_person_code)]
     if status:
-        query = query.where(Registration.status == status)
+        where.append(Registration.status == str(status))
     if person_code:
-        query = query.where(Registration.person_code == person_code)
-    rows = session.execute(query.order_by(Registration.id.desc()).limit(min(limit, 200))).all()
-    out, events = [], []
+        where.append(Registration.person_code == person_code)
+    if division:
+        prefix = divisions.significant_prefix(divisions.canonical(division))
+        where.append(Registration.division_code.like(prefix + "%"))
+    # Submission dates are China Standard Time days; created_at is naive UTC.
+    if submitted_from:
+        where.append(Registration.created_at >= _cst_midnight_utc(submitted_from))
+    if submitted_to:
+        where.append(Registration.created_at < _cst_midnight_utc(submitted_to, 1))
+    if query and query.strip():
+        where.append(_registration_search(query[:64]))
+    joined = (select(Registration, Person, Room, House)
+              .join(Person, Person.person_code == Registration.person_code)
+              .join(Room, Room.id == Registration.room_id).join(House, House.id == Room.house_id))
+    total = session.execute(select(func.count()).select_from(Registration).join(
+        Person, Person.person_code == Registration.person_code).where(*where)).scalar_one()
+    limit = max(1, min(limit, MAX_LIMIT))
+    rows = session.execute(joined.where(*where).order_by(Registration.id.desc())
+                           .offset(max(offset, 0)).limit(limit)).all()
+    out, events = Page(total=total, offset=max(offset, 0), limit=limit), []
     for reg, person, room, house in rows:
         own = person.person_code == actor.person_code
         name = person.name if own or actor.role is P.Role.POLICE else mask_name(person.name)
@@ -503,6 +534,10 @@ def list_registrations(session: Session, actor: Actor, status: str | None = None
                                      {"listing": True}))
     access.record(*events)
     return out
+
+
+def _cst_midnight_utc(day: date, plus_days: int = 0) -> datetime:
+    return datetime.combine(day + timedelta(days=plus_days), time.min) - timedelta(hours=8)
 
 
 # --- residence permits -----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import Signer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju.core import audit, divisions, identity
+from anju.core import audit, divisions, identity, inputs
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError, Forbidden, NotFound
 from anju.core.identity import AuthError
@@ -279,8 +279,7 @@ def _install_error_pages(app: FastAPI) -> None:
     async def _invalid(request: Request, error: RequestValidationError):
         if not _is_page(request):
             return await json_invalid(request, error)
-        bad = AnjuError("invalid_input", "输入不符合要求", "input not accepted")
-        return render(request, "error.html", 422, error=bad)
+        return render(request, "error.html", 422, error=inputs.explain(error.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException):

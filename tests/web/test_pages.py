@@ -208,8 +208,9 @@ def test_roles_without_the_action_get_a_clear_page_not_a_500(site):
     assert response.status_code == 403 and "当前角色无权执行该操作" in response.text
     assert site.client.get("/no/such/page").status_code == 404
     assert "页面不存在" in site.client.get("/no/such/page").text
-    approve = site.post("/registrations/1/approve", {})
-    assert approve.status_code == 403 and "registration.approve" in approve.text
+    approve = site.post("/registrations/1/approve", {"confirmed": "yes"})
+    assert approve.status_code == 403 and "当前角色无权执行该操作" in approve.text
+    assert "registration.approve" not in approve.text  # no action codes on a page
     police_page = site.client.get("/landlord/houses/new")  # a landlord page, for a resident
     assert police_page.status_code == 200  # the form is harmless; saving it is refused:
     refused = site.post("/landlord/houses/new", {"address": "某路 1 号",
@@ -225,17 +226,26 @@ def test_police_approve_and_reject_from_the_queue(site):
     queue = site.client.get("/police/queue").text
     assert "王芳" in queue and f"/registrations/{first}/approve" in queue
     too_short = site.post(f"/registrations/{first}/reject", {"reason": "x"}, "/police/queue")
-    assert too_short.status_code == 422 and "内容长度不符合要求" in too_short.text
-    done = site.post(f"/registrations/{first}/approve", {}, "/police/queue")
+    assert too_short.status_code == 422 and "事由：至少 2 个字" in too_short.text
+    assert 'value="x"' in too_short.text  # what was typed stays in that row's form
+    # approving asks first; only the confirmed post changes anything
+    asked = site.post(f"/registrations/{first}/approve", {}, "/police/queue")
+    assert asked.status_code == 200 and "确定通过这条居住登记吗" in asked.text
+    assert "王芳" in asked.text and 'name="confirmed" value="yes"' in asked.text
+    with world.db.unit_of_work() as s:
+        assert s.get(Registration, first).status == "submitted"
+    done = site.post(f"/registrations/{first}/approve", {"confirmed": "yes"}, "/police/queue")
     assert done.status_code == 200 and "已审核通过" in done.text
-    again = site.post(f"/registrations/{first}/approve", {}, "/police/queue")
+    again = site.post(f"/registrations/{first}/approve", {"confirmed": "yes"}, "/police/queue")
     assert again.status_code == 409 and "不能变为" in again.text
-    # outside the jurisdiction the registration does not exist
+    # outside the jurisdiction the registration does not exist, confirmed or not
     site.post("/logout", {})
     site.login(world.police_other_county.username)
     assert "王芳" not in site.client.get("/police/queue").text
-    hidden = site.post(f"/registrations/{first}/reject", {"reason": "材料不全"}, "/police/queue")
-    assert hidden.status_code == 404 and "居住登记不存在" in hidden.text
+    for confirmed in ("", "yes"):
+        hidden = site.post(f"/registrations/{first}/reject",
+                           {"reason": "材料不全", "confirmed": confirmed}, "/police/queue")
+        assert hidden.status_code == 404 and "居住登记不存在" in hidden.text
 
 
 # --- forms keep what the user typed --------------------------------------------------------------

@@ -32,10 +32,8 @@ class Access:
     def scopes(self, action: str) -> tuple[Scope, ...]:
         scopes = scopes_for(self.actor.role, action)
         if not scopes:
-            raise Forbidden(
-                "forbidden", f"当前角色无权执行该操作（{action}）",
-                f"your role may not perform {action}",
-            )
+            # Said without the action's code: people read this on pages too.
+            raise Forbidden("forbidden", "当前角色无权执行该操作", "your role may not do this")
         return scopes
 
     # --- may it reach this record? ------------------------------------------------------

@@ -130,6 +130,17 @@ def account_from_token(session: Session, token: str, salt: str = "api-token",
     return account
 
 
+def token_account_id(token: str, salt: str = "ui-session") -> int | None:
+    """The account a token was issued to, whether or not it has expired (signature checked); the
+    pages use it to keep a form typed into a session that expired for the same account only."""
+    try:
+        data = _serializer(salt).loads(token, max_age=None)
+    except BadSignature:
+        return None
+    account = data.get("a") if isinstance(data, dict) else None
+    return account if isinstance(account, int) else None
+
+
 def login(session: Session, username: str, password: str, client: str = "-") -> Account:
     """`authenticate`, keeping the record of a failed attempt even though the request fails."""
     try:

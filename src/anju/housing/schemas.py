@@ -6,8 +6,14 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from anju.core.inputs import choice
-from anju.housing.rules import (CONSENT_METHOD_WORDS, OUTCOME_WORDS, TASK_KIND_WORDS,
-                                ConsentMethod, Outcome, TaskKind)
+from anju.housing.rules import (
+    CONSENT_METHOD_WORDS,
+    OUTCOME_WORDS,
+    TASK_KIND_WORDS,
+    ConsentMethod,
+    Outcome,
+    TaskKind,
+)
 
 # Enumerated inputs: the code, the English key or the Chinese label (已搬离, 书面同意书 …).
 OutcomeIn = choice(Outcome, OUTCOME_WORDS, what="task outcome")

@@ -8,9 +8,20 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from anju.core.web import ActorDep, SessionDep
 from anju.registry import service
-from anju.registry.schemas import (AccessLogEntry, EligibilityOut, EndIn, HouseIn, HouseOut,
-                                   PermitOut, PersonIn, PersonView, RegistrationIn,
-                                   RegistrationOut, RejectIn, StatusIn)
+from anju.registry.schemas import (
+    AccessLogEntry,
+    EligibilityOut,
+    EndIn,
+    HouseIn,
+    HouseOut,
+    PermitOut,
+    PersonIn,
+    PersonView,
+    RegistrationIn,
+    RegistrationOut,
+    RejectIn,
+    StatusIn,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]

@@ -7,8 +7,14 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from anju.core.inputs import choice
-from anju.registry.rules import (REASON_WORDS, SEX_WORDS, STATUS_WORDS, Reason,
-                                 RegistrationStatus, Sex)
+from anju.registry.rules import (
+    REASON_WORDS,
+    SEX_WORDS,
+    STATUS_WORDS,
+    Reason,
+    RegistrationStatus,
+    Sex,
+)
 
 # Database ids are 32-bit on every backend; anything larger is bad input, not a server error.
 RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
@@ -105,6 +111,7 @@ class RegistrationOut(BaseModel):
     rejection_reason: str | None = None
     decided_by: str | None = None
     decided_at: datetime | None = None
+    submitted_at: datetime | None = None
     warnings: list[dict] = []
     # Shown in queues so an officer knows who is asking, masked to the purpose.
     person_name: str | None = None

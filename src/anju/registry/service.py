@@ -26,11 +26,28 @@ from anju.core.idempotency import run_once
 from anju.core.paging import MAX_LIMIT, Page
 from anju.core.policy import Actor
 from anju.registry import rules
-from anju.registry.models import (House, Permit, PermitEndorsement, PermitSerial, Person,
-                                  Registration, Room)
+from anju.registry.models import (
+    House,
+    Permit,
+    PermitEndorsement,
+    PermitSerial,
+    Person,
+    Registration,
+    Room,
+)
 from anju.registry.rules import RegistrationStatus as RS
-from anju.registry.schemas import (AccessLogEntry, EligibilityOut, HouseIn, HouseOut, PermitOut,
-                                   PersonIn, PersonView, RegistrationIn, RegistrationOut, RoomOut)
+from anju.registry.schemas import (
+    AccessLogEntry,
+    EligibilityOut,
+    HouseIn,
+    HouseOut,
+    PermitOut,
+    PersonIn,
+    PersonView,
+    RegistrationIn,
+    RegistrationOut,
+    RoomOut,
+)
 
 ACTIVE = [s.value for s in rules.ACTIVE_STATES]
 
@@ -352,7 +369,8 @@ def _registration_out(reg: Registration, warnings: list[dict] | None = None,
         registration_id=reg.id, person_code=reg.person_code, room_id=reg.room_id,
         division_code=reg.division_code, start_date=reg.start_date, end_date=reg.end_date,
         reason=reg.reason, status=reg.status, rejection_reason=reg.rejection_reason,
-        decided_by=reg.decided_by, decided_at=reg.decided_at, warnings=warnings or [],
+        decided_by=reg.decided_by, decided_at=reg.decided_at, submitted_at=reg.created_at,
+        warnings=warnings or [],
         person_name=person_name, address=address, room_label=room_label)
 
 

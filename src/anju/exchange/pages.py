@@ -16,6 +16,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from anju.core.errors import AnjuError
+from anju.core.pages import confirm
+from anju.core.pages import confirmed as is_confirmed
 from anju.core.policy import Actor
 from anju.core.web import ActorDep, SessionDep
 from anju.exchange import service
@@ -43,6 +45,9 @@ TEXT = {
         "name": "姓名", "id_number": "身份证号码", "sex": "性别", "birth_date": "出生日期",
         "phone": "联系电话", "hukou_address": "户籍地址", "current_address": "现住址",
         "employer": "工作单位", "golden_id": "主记录编号",
+        "confirm_title": "确认复核结论",
+        "confirm_match": "确定这两条记录是同一人吗？两条主记录将合并为一条。",
+        "confirm_non_match": "确定这两条记录不是同一人吗？这一对记录以后不会再提交复核。",
     },
     "en": {
         "menu_review": "Match review",
@@ -58,6 +63,11 @@ TEXT = {
         "name": "Name", "id_number": "ID number", "sex": "Sex", "birth_date": "Birth date",
         "phone": "Phone", "hukou_address": "Household registration address",
         "current_address": "Current address", "employer": "Employer", "golden_id": "Golden record",
+        "confirm_title": "Confirm the decision",
+        "confirm_match": "Are these two records the same person? Their golden records will be "
+                         "merged into one.",
+        "confirm_non_match": "Are these two records different people? The pair will not be "
+                             "proposed for review again.",
     },
 }
 
@@ -93,8 +103,21 @@ def review_pair(pair_id: IdPath, request: Request, session: SessionDep, actor: A
 
 @router.post("/exchange/review/{pair_id}")
 def decide(pair_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
-           decision: Text = ""):
+           decision: Text = "", confirmed: Text = ""):
     try:
+        if decision in ("match", "non_match") and not is_confirmed(confirmed):
+            pair = service.read_review_pair(session, actor, pair_id)
+            if pair.status == "pending":
+                side = "{0.department} · {0.name} · {0.id_number}".format
+                return confirm(request, title="exchange.confirm_title",
+                               question=f"exchange.confirm_{decision}",
+                               action=f"/exchange/review/{pair_id}",
+                               back=f"/exchange/review/{pair_id}", fields={"decision": decision},
+                               facts=[("exchange.left", side(pair.left)),
+                                      ("exchange.right", side(pair.right)),
+                                      ("exchange.weight", f"{pair.weight:.1f}")],
+                               button=f"exchange.{decision}",
+                               style="ok" if decision == "match" else "primary")
         service.decide_review_pair(session, actor, pair_id, decision)
     except AnjuError as error:
         session.rollback()

@@ -36,6 +36,7 @@ class KeyOut(BaseModel):
     revoke_reason_zh: str | None = None
     address: str | None = None
     room_label: str | None = None
+    person_name: str | None = None  # masked
 
 
 class RevokeIn(BaseModel):
@@ -135,6 +136,9 @@ class StatementOut(BaseModel):
     exemption_reason_zh: str | None = None
     exemption_reason_en: str | None = None
     payments: list[PaymentOut] = []
+    address: str | None = None
+    room_label: str | None = None
+    person_name: str | None = None  # masked
 
 
 class PaymentIn(BaseModel):
@@ -210,6 +214,7 @@ class AssistActionOut(BaseModel):
     action_id: int
     consent_id: int
     landlord_person_code: str
+    landlord_name: str | None = None
     grid_worker: str
     action: str
     object_type: str

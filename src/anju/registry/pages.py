@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions, inputs
 from anju.core.errors import AnjuError, Forbidden, ValidationError
+from anju.core.pages import confirm
+from anju.core.pages import confirmed as confirmed_
 from anju.core.policy import Actor
 from anju.core.web import ActorDep, SessionDep
 from anju.registry import service
@@ -63,20 +65,7 @@ def _done(path: str, *notices: str) -> RedirectResponse:
     return RedirectResponse(f"{path}{joiner}{query}" if query else path, status_code=303)
 
 
-# --- confirming a change that is hard to undo --------------------------------------------------
-def _confirm(request: Request, *, title: str, question: str, action: str, back: str,
-             fields: dict[str, object], facts: list, button: str, style: str = "primary",
-             **params) -> Response:
-    """The second step before approve, reject or end: the page says what will happen (words as
-    i18n keys; a fact's value may be {"key": …} to translate) and posts the form again with
-    confirmed=yes. No state changes until then."""
-    confirm = {"title": title, "question": question, "params": params, "action": action,
-               "back": back, "fields": [(k, v) for k, v in fields.items() if k != "confirmed"],
-               "facts": facts, "button": button, "style": style}
-    return request.app.state.templates.TemplateResponse(request, "confirm.html",
-                                                        {"confirm": confirm, "error": None})
-
-
+# --- confirming a change that is hard to undo (anju.core.pages) -------------------------------
 def _registration_facts(session: Session, actor: Actor, registration_id: int):
     """The registration as the actor may see it (for the confirmation), or None if it is not
     one they reach — then the action itself answers, with the service's refusal."""
@@ -91,10 +80,6 @@ def _registration_facts(session: Session, actor: Actor, registration_id: int):
               ("field.start_date", r.start_date), ("field.reason", {"key": f"reason.{r.reason}"}),
               ("field.status", {"key": f"status.{r.status}"})]
     return r, facts
-
-
-def _confirmed(value: str) -> bool:
-    return value == "yes"
 
 
 def _local(target: str, prefix: str, default: str) -> str:
@@ -204,8 +189,8 @@ def end_registration(registration_id: IdPath, request: Request, session: Session
     try:
         day = _date(end_date, "end_date")
         found = _registration_facts(session, actor, registration_id)
-        if not _confirmed(confirmed) and found and found[0].status in ("submitted", "approved"):
-            return _confirm(request, title="confirm.end_title", question="confirm.end_question",
+        if not confirmed_(confirmed) and found and found[0].status in ("submitted", "approved"):
+            return confirm(request, title="confirm.end_title", question="confirm.end_question",
                             action=f"/registrations/{registration_id}/end", back=path,
                             fields={"end_date": day.isoformat(), "back": back},
                             facts=[*found[1], ("field.end_date", day)],
@@ -373,8 +358,8 @@ def approve(registration_id: IdPath, request: Request, session: SessionDep, acto
     back = _local(back, "/police/queue", "/police/queue")
     try:
         found = _registration_facts(session, actor, registration_id)
-        if not _confirmed(confirmed) and found and found[0].status == "submitted":
-            return _confirm(request, title="confirm.approve_title",
+        if not confirmed_(confirmed) and found and found[0].status == "submitted":
+            return confirm(request, title="confirm.approve_title",
                             question="confirm.approve_question",
                             action=f"/registrations/{registration_id}/approve", back=back,
                             fields={"back": back}, facts=found[1],
@@ -393,8 +378,8 @@ def reject(registration_id: IdPath, request: Request, session: SessionDep, actor
     try:
         body = _model(RejectIn, reason=reason.strip())
         found = _registration_facts(session, actor, registration_id)
-        if not _confirmed(confirmed) and found and found[0].status == "submitted":
-            return _confirm(request, title="confirm.reject_title",
+        if not confirmed_(confirmed) and found and found[0].status == "submitted":
+            return confirm(request, title="confirm.reject_title",
                             question="confirm.reject_question",
                             action=f"/registrations/{registration_id}/reject", back=back,
                             fields={"reason": body.reason, "back": back},

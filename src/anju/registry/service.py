@@ -182,28 +182,46 @@ def find_person_by_id_number(session: Session, actor: Actor, id_number: str) -> 
     return view
 
 
-def search_persons(session: Session, actor: Actor, query: str, limit: int = 20) -> list[PersonView]:
-    """Find persons by ID number, phone or name within the actor's jurisdiction; masked results."""
-    access = Access(session, actor)
-    where = access.restrict(P.PERSON_SEARCH, division_col=Person.division_code)
+def _person_match(query: str):
+    """What a search box means for persons: an ID number, a phone, a person code or a name."""
+    normalised = idnumber.normalize_id_number(query)
+    if re.fullmatch(r"\d{17}[\dX]", normalised):
+        return Person.id_hash == cipher().lookup_hash(normalised)
+    if re.fullmatch(r"[\d+\- ]{7,}", query):
+        return Person.phone == (_normalise_phone(query) or "")
+    if rules.is_valid_person_code(query.upper()):
+        return Person.person_code == query.upper()
+    return Person.name == query
+
+
+def _found(access: Access, where, query: str, limit: int) -> list[PersonView]:
     query = query.strip()
     if not query:
         return []
-    normalised = idnumber.normalize_id_number(query)
-    if re.fullmatch(r"\d{17}[\dX]", normalised):
-        match = Person.id_hash == cipher().lookup_hash(normalised)
-    elif re.fullmatch(r"[\d+\- ]{7,}", query):
-        match = Person.phone == (_normalise_phone(query) or "")
-    elif rules.is_valid_person_code(query.upper()):
-        match = Person.person_code == query.upper()
-    else:
-        match = Person.name == query
-    people = session.execute(select(Person).where(where, match).order_by(Person.id)
-                             .limit(min(limit, 50))).scalars().all()
+    people = access.session.execute(select(Person).where(where, _person_match(query))
+                                    .order_by(Person.id).limit(min(limit, 50))).scalars().all()
     views = [_view(access, p, force_mask=True) for p in people]
     access.record(*[AuditEvent(P.PERSON_SEARCH, v.purpose, v.person_code, "person", v.person_code,
                                {"query_kind": "search"}) for v in views])
     return views
+
+
+def search_persons(session: Session, actor: Actor, query: str, limit: int = 20) -> list[PersonView]:
+    """Find persons by ID number, phone or name within the actor's jurisdiction; masked results."""
+    access = Access(session, actor)
+    where = access.restrict(P.PERSON_SEARCH, division_col=Person.division_code)
+    return _found(access, where, query, limit)
+
+
+def search_landlords(session: Session, actor: Actor, query: str,
+                     limit: int = 20) -> list[PersonView]:
+    """`search_persons`, also finding the landlords of houses the actor reaches wherever they
+    live themselves (a grid worker looks up the landlords of their area); masked results."""
+    access = Access(session, actor)
+    lets_here = Person.person_code.in_(select(House.landlord_person_code).where(access.restrict(
+        P.HOUSE_READ, division_col=House.division_code, landlord_col=House.landlord_person_code)))
+    where = or_(access.restrict(P.PERSON_SEARCH, division_col=Person.division_code), lets_here)
+    return _found(access, where, query, limit)
 
 
 def create_person(session: Session, actor: Actor, data: PersonIn) -> PersonView:
@@ -337,7 +355,7 @@ def list_houses(session: Session, actor: Actor, limit: int = 100) -> list[HouseO
 
 
 def list_rooms_for_registration(session: Session, actor: Actor, query: str = "",
-                                limit: int = 100) -> list[dict]:
+                                limit: int = 100, landlord_code: str | None = None) -> list[dict]:
     """Rooms the actor may register someone into, found by address; no landlord data.
 
     Officials see their jurisdiction's houses and landlords their own. Someone registering
@@ -353,6 +371,8 @@ def list_rooms_for_registration(session: Session, actor: Actor, query: str = "",
         county = divisions.significant_prefix(actor.division_code)
         where = or_(where, House.division_code.like(county + "%"))
     stmt = select(House, Room).join(Room, Room.house_id == House.id).where(where)
+    if landlord_code:  # one landlord's rooms (assisted mode: the consenting landlord)
+        stmt = stmt.where(House.landlord_person_code == landlord_code)
     if query:
         stmt = stmt.where(House.address.contains(query, autoescape=True))
     rows = session.execute(stmt.order_by(House.id, Room.id).limit(min(limit, 200))).all()
@@ -511,7 +531,8 @@ def _registration_search(query: str):
 def list_registrations(session: Session, actor: Actor, status: str | None = None,
                        person_code: str | None = None, limit: int = 50, *, offset: int = 0,
                        division: str | None = None, submitted_from: date | None = None,
-                       submitted_to: date | None = None, query: str | None = None) -> Page:
+                       submitted_to: date | None = None, query: str | None = None,
+                       landlord_code: str | None = None) -> Page:
     """Registrations the actor reaches, newest first, one page of them with the total (the
     police approval queue filters by status, township, submission date and a search)."""
     access = Access(session, actor)
@@ -522,6 +543,8 @@ def list_registrations(session: Session, actor: Actor, status: str | None = None
         where.append(Registration.status == str(status))
     if person_code:
         where.append(Registration.person_code == person_code)
+    if landlord_code:
+        where.append(Registration.landlord_person_code == landlord_code)
     if division:
         prefix = divisions.significant_prefix(divisions.canonical(division))
         where.append(Registration.division_code.like(prefix + "%"))

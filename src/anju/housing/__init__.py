@@ -22,6 +22,7 @@ def _listener(name: str):
 
 _LISTENERS = {event: _listener(f"on_{event.replace('.', '_')}")
               for event in ("registration.submitted", "registration.approved",
-                            "registration.rejected", "registration.ended")}
+                            "registration.rejected", "registration.ended", "house.moved",
+                            "registrations.loaded")}
 for _event, _call in _LISTENERS.items():
     _registry.on(_event, _call)

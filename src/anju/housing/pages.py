@@ -334,16 +334,8 @@ def resolve(task_id: IdPath, request: Request, session: SessionDep, actor: Actor
 # --- assisted mode ---------------------------------------------------------------------------
 def _division_groups(actor: Actor) -> list[tuple[str, list[tuple[str, str]]]]:
     """The actor's townships, each with its villages, by name (a house lies in one of them)."""
-    root = divisions.get(actor.division_code)
-    if root is None:
-        return []
-    if root.level >= divisions.VILLAGE:
-        return [(root.name, [(root.code, root.name)])]
-    townships = [root] if root.level == divisions.TOWNSHIP else [
-        d for d in divisions.children(root.code) if d.level == divisions.TOWNSHIP]
-    return [(t.name, [(t.code, t.name)] + [(v.code, v.name) for v in divisions.children(t.code)
-                                            if v.level == divisions.VILLAGE])
-            for t in townships]
+    return [(t.name, [(t.code, t.name)] + [(v.code, v.name) for v in villages])
+            for t, villages in divisions.townships_with_villages(actor.division_code)]
 
 
 def _assist_page(request: Request, session: Session, actor: Actor,

@@ -16,17 +16,17 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions, idnumber
 from anju.core import policy as P
 from anju.core.access import Access
-from anju.core.audit import AuditEvent
+from anju.core.audit import AuditEvent, append_bulk
 from anju.core.config import get_settings
 from anju.core.crypto import IdCipher, mask_name
-from anju.core.db import utcnow
+from anju.core.db import bulk_insert, sql_timestamp, utcnow
 from anju.core.errors import AnjuError, Conflict, Forbidden, NotFound, ValidationError
 from anju.core.policy import Actor
 from anju.housing import rules
@@ -212,6 +212,52 @@ def on_registration_ended(session: Session, actor: Actor, reg: Registration) -> 
         elif key.valid_until is None or key.valid_until > end:
             key.valid_until = end
             Access(session, actor).record(_key_event("key.shorten", key, valid_until=end.isoformat()))
+
+
+_KEY_COLUMNS = ("key_id", "person_code", "room_id", "registration_id", "division_code",
+                "landlord_person_code", "kind", "status", "valid_from", "valid_until", "issued_at")
+
+
+def on_registrations_loaded(session: Session, actor: Actor, loaded: list) -> None:
+    """Keys for registrations a bulk load wrote, as the approval (or, where the county allows
+    provisional keys, the submission) listener would have issued them one by one: "no
+    registration, no key" holds for imported tenancies too. Audited in bulk."""
+    today, now = clock.today(), sql_timestamp(utcnow())
+    provisional_days: dict[str, int] = {}
+    rows, events = [], []
+    for reg in loaded:
+        if reg.status == "approved":
+            kind, until = KeyKind.TENANT, reg.end_date
+        elif reg.status == "submitted":
+            county = _county(reg.division_code)
+            if county not in provisional_days:
+                provisional_days[county] = county_policy(session, county).provisional_key_days
+            if not provisional_days[county]:
+                continue
+            kind, until = KeyKind.PROVISIONAL, today + timedelta(days=provisional_days[county])
+        else:
+            continue
+        key_id = rules.new_key_id()
+        rows.append((key_id, reg.person_code, reg.room_id, reg.id, reg.division_code,
+                     reg.landlord_person_code, kind.value, KeyStatus.ACTIVE.value,
+                     max(reg.start_date, today).isoformat(), until and until.isoformat(), now))
+        events.append(AuditEvent("key.issue", KEY_PURPOSE, reg.person_code, "ekey", key_id,
+                                 {"room_id": reg.room_id, "registration_id": reg.id,
+                                  "kind": kind.value, "on": "registration.import"}))
+    bulk_insert(session, EKey.__tablename__, _KEY_COLUMNS, rows)
+    append_bulk(session, actor, events)
+
+
+def on_house_moved(session: Session, actor: Actor, house: House) -> None:
+    """A house's division was corrected: the copies kept for reach checks follow it (keys and
+    locks on its rooms, its open tasks); statements already made keep the division billed."""
+    rooms = select(Room.id).where(Room.house_id == house.id)
+    for table in (EKey, Lock):
+        session.execute(update(table).where(table.room_id.in_(rooms))
+                        .values(division_code=house.division_code))
+    session.execute(update(HousingTask).where(HousingTask.room_id.in_(rooms),
+                                              HousingTask.status == "open")
+                    .values(division_code=house.division_code))
 
 
 def _key_out(key: EKey, today: date, address: str | None = None,

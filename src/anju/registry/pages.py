@@ -25,7 +25,7 @@ from anju.core.pages import confirm
 from anju.core.pages import confirmed as confirmed_
 from anju.core.policy import Actor
 from anju.core.web import ActorDep, SessionDep
-from anju.registry import service
+from anju.registry import house_pages, service
 from anju.registry.rules import Reason, RegistrationStatus
 from anju.registry.schemas import HouseIn, PersonIn, RegistrationIn, RejectIn, StatusIn
 
@@ -42,8 +42,9 @@ MENU = {
     "landlord": [("/landlord/houses", "menu.houses"), ("/landlord/houses/new", "menu.house_new"),
                  ("/landlord/tenants", "menu.tenants"),
                  ("/landlord/tenants/new", "menu.tenant_new"), _ACCESS_LOG],
-    "police": [("/police/queue", "menu.queue"), _SEARCH],
-    "grid_worker": [_SEARCH], "dept_officer": [_SEARCH], "data_steward": [_SEARCH],
+    "police": [("/police/queue", "menu.queue"), _SEARCH, ("/houses", "menu.houses_all")],
+    "grid_worker": [_SEARCH, ("/houses", "menu.houses_all")], "dept_officer": [_SEARCH],
+    "data_steward": [_SEARCH],
 }
 NOTICES = {"submitted", "approved", "rejected", "ended", "house_created", "tenant_registered",
            "permit_issued", "room_over_capacity"}
@@ -220,7 +221,7 @@ def houses(request: Request, session: SessionDep, actor: ActorDep):
 
 def _house_form(request: Request, actor: Actor, form: dict, error: AnjuError | None = None):
     return _page(request, "house_new.html", error.http_status if error else 200, form=form,
-                 choices=_division_choices(actor), error=error)
+                 groups=house_pages.division_groups(actor), error=error)
 
 
 @router.get("/landlord/houses/new")
@@ -417,3 +418,6 @@ def search(request: Request, session: SessionDep, actor: ActorDep, q: str = ""):
 @router.get("/persons/{person_code}")
 def person(person_code: str, request: Request, session: SessionDep, actor: ActorDep):
     return _page(request, "person.html", person=service.read_person(session, actor, person_code))
+
+
+router.include_router(house_pages.router)  # houses after registration: find, correct, rooms

@@ -55,6 +55,8 @@ class PersonView(BaseModel):
 
 
 class RoomIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
     label: str = Field(min_length=1, max_length=32)
     capacity: int = Field(ge=1, le=200)
 
@@ -66,6 +68,22 @@ class HouseIn(BaseModel):
     division_code: str = Field(min_length=2, max_length=12)
     landlord_person_code: str = Field(min_length=1, max_length=16)
     rooms: list[RoomIn] = Field(min_length=1, max_length=500)
+
+
+class HouseUpdateIn(BaseModel):
+    """A correction of a house: only the fields given change."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    address: str | None = Field(None, min_length=2, max_length=200)
+    division_code: str | None = Field(None, min_length=2, max_length=12)
+
+
+class RoomUpdateIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    label: str | None = Field(None, min_length=1, max_length=32)
+    capacity: int | None = Field(None, ge=1, le=200)
 
 
 class RoomOut(BaseModel):

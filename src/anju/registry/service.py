@@ -63,17 +63,20 @@ def cipher() -> IdCipher:
 
 # --- domain events: other domains react without registry importing them ----------------------
 # housing issues an e-key when a registration is approved and revokes it when one ends.
-_listeners: dict[str, list[Callable[[Session, Actor, Registration], None]]] = {}
+# A listener gets the session, the actor and the record the event is about: a Registration for
+# "registration.*", a House for "house.moved", the list of Registrations for
+# "registrations.loaded" (bulk loads).
+_listeners: dict[str, list[Callable[[Session, Actor, object], None]]] = {}
 
 
-def on(event: str, listener: Callable[[Session, Actor, Registration], None]) -> None:
+def on(event: str, listener: Callable[[Session, Actor, object], None]) -> None:
     if listener not in _listeners.setdefault(event, []):
         _listeners[event].append(listener)
 
 
-def _emit(event: str, session: Session, actor: Actor, registration: Registration) -> None:
+def _emit(event: str, session: Session, actor: Actor, subject: object) -> None:
     for listener in _listeners.get(event, []):
-        listener(session, actor, registration)
+        listener(session, actor, subject)
 
 
 # --- persons ---------------------------------------------------------------------------------
@@ -271,7 +274,8 @@ def create_person(session: Session, actor: Actor, data: PersonIn) -> PersonView:
 
 # --- houses and rooms --------------------------------------------------------------------------
 def _house_out(session: Session, house: House, with_occupancy: bool = True) -> HouseOut:
-    rooms = session.execute(select(Room).where(Room.house_id == house.id).order_by(Room.id)).scalars()
+    rooms = session.execute(select(Room).where(Room.house_id == house.id,
+                                               Room.removed_at.is_(None)).order_by(Room.id)).scalars()
     occupancy: dict[int, int] = {}
     if with_occupancy:
         occupancy = dict(session.execute(
@@ -296,8 +300,9 @@ def create_house(session: Session, actor: Actor, data: HouseIn) -> HouseOut:
                               "a house needs a township or community division code",
                               field="division_code")
     access.check(P.HOUSE_CREATE, "辖区", division_code=code, landlord_code=data.landlord_person_code)
+    # The landlord's row is locked: two registrations of one house cannot both pass the check.
     landlord = session.execute(select(Person).where(
-        Person.person_code == data.landlord_person_code)).scalar()
+        Person.person_code == data.landlord_person_code).with_for_update()).scalar()
     if landlord is None:
         raise ValidationError("landlord_unknown", "房东人员编码不存在",
                               "landlord person code not found", field="landlord_person_code")
@@ -305,6 +310,7 @@ def create_house(session: Session, actor: Actor, data: HouseIn) -> HouseOut:
     if len(set(labels)) != len(labels):
         raise ValidationError("room_label_repeated", "房间号重复", "room labels repeat",
                               field="rooms")
+    refuse_same_house(access, data.landlord_person_code, code, data.address)
     house = House(address=data.address, division_code=code,
                   landlord_person_code=data.landlord_person_code)
     session.add(house)
@@ -314,6 +320,36 @@ def create_house(session: Session, actor: Actor, data: HouseIn) -> HouseOut:
     access.record(AuditEvent(P.HOUSE_CREATE, "housing_registration", landlord.person_code, "house",
                              str(house.id)))
     return _house_out(session, house)
+
+
+def same_house(session: Session, landlord_code: str, division_code: str, address: str,
+               other_than: int | None = None) -> House | None:
+    """The landlord's house at this address (compared normalised) in this division, if any."""
+    key = addresses.normalise(address)
+    for house in session.execute(select(House).where(
+            House.landlord_person_code == landlord_code,
+            House.division_code == division_code)).scalars():
+        if house.id != other_than and addresses.normalise(house.address) == key:
+            return house
+    return None
+
+
+def refuse_same_house(access: Access, landlord_code: str, division_code: str, address: str,
+                      other_than: int | None = None) -> None:
+    """One house, one record: the same landlord, division and (normalised) address is a 409
+    naming the house already registered — its number and address only, and only to an actor
+    who may see it."""
+    found = same_house(access.session, landlord_code, division_code, address, other_than)
+    if found is None:
+        return
+    if access.reaches(P.HOUSE_READ, division_code=found.division_code,
+                      landlord_code=found.landlord_person_code):
+        raise Conflict("house_exists",
+                       f"该房东在此处已登记过这处房屋（房屋编号 {found.id}：{found.address}）",
+                       f"this landlord already registered this house here (house {found.id}: "
+                       f"{found.address})", field="address")
+    raise Conflict("house_exists", "该房东在此处已登记过这处房屋",
+                   "this landlord already registered this house here", field="address")
 
 
 def _load_house(session: Session, house_id: int) -> House:
@@ -343,12 +379,16 @@ def _house_read_event(house: House) -> AuditEvent:
     return AuditEvent(P.HOUSE_READ, "housing", house.landlord_person_code, "house", str(house.id))
 
 
-def list_houses(session: Session, actor: Actor, limit: int = 100) -> list[HouseOut]:
+def list_houses(session: Session, actor: Actor, limit: int = 100,
+                query: str | None = None) -> list[HouseOut]:
+    """Houses the actor reaches, newest first; `query` finds them by part of the address."""
     access = Access(session, actor)
     where = access.restrict(P.HOUSE_READ, division_col=House.division_code,
                             landlord_col=House.landlord_person_code)
-    houses = session.execute(select(House).where(where).order_by(House.id.desc())
-                             .limit(limit)).scalars().all()
+    stmt = select(House).where(where)
+    if query and query.strip():
+        stmt = stmt.where(House.address.contains(query.strip()[:64], autoescape=True))
+    houses = session.execute(stmt.order_by(House.id.desc()).limit(limit)).scalars().all()
     access.record(*[_house_read_event(h) for h in houses
                     if h.landlord_person_code != actor.person_code])
     return [_house_out(session, h) for h in houses]
@@ -370,7 +410,8 @@ def list_rooms_for_registration(session: Session, actor: Actor, query: str = "",
     if P.Scope.SELF in scopes and len(query) >= 2:
         county = divisions.significant_prefix(actor.division_code)
         where = or_(where, House.division_code.like(county + "%"))
-    stmt = select(House, Room).join(Room, Room.house_id == House.id).where(where)
+    stmt = select(House, Room).join(Room, Room.house_id == House.id).where(
+        where, Room.removed_at.is_(None))
     if landlord_code:  # one landlord's rooms (assisted mode: the consenting landlord)
         stmt = stmt.where(House.landlord_person_code == landlord_code)
     if query:
@@ -419,7 +460,7 @@ def _submit_registration(session: Session, actor: Actor, data: RegistrationIn) -
     access = Access(session, actor)
     access.scopes(P.REGISTRATION_SUBMIT)
     room = session.get(Room, data.room_id)
-    if room is None:
+    if room is None or room.removed_at is not None:
         raise NotFound("not_found", "房间不存在", "room not found", field="room_id")
     house = session.get(House, room.house_id)
     # Lock the person row: two concurrent submissions for one person must not both pass the

@@ -83,6 +83,7 @@ def test_review_page_side_by_side_and_decision(web, extracts):
     _login(client, world.steward.username)
     queue = client.get("/exchange/review")
     assert queue.status_code == 200 and "向敏文" in queue.text and "记录复核" in queue.text
+    assert "公安局（流动人口登记）" in queue.text and "gongan" not in queue.text  # names, no codes
     page = client.get(f"/exchange/review/{pair.pair_id}")
     assert page.status_code == 200 and "320413********" in page.text
     form = CSRF.search(page.text).group(1)

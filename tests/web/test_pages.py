@@ -154,7 +154,9 @@ def test_language_switch(site):
 def test_every_template_key_is_translated():
     keys = set()
     for path in [*(SRC / "web" / "templates").glob("*.html"),
-                 *(SRC / "registry" / "templates").glob("*.html")]:
+                 *(SRC / "registry" / "templates").glob("*.html"),
+                 *(SRC / "housing" / "templates").glob("*.html"),
+                 *(SRC / "exchange" / "templates").glob("*.html")]:
         keys |= set(re.findall(r'\bt\(\s*"([a-z_]+(?:\.[a-z_]+)+)"', path.read_text()))
     from anju.registry.pages import MENU
     keys |= {key for links in MENU.values() for _, key in links}
@@ -165,6 +167,45 @@ def test_every_template_key_is_translated():
     for family in ("role.", "status.", "reason.", "action.", "purpose.", "permit.status."):
         zh = {k for k in i18n.ZH if k.startswith(family)}
         assert zh == {k for k in i18n.EN if k.startswith(family)}, family
+
+
+@pytest.mark.parametrize("domain", ["housing", "exchange"])
+def test_domain_templates_words_exist_in_both_languages(domain):
+    """The housing and exchange pages read their words from the domain's TEXT (`h.key`,
+    `h["key"]`, `H[lang].key`, and keys built from values); each must be there in zh and en."""
+    from importlib import import_module
+
+    from anju.housing import rules as housing_rules
+    from anju.housing.pages import TEXT as HOUSING
+    from anju.registry.rules import Reason
+
+    pages = import_module(f"anju.{domain}.pages")
+    text = pages.TEXT
+    used: set[str] = set()
+    for path in (SRC / domain / "templates").glob("*.html"):
+        source = path.read_text()
+        used |= set(re.findall(r"\bh\.([a-z_]+)\b", source))
+        used |= set(re.findall(r"\bH\[lang\]\.([a-z_]+)\b", source))
+        used |= set(re.findall(r'\bh\["([a-z_.]+)"\]', source))
+    # keys made from values at run time
+    if domain == "housing":
+        used |= {k.value for k in housing_rules.KeyKind} | {s.value for s in housing_rules.KeyStatus}
+        used |= {k.value for k in housing_rules.TaskKind} | {o.value for o in housing_rules.Outcome}
+        used |= {m.value for m in housing_rules.ConsentMethod}
+        used |= {f"{s}_status" for s in ("due", "paid", "exempt")}
+        used |= {f"object_{o}" for o in ("house", "registration", "ekey", "assist_consent")}
+        used |= {"house.create", "registration.submit", "registration.end", "key.revoke"}
+        used |= {"revoked_notice", "resolved_notice", "withdrawn_notice", "consent_notice",
+                 "done_notice"}
+        assert text is HOUSING and not {r.value for r in Reason} & set(text["zh"])  # shared words
+    else:
+        used |= set(pages.FIELDS) | {"match_status", "non_match_status", "decided_notice"}
+    assert used
+    for language in ("zh", "en"):
+        missing = sorted(used - set(text[language]))
+        assert not missing, f"{domain} {language}: {missing}"
+    # every word exists in both languages, and nothing is left over unused in one only
+    assert set(text["zh"]) == set(text["en"])
 
 
 def test_access_times_are_shown_in_china_standard_time():

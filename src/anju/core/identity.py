@@ -69,10 +69,10 @@ def create_account(session: Session, *, username: str, password: str, role: str,
     divisions.require(division_code)
     if role_enum is Role.DEPT_OFFICER and not department:
         raise ValidationError("department_required", "部门人员须指定部门",
-                              "a dept_officer needs --department", field="department")
+                              "a department officer needs a department", field="department")
     if role_enum in (Role.RESIDENT, Role.LANDLORD) and not person_code:
         raise ValidationError("person_required", "居民和房东账号须关联人员编码",
-                              "resident and landlord accounts need --person-code",
+                              "resident and landlord accounts need a person",
                               field="person_code")
     if session.execute(select(Account.id).where(Account.username == username)).first():
         raise Conflict("username_taken", "用户名已存在", "username already exists", field="username")

@@ -20,7 +20,7 @@ from anju.core.pages import confirm
 from anju.core.pages import confirmed as is_confirmed
 from anju.core.policy import Actor
 from anju.core.web import ActorDep, SessionDep
-from anju.exchange import service
+from anju.exchange import connectors, service
 
 TEMPLATES = Path(__file__).parent / "templates"
 router = APIRouter(include_in_schema=False)
@@ -72,10 +72,18 @@ TEXT = {
 }
 
 
+def _department(code: str | None, lang: str) -> str:
+    """A department by its name in the page's language (its connector's), never its code."""
+    found = connectors.available().get(code or "")
+    if found is None:
+        return code or ""
+    return found.name_en if lang == "en" else found.name_zh
+
+
 def _page(request: Request, name: str, status_code: int = 200, **context) -> Response:
     context.setdefault("error", None)
     context.setdefault("notice", None)
-    context["H"], context["fields"] = TEXT, FIELDS
+    context["H"], context["fields"], context["department"] = TEXT, FIELDS, _department
     return request.app.state.templates.TemplateResponse(request, f"exchange/{name}", context,
                                                         status_code)
 
@@ -108,7 +116,12 @@ def decide(pair_id: IdPath, request: Request, session: SessionDep, actor: ActorD
         if decision in ("match", "non_match") and not is_confirmed(confirmed):
             pair = service.read_review_pair(session, actor, pair_id)
             if pair.status == "pending":
-                side = "{0.department} · {0.name} · {0.id_number}".format
+                lang = request.cookies.get("anju_lang", "zh")
+
+                def side(record):
+                    return f"{_department(record.department, lang)} · {record.name or ''} · " \
+                           f"{record.id_number or ''}"
+
                 return confirm(request, title="exchange.confirm_title",
                                question=f"exchange.confirm_{decision}",
                                action=f"/exchange/review/{pair_id}",

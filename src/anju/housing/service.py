@@ -639,8 +639,8 @@ def generate_statements(session: Session, actor: Actor, month: str) -> BillRepor
     label = first.strftime("%Y-%m")
     fee = county_policy(session).monthly_fee_fen
     if fee is None:
-        raise Conflict("fee_not_set", "县级服务费标准尚未设定（anju locks policy --monthly-fee）",
-                       "the county fee is not set (anju locks policy --monthly-fee)")
+        raise Conflict("fee_not_set", "县级服务费标准尚未设定，请先设定每月服务费标准",
+                       "the county's monthly fee is not set yet; set it first")
     tenancies = session.execute(
         select(Registration, FeeExemption.category)
         .join(Person, Person.person_code == Registration.person_code)

@@ -13,8 +13,8 @@ import pytest
 
 from anju.core import audit
 from anju.core.errors import NotFound
-from anju.registry import service
-from anju.registry.schemas import HouseIn, PersonIn, RegistrationIn, RoomIn
+from anju.registry import houses, service
+from anju.registry.schemas import HouseIn, HouseUpdateIn, PersonIn, RegistrationIn, RoomIn
 from tests.factories import (
     COUNTY,
     OTHER_COUNTY,
@@ -38,6 +38,7 @@ MATRIX = {
     "person.create":        ("403/403", "ok/ok", "ok/ok", "ok/ok", "403/403", "403/403", "403/403", "403/403", "403/403"),
     "house.create":         ("403/403", "ok/404", "ok/404", "ok/404", "403/403", "403/403", "403/403", "403/403", "403/403"),
     "house.read":           ("ok/404", "ok/404", "ok/404", "ok/404", "403/403", "403/403", "403/403", "403/403", "403/403"),
+    "house.update":         ("403/403", "ok/404", "ok/404", "ok/404", "403/403", "403/403", "403/403", "403/403", "403/403"),
     "registration.submit":  ("ok/404", "ok/404", "ok/404", "ok/404", "403/403", "403/403", "403/403", "403/403", "403/403"),
     "registration.read":    ("ok/404", "ok/404", "ok/404", "ok/404", "ok/404", "403/403", "403/403", "403/403", "403/403"),
     "registration.approve": ("403/403", "403/403", "403/403", "ok/404", "403/403", "403/403", "403/403", "403/403", "403/403"),
@@ -106,6 +107,9 @@ class Setup:
                     landlord_person_code=landlord, rooms=[RoomIn(label="1", capacity=1)]))
             case "house.read":
                 return service.read_house(session, actor, house["house_id"])
+            case "house.update":
+                return houses.update_house(session, actor, house["house_id"],
+                                           HouseUpdateIn(address="雉城街道新街 9 号"))
             case "registration.submit":
                 subject = self.resident_code if role == "resident" else free
                 if role == "resident" and not inside:

@@ -192,10 +192,10 @@ def end_registration(registration_id: IdPath, request: Request, session: Session
         found = _registration_facts(session, actor, registration_id)
         if not confirmed_(confirmed) and found and found[0].status in ("submitted", "approved"):
             return confirm(request, title="confirm.end_title", question="confirm.end_question",
-                            action=f"/registrations/{registration_id}/end", back=path,
-                            fields={"end_date": day.isoformat(), "back": back},
-                            facts=[*found[1], ("field.end_date", day)],
-                            button="confirm.end_button")
+                           action=f"/registrations/{registration_id}/end", back=path,
+                           fields={"end_date": day.isoformat(), "back": back},
+                           facts=[*found[1], ("field.end_date", day)],
+                           button="confirm.end_button")
         service.end_registration(session, actor, registration_id, day)
     except AnjuError as error:
         session.rollback()
@@ -361,10 +361,10 @@ def approve(registration_id: IdPath, request: Request, session: SessionDep, acto
         found = _registration_facts(session, actor, registration_id)
         if not confirmed_(confirmed) and found and found[0].status == "submitted":
             return confirm(request, title="confirm.approve_title",
-                            question="confirm.approve_question",
-                            action=f"/registrations/{registration_id}/approve", back=back,
-                            fields={"back": back}, facts=found[1],
-                            button="confirm.approve_button", style="ok")
+                           question="confirm.approve_question",
+                           action=f"/registrations/{registration_id}/approve", back=back,
+                           fields={"back": back}, facts=found[1],
+                           button="confirm.approve_button", style="ok")
         service.approve_registration(session, actor, registration_id)
     except AnjuError as error:
         session.rollback()
@@ -381,11 +381,11 @@ def reject(registration_id: IdPath, request: Request, session: SessionDep, actor
         found = _registration_facts(session, actor, registration_id)
         if not confirmed_(confirmed) and found and found[0].status == "submitted":
             return confirm(request, title="confirm.reject_title",
-                            question="confirm.reject_question",
-                            action=f"/registrations/{registration_id}/reject", back=back,
-                            fields={"reason": body.reason, "back": back},
-                            facts=[*found[1], ("field.rejection_reason", body.reason)],
-                            button="confirm.reject_button")
+                           question="confirm.reject_question",
+                           action=f"/registrations/{registration_id}/reject", back=back,
+                           fields={"reason": body.reason, "back": back},
+                           facts=[*found[1], ("field.rejection_reason", body.reason)],
+                           button="confirm.reject_button")
         service.reject_registration(session, actor, registration_id, body.reason)
     except AnjuError as error:
         session.rollback()

@@ -562,7 +562,7 @@ def _registration_search(query: str):
     normalised = idnumber.normalize_id_number(query)
     if re.fullmatch(r"\d{17}[\dX]", normalised):
         return Person.id_hash == cipher().lookup_hash(normalised)
-    if re.fullmatch(r"\d{1,10}", query):
+    if re.fullmatch(r"\d{1,9}", query):  # a registration number (ids are 32-bit)
         return Registration.id == int(query)
     if rules.is_valid_person_code(query.upper()):
         return Registration.person_code == query.upper()

@@ -119,3 +119,31 @@ def token(client, username: str, password: str = PASSWORD) -> dict:
     response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def crowd(db: Database, landlord_code: str, per_township: dict[str, int],
+          start: date = date(2026, 1, 5), status: str = "submitted") -> list[int]:
+    """Many tenants at once (through the registry's bulk loads): `per_township` maps a township
+    code to how many registrations to submit into one house of one of its villages. Answers the
+    registration ids, in order."""
+    from anju.core import divisions
+    from anju.core.identity import SYSTEM
+    from anju.registry import bulk
+
+    names = "伟芳娜敏静丽强磊军洋"
+    ids: list[int] = []
+    for township, n in per_township.items():
+        village = next(d.code for d in divisions.children(township)
+                       if d.level == divisions.VILLAGE and not d.retired)
+        with db.unit_of_work() as s:
+            codes = bulk.load_persons(s, SYSTEM, [bulk.BulkPerson(
+                f"{'赵钱孙李周'[i % 5]}{names[i % 10]}{i}", valid_id("341221", date(1990, 1, 1 + i % 28)),
+                None, None, village) for i in range(n)])
+            rooms = bulk.load_houses(s, SYSTEM, [bulk.BulkHouse(
+                f"长兴县{divisions.get(township).name}幸福路 {len(ids) + 1} 号", village, landlord_code,
+                tuple((f"{i + 1:03d}", 1) for i in range(n)))])[0]
+            regs = bulk.load_registrations(s, SYSTEM, [bulk.BulkRegistration(
+                code, room, start, "work", status) for code, room in zip(codes, rooms)])
+            regs.raise_for_rejected()
+            ids += list(regs)
+    return ids

@@ -144,6 +144,36 @@ def test_only_approved_registrations_place_people(demo):
         with pytest.raises(NotFound):
             service.read_person(s, grid, newcomer.person_code)
         assert service.read_person(s, police, newcomer.person_code).person_code
+def test_every_approved_tenancy_holds_an_e_key_and_no_other_does(demo):
+    """The demo reflects "no registration, no key": keys as approvals issue them."""
+    from anju.housing import service as housing
+    from anju.housing.models import EKey
+
+    db, _, _ = demo
+    with db.unit_of_work() as s:
+        tenant_keys = collections.Counter(s.execute(
+            select(EKey.registration_id).where(EKey.kind == "tenant",
+                                               EKey.status == "active")).scalars())
+        states = dict(s.execute(select(Registration.id, Registration.status)).all())
+        any_key = set(s.execute(select(EKey.registration_id)).scalars())
+        issued = s.execute(select(func.count()).where(
+            audit.AuditEntry.action == "key.issue")).scalar_one()
+    approved = {r for r, status in states.items() if status == "approved"}
+    assert approved and set(tenant_keys) == approved and set(tenant_keys.values()) == {1}
+    assert not {r for r in any_key if states[r] in ("submitted", "rejected")}
+    assert issued == len(any_key)  # each key's issue is on the audit chain
+    # so the tenant's key page, the landlord's list and the grid worker's tasks have something
+    actors = {}
+    with db.unit_of_work() as s:
+        for a in build.ACCOUNTS:
+            actors[a.username] = identity.actor_of(identity.authenticate(s, a.username,
+                                                                         build.PASSWORD))
+        mine = housing.list_keys(s, actors["resident"], actors["resident"].person_code)
+        assert [k.status for k in mine] == ["active"] and mine[0].kind == "tenant"
+        assert housing.list_keys(s, actors["landlord"])
+        assert housing.list_keys(s, actors["grid"])
+        reminders = housing.list_tasks(s, actors["police"], kind="permit_expiring")
+        assert reminders and all(t.person_code for t in reminders)
 
 
 def test_audit_chain_verifies_and_imports_are_recorded(demo):

@@ -97,13 +97,19 @@ def test_review_page_side_by_side_and_decision(web, extracts):
     _login(client, world.steward.username)
     queue = client.get("/exchange/review")
     assert queue.status_code == 200 and "向敏文" in queue.text and "记录复核" in queue.text
+    assert "公安局（流动人口登记）" in queue.text and "gongan" not in queue.text  # names, no codes
     page = client.get(f"/exchange/review/{pair.pair_id}")
     assert page.status_code == 200 and "320413********" in page.text
     form = CSRF.search(page.text).group(1)
     assert client.post(f"/exchange/review/{pair.pair_id}", data={"decision": "match"},
                        follow_redirects=False).status_code == 403  # no CSRF token
-    done = client.post(f"/exchange/review/{pair.pair_id}",
-                       data={"decision": "match", "csrf_token": form}, follow_redirects=False)
+    asked = client.post(f"/exchange/review/{pair.pair_id}",
+                        data={"decision": "match", "csrf_token": form}, follow_redirects=False)
+    assert asked.status_code == 200 and "确定这两条记录是同一人吗" in asked.text  # merging asks
+    with db.unit_of_work() as s:
+        assert service.list_review_pairs(s, world.steward)[0].status == "pending"
+    done = client.post(f"/exchange/review/{pair.pair_id}", follow_redirects=False,
+                       data={"decision": "match", "csrf_token": form, "confirmed": "yes"})
     assert done.status_code == 303 and done.headers["location"] == "/exchange/review?done=1"
     assert "复核结论已记录" in client.get("/exchange/review?done=1").text
     with db.unit_of_work() as s:

@@ -78,6 +78,7 @@ def test_landlord_registers_tenant_police_approve_tenant_sees_the_key(live):
             _login(officer, world.police.username)
             officer.goto("/police/queue")
             officer.locator("tbody tr", has_text="钱").get_by_role("button", name="通过").click()
+            officer.get_by_role("button", name="确认通过").click()
             expect(officer.get_by_role("status")).to_contain_text("已审核通过")
 
             me.goto("/me/keys")
@@ -87,7 +88,47 @@ def test_landlord_registers_tenant_police_approve_tenant_sees_the_key(live):
             expect(row).to_contain_text("明珠路 88 号")
             _shot(me, "tenant-keys")
             landlord.goto("/landlord/keys")
-            expect(landlord.locator("tbody")).to_contain_text(person_code)
+            expect(landlord.locator("tbody")).to_contain_text("钱*")  # masked, not a code
+            expect(landlord.locator("tbody")).not_to_contain_text(person_code)
             _shot(landlord, "landlord-keys")
+        finally:
+            browser.close()
+
+
+def test_grid_worker_assists_a_landlord_by_names_only(live):
+    """Assisted mode asks for no codes: the landlord is found by name, the village picked from
+    the township's list, rooms from the landlord's houses."""
+    from datetime import datetime, timedelta
+
+    world, base = live
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_context(base_url=base, locale="zh-CN").new_page()
+            page.set_default_timeout(10_000)
+            _login(page, world.grid.username)
+            page.goto("/assist")
+            page.get_by_label("查找房东：姓名、身份证号码或手机号码").fill("李建国")
+            page.get_by_role("button", name="查找").click()
+            page.get_by_label("房东", exact=True).select_option(index=1)
+            page.get_by_label("同意方式").select_option(label="书面同意书")
+            page.get_by_label("同意书编号 / 当面同意的地点与在场人").fill("同意书 2026-08-001")
+            when = (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+            page.get_by_label("同意时间").fill(when)
+            page.get_by_role("button", name="保存").click()
+            expect(page.get_by_role("status")).to_contain_text("已记录房东同意")
+            page.get_by_label("地址").fill("长兴县雉城街道古城路 3 号")
+            page.get_by_label("所在乡镇（街道）或村（社区）").select_option(label="古城社区")
+            page.get_by_label("房间号（逗号分隔）").fill("1, 2")
+            page.locator("form", has_text="房间号（逗号分隔）").get_by_role("button").click()
+            expect(page.get_by_role("status")).to_contain_text("已代为办理")
+            page.get_by_label("租客姓名").fill("孙二娘")
+            page.get_by_label("租客身份证号码").fill(valid_id("341221", date(1991, 1, 1), "F"))
+            page.get_by_label("房间", exact=True).select_option(label="长兴县雉城街道古城路 3 号 2")
+            page.get_by_label("居住事由").select_option(label="经商")
+            _shot(page, "assist-pickers")
+            page.locator("form", has_text="租客姓名").get_by_role("button").click()
+            expect(page.get_by_role("status")).to_contain_text("已代为办理")
+            expect(page.get_by_label("在住租客")).to_contain_text("孙**")
         finally:
             browser.close()

@@ -151,3 +151,61 @@ def test_lapsed_permit_revokes_keys_after_the_grace_period(world):
     [key] = keys_of(world, world.resident, world.resident.person_code)
     assert key.status == "revoked" and key.revoke_reason == "permit_expired"
     assert key.registration_id == reg_id
+
+
+def test_bulk_loaded_tenancies_get_keys_as_approvals_would(world):
+    """Item 13: imported approvals hold a tenant key; submitted ones only a provisional key where
+    the county allows one; rejected and ended ones none. Each issue is audited."""
+    from anju.core import audit
+    from anju.registry import bulk
+
+    with world.db.unit_of_work() as s:
+        service.set_policy(s, SYSTEM, provisional_key_days=5)
+    from tests.factories import valid_id
+
+    people = bulk.BulkPerson
+    with world.db.unit_of_work() as s:
+        codes = list(bulk.load_persons(s, SYSTEM, [
+            people(f"租客{i}", valid_id("341221", date(1990, 1, 1 + i)), None, None,
+                   world.house["division_code"]) for i in range(4)]))
+        start = date(2026, 1, 5)
+        regs = bulk.load_registrations(s, SYSTEM, [
+            bulk.BulkRegistration(codes[0], world.room_id, start, "work", "approved"),
+            bulk.BulkRegistration(codes[1], world.room_id, start, "work", "submitted"),
+            bulk.BulkRegistration(codes[2], world.room_id, start, "work", "rejected",
+                                  rejection_reason="材料不全"),
+            bulk.BulkRegistration(codes[3], world.house["rooms"][1]["room_id"], start, "work",
+                                  "ended", end_date=date(2026, 1, 20))])
+        regs.raise_for_rejected()
+    kinds = {code: [(k.kind, k.status) for k in keys_of(world, world.police, code)]
+             for code in codes}
+    assert kinds == {codes[0]: [("tenant", "active")], codes[1]: [("provisional", "active")],
+                     codes[2]: [], codes[3]: []}
+    [key] = keys_of(world, world.police, codes[0])
+    assert key.registration_id == regs[0] and key.valid_from == max(start, clock.today())
+    with world.db.unit_of_work() as s:
+        assert audit.verify_chain(s).ok
+        issued = [e for e in audit.entries_for_person(s, codes[0]) if e.action == "key.issue"]
+    assert len(issued) == 1 and issued[0].detail["on"] == "registration.import"
+    # a re-run writes nothing twice
+    with world.db.unit_of_work() as s:
+        again = bulk.load_registrations(s, SYSTEM, [
+            bulk.BulkRegistration(codes[0], world.room_id, start, "work", "approved")])
+    assert again.existing == 1 and len(keys_of(world, world.police, codes[0])) == 1
+
+
+def test_keys_follow_a_corrected_house_division(world):
+    from anju.registry import houses
+    from anju.registry.schemas import HouseUpdateIn
+
+    tenant(world)
+    village = "330522001001"
+    with world.db.unit_of_work() as s:
+        houses.update_house(s, world.police, world.house["house_id"],
+                            HouseUpdateIn(division_code=village))
+    from anju.housing.models import EKey
+
+    with world.db.unit_of_work() as s:
+        assert {k.division_code for k in s.query(EKey)} == {village}
+    # ... so the grid worker of that village still reaches the key
+    assert [k.status for k in keys_of(world, world.grid, world.resident.person_code)] == ["active"]

@@ -4,6 +4,7 @@ key on their room, grid workers see counts per village and close tasks. A real-b
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -51,8 +52,13 @@ def test_tenant_sees_keys_landlord_revokes_tenant_sees_why(site):
     _login(client, world.landlord.username)
     page = client.get("/landlord/keys")
     assert key.key_id in page.text and "收回钥匙" in page.text
+    asked = _post(client, f"/landlord/keys/{key.key_id}/revoke", "/landlord/keys",
+                  {"note": "租期结束"})
+    assert asked.status_code == 200 and "确定收回这把电子钥匙吗" in asked.text
+    assert "王*" in asked.text and "租期结束" in asked.text  # whose key, and why
+    assert keys_of(world, world.resident, world.resident.person_code)[0].status == "active"
     done = _post(client, f"/landlord/keys/{key.key_id}/revoke", "/landlord/keys",
-                 {"note": "租期结束"})
+                 {"note": "租期结束", "confirmed": "yes"})
     assert done.status_code == 303
     assert "钥匙已收回" in client.get(done.headers["location"]).text
     _login(client, world.resident.username)
@@ -91,7 +97,14 @@ def test_grid_worker_task_list_counts_and_resolution(site):
     assert "钥匙至少 14 天未使用" in page.text and "雉城街道" in page.text
     task_id = re.search(r'/tasks/(\d+)/resolve', page.text).group(1)
     bad = _post(client, f"/tasks/{task_id}/resolve", "/tasks", {"outcome": "teleported"})
-    assert bad.status_code == 422 and "处理结果" in bad.text
+    assert bad.status_code == 422 and "处理结果应为：已搬离、仍在居住" in bad.text
+    assert "moved_out" not in bad.text.split("<main")[1].split("<table")[0]  # labels, not codes
+    # "moved out" ends a registration: it asks first
+    asked = _post(client, f"/tasks/{task_id}/resolve", "/tasks",
+                  {"outcome": "moved_out", "end_date": "2026-03-01"})
+    assert asked.status_code == 200 and "确定按“已搬离”处理吗" in asked.text
+    assert "王*" in asked.text and "2026-03-01" in asked.text
+    assert "疑似搬离" in client.get("/tasks").text  # still open
     done = _post(client, f"/tasks/{task_id}/resolve", "/tasks",
                  {"outcome": "still_living", "note": "在家"})
     assert done.status_code == 303
@@ -112,29 +125,40 @@ def test_odd_input_is_not_a_500(site):
 def test_assisted_mode_pages_worker_acts_landlord_sees_and_withdraws(site):
     from datetime import datetime, timedelta
 
-    from tests.factories import make_person, valid_id
+    from tests.factories import valid_id
 
     world, client = site
-    newcomer = make_person(world.db, world.police, "吴强", id_number=valid_id("341221"))
     _login(client, world.grid.username)
     assert "协助房东" in client.get("/").text  # in the worker's menu
+    # the landlord is found by name and picked from the results; no code is typed
+    found = client.get("/assist", params={"landlord_q": "李建国"}).text
+    assert f'<option value="{world.landlord.person_code}">李*' in found
     when = (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
-    consent_form = {"landlord_person_code": world.landlord.person_code, "method": "in_person",
+    consent_form = {"landlord_person_code": world.landlord.person_code, "method": "当面口头同意",
                     "reference": "村委会办公室，村干部在场", "consented_at": when, "valid_days": "3"}
     response = _post(client, "/assist/consents", "/assist", consent_form)
     assert response.status_code == 303, response.text
     consent_page = response.headers["location"].split("?")[0]
-    assert "已记录房东同意" in client.get(response.headers["location"]).text
+    page = client.get(response.headers["location"]).text
+    assert "已记录房东同意" in page
+    # rooms are picked from the landlord's list, the tenant given by name and ID number
+    assert f'<option value="{world.room_id}">长兴县雉城街道明珠路 88 号 101</option>' in page
+    number = valid_id("341221", date(1992, 4, 4))
     response = _post(client, f"{consent_page}/tenant", consent_page, {
-        "person_code": newcomer, "room_id": str(world.room_id), "start_date": "2026-02-01",
-        "reason": "work"})
+        "name": "吴强", "id_number": number, "room_id": str(world.room_id),
+        "start_date": "2026-02-01", "reason": "务工"})
     assert response.status_code == 303, response.text
     page = client.get(consent_page)
     assert "登记租客" in page.text and "村委会办公室" in page.text
+    # the tenancy to end is picked by name and room, and ending it asks first
+    reg_id = re.search(r'<option value="(\d+)">吴\*', page.text).group(1)
+    asked = _post(client, f"{consent_page}/end", consent_page, {"registration_id": reg_id,
+                                                                "end_date": "2026-03-01"})
+    assert asked.status_code == 200 and "确定注销这条居住登记吗" in asked.text
     # a bad form names the problem instead of failing
     bad = _post(client, f"{consent_page}/end", consent_page, {"registration_id": "x",
                                                               "end_date": "2026-03-01"})
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and "居住登记：应填写整数" in bad.text
     # a worker from another township does not see the consent at all
     _login(client, world.grid_other_township.username)
     assert client.get(consent_page).status_code == 404
@@ -142,6 +166,7 @@ def test_assisted_mode_pages_worker_acts_landlord_sees_and_withdraws(site):
     _login(client, world.landlord.username)
     mine = client.get("/landlord/assisted")
     assert mine.status_code == 200 and "登记租客" in mine.text and world.grid.username in mine.text
+    assert "居住登记" in mine.text and ">registration " not in mine.text  # labels, not codes
     assert "代办记录" in client.get("/").text
     consent_id = consent_page.rsplit("/", 1)[1]
     response = _post(client, f"/assist/consents/{consent_id}/withdraw", "/landlord/assisted", {})
@@ -150,8 +175,35 @@ def test_assisted_mode_pages_worker_acts_landlord_sees_and_withdraws(site):
     # ... after which the worker can do nothing more under it
     _login(client, world.grid.username)
     refused = _post(client, f"{consent_page}/revoke", consent_page, {"key_id": "K1",
-                                                                    "note": "测试"})
+                                                                    "note": "测试",
+                                                                    "confirmed": "yes"})
     assert refused.status_code in (403, 404)
+
+
+def test_assisted_forms_ask_for_names_never_codes(site):
+    """Item 15: the division is picked from township/village names, rooms, tenancies and keys
+    from lists; no field asks for a 12-digit code, a room id or a person code."""
+    from datetime import datetime, timedelta
+
+    from anju.core import divisions
+
+    world, client = site
+    tenant(world)
+    _login(client, world.grid.username)
+    when = (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    response = _post(client, "/assist/consents", "/assist", {
+        "landlord_person_code": world.landlord.person_code, "method": "paper_form",
+        "reference": "同意书 2026-001", "consented_at": when, "valid_days": "3"})
+    page = client.get(response.headers["location"]).text
+    for field in ("division_code", "room_id", "registration_id", "key_id"):
+        assert re.search(rf'<select id="[^"]+" name="{field}"', page), field
+        assert not re.search(rf'<input[^>]+name="{field}"', page), field
+    assert "inputmode=\"numeric\"" not in page and "人员编码" not in page
+    township = divisions.get(world.grid.division_code)
+    assert f'<optgroup label="{township.name}">' in page
+    village = next(d for d in divisions.children(township.code) if d.level == divisions.VILLAGE)
+    assert f'<option value="{village.code}">{village.name}</option>' in page
+    assert "王*" in page  # the current tenant and the key, by (masked) name
 
 
 def test_task_page_map_is_local_and_needs_no_inline_script(site):

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from anju.core import audit
 from anju.core.errors import Forbidden, NotFound
 from anju.core.models import AuditEntry
-from anju.registry import service
-from anju.registry.schemas import HouseIn, PersonIn, RegistrationIn, RoomIn
+from anju.registry import houses, service
+from anju.registry.schemas import HouseIn, HouseUpdateIn, PersonIn, RegistrationIn, RoomIn
 from tests.factories import (
     COUNTY,
     OTHER_COUNTY,
@@ -53,6 +53,7 @@ MATRIX = {
     "house.create.foreign_landlord": (NO, "404/404", "landlord_unknown/landlord_unknown",
                                       "landlord_unknown/landlord_unknown", NO, NO, NO, NO, NO),
     "house.read":           ("ok/404", "ok/404", "ok/404", "ok/404", NO, NO, NO, NO, NO),
+    "house.update":         (NO, "ok/404", "ok/404", "ok/404", NO, NO, NO, NO, NO),
     "registration.submit":  ("ok/404", "ok/404", "ok/404", "ok/404", NO, NO, NO, NO, NO),
     # submit someone into a room in reach, then read them: a submission brings nobody into
     # reach ("inside": a person the office already reaches; a landlord: a person who is not
@@ -206,6 +207,9 @@ class Setup:
                     rooms=[RoomIn(label="1", capacity=1)]))
             case "house.read":
                 return service.read_house(session, actor, house["house_id"])
+            case "house.update":
+                return houses.update_house(session, actor, house["house_id"],
+                                           HouseUpdateIn(address="雉城街道新街 9 号"))
             case "registration.submit":
                 subject = self.resident_code if role == "resident" else free
                 if role == "resident" and not inside:

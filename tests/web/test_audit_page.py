@@ -1,6 +1,8 @@
 """The auditor's page verifies the chain and shows tampering; other roles are refused."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -34,7 +36,33 @@ def test_auditor_verifies_and_sees_tampering(client, world):
     with world.db.unit_of_work() as s:
         s.execute(text("UPDATE audit_entries SET purpose = 'curiosity' WHERE seq = 2"))
     page = client.get("/audit?verify=true")
-    assert "审计链被篡改" in page.text and "第 2 条" in page.text, page.text[page.text.find("<main"):][:1500]
+    assert "审计链被篡改" in page.text and "在第 2 条记录处不一致" in page.text
+    # the result line is wholly in the page's language: no English (and no codes) in Chinese
+    line = page.text.split('role="status">')[1].split("</p>")[0]
+    assert not re.search(r"[A-Za-z]", line), line
+    client.cookies.set("anju_lang", "en")
+    english = client.get("/audit?verify=true").text.split('role="status">')[1].split("</p>")[0]
+    assert "inconsistent at entry 2" in english and not re.search(r"[\u4e00-\u9fff]", english)
+
+
+def test_audit_and_access_log_pages_show_labels_never_codes(client, world):
+    """Actions such as key.issue and purposes such as e_key are shown by their labels."""
+    from tests.factories import submit
+
+    reg = submit(world.db, world.resident, world.resident.person_code, world.room_id)
+    from anju.registry import service
+    with world.db.unit_of_work() as s:
+        service.approve_registration(s, world.police, reg)  # issues the e-key
+    _login(client, world.auditor.username)
+    page = client.get("/audit").text.split("<tbody>")[1]
+    assert "发放电子钥匙" in page and "电子钥匙" in page and "审核通过居住登记" in page
+    for code in ("key.issue", "e_key", "registration.approve", "registration_management",
+                 "person.create", "registration_intake"):
+        assert f">{code}<" not in page
+    client.cookies.clear()
+    _login(client, world.resident.username)
+    log = client.get("/me/access-log").text.split("<tbody>")[1]
+    assert "发放电子钥匙" in log and "key.issue" not in log and "e_key" not in log
 
 
 def test_other_roles_may_not_open_the_audit_page(client, world):

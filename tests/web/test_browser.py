@@ -101,8 +101,13 @@ def test_resident_registers_police_approve_resident_sees_it_and_the_access(brows
     expect(row).to_contain_text("明珠路 88 号 101")
     _shot(officer, "04-police-queue")
     row.get_by_role("button", name="通过").click()
+    # approving asks first, saying who and where
+    expect(officer.locator("main")).to_contain_text("确定通过这条居住登记吗")
+    expect(officer.locator("main dl")).to_contain_text("王芳")
+    _shot(officer, "04b-police-confirm")
+    officer.get_by_role("button", name="确认通过").click()
     expect(officer.get_by_role("status")).to_contain_text("已审核通过")
-    expect(officer.locator("main")).to_contain_text("没有待审核的登记")
+    expect(officer.locator("main")).to_contain_text("没有符合条件的登记")
 
     # The resident sees it approved, and sees the officer in "who viewed my data".
     _menu(me, "我的居住登记")
@@ -203,6 +208,8 @@ def test_landlord_adds_a_house_and_a_tenant(browser, live):
     _menu(page, "租户")
     tenant = page.locator("tbody tr", has_text="人民路 5 号 A1")
     tenant.get_by_role("button", name="登记搬离").click()
+    expect(page.locator("main")).to_contain_text("确定注销这条居住登记吗")
+    page.get_by_role("button", name="确认注销").click()
     expect(page.get_by_role("status")).to_contain_text("登记已注销")
     expect(page.locator("tbody tr", has_text="人民路 5 号 A1")).to_contain_text("已注销")
 
@@ -215,3 +222,94 @@ def test_landlord_adds_a_house_and_a_tenant(browser, live):
     _shot(phone, "15-tenants-phone")
     page.context.close()
     phone.context.close()
+
+
+def test_police_queue_pages_filters_and_searches(browser, live):
+    from tests.factories import OTHER_TOWNSHIP, TOWNSHIP, crowd
+
+    world, base = live
+    crowd(world.db, world.landlord.person_code, {TOWNSHIP: 70, OTHER_TOWNSHIP: 6})
+    page = _page(browser, base)
+    _login(page, world.police.username)
+    _menu(page, "登记审核")
+    expect(page.locator("main")).to_contain_text("共 76 条，本页第 1–50 条")
+    expect(page.locator("tbody tr")).to_have_count(50)
+    _shot(page, "16-queue-page-1")
+    page.get_by_role("link", name="下一页").click()
+    expect(page.locator("tbody tr")).to_have_count(26)
+    expect(page.locator("main")).to_contain_text("第 2 页，共 2 页")
+    # the township is picked by its name; the search finds a person by name
+    page.get_by_label("乡镇（街道）").select_option(label="洪桥镇")
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("main")).to_contain_text("共 6 条")
+    page.get_by_label("姓名或身份证号码").fill("孙娜2")
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("tbody tr")).to_have_count(1)
+    _shot(page, "17-queue-filtered")
+    # approving from a filtered page returns to it
+    page.get_by_role("button", name="通过").click()
+    page.get_by_role("button", name="确认通过").click()
+    expect(page.get_by_role("status")).to_contain_text("已审核通过")
+    expect(page.get_by_label("乡镇（街道）")).to_have_value(OTHER_TOWNSHIP)
+    page.context.close()
+
+
+def test_a_form_survives_an_expired_session(browser, live, monkeypatch):
+    """The session expires while the landlord fills in a tenant: signing in again brings the
+    form back with what was typed (the password is never kept), and it goes through."""
+    import time
+
+    from itsdangerous import timed
+
+    world, base = live
+    page = _page(browser, base)
+    _login(page, world.landlord.username)
+    page.goto("/landlord/tenants/new")
+    number = valid_id("341221", date(1990, 6, 6), "F")
+    page.get_by_label("姓名").fill("周小燕")
+    page.get_by_label("身份证号码").fill(number)
+    page.get_by_label("手机号码").fill("13912340000")
+    page.get_by_label("房间").select_option(label="长兴县雉城街道明珠路 88 号 102")
+    page.get_by_label("居住事由").select_option("business")
+    # nine hours pass (the session lasts eight)
+    monkeypatch.setattr(timed.TimestampSigner, "get_timestamp",
+                        lambda self: int(time.time()) + 9 * 3600)
+    page.get_by_role("button", name="提交登记").click()
+    expect(page).to_have_url(re.compile(r"/login\?next=/landlord/tenants/new&expired=1"))
+    expect(page.get_by_role("status")).to_contain_text("已暂存")
+    _shot(page, "18-session-expired-kept")
+    _login(page, world.landlord.username)
+    expect(page).to_have_url(f"{base}/landlord/tenants/new")
+    expect(page.get_by_role("status")).to_contain_text("已恢复")
+    expect(page.get_by_label("姓名")).to_have_value("周小燕")
+    expect(page.get_by_label("身份证号码")).to_have_value(number)
+    expect(page.get_by_label("居住事由")).to_have_value("business")
+    _shot(page, "19-form-restored")
+    page.get_by_role("button", name="提交登记").click()
+    expect(page.get_by_role("status")).to_contain_text("租户登记已提交")
+    expect(page.locator("tbody")).to_contain_text("周*")
+    page.context.close()
+
+
+def test_landlord_corrects_a_house_and_its_rooms(browser, live):
+    world, base = live
+    page = _page(browser, base)
+    _login(page, world.landlord.username)
+    _menu(page, "我的房屋")
+    page.get_by_role("link", name="修改房屋和房间").click()
+    page.get_by_label("地址", exact=True).fill("长兴县雉城街道明珠路 88-1 号")
+    page.get_by_label("所属街道（乡镇）").select_option(label="钮店湾社区")
+    page.get_by_role("button", name="保存").first.click()
+    expect(page.get_by_role("status")).to_contain_text("房屋信息已更新")
+    page.get_by_placeholder("房间号").fill("103")
+    page.get_by_placeholder("核定人数").fill("2")
+    page.get_by_role("button", name="增加房间").click()
+    expect(page.get_by_role("status")).to_contain_text("房间已增加")
+    _shot(page, "20-house-edit")
+    page.locator("tbody tr", has=page.locator('input[value="103"]')) \
+        .get_by_role("button", name="删除").click()
+    expect(page.locator("main")).to_contain_text("确定从这处房屋删除这个房间吗")
+    page.get_by_role("button", name="确认删除").click()
+    expect(page.get_by_role("status")).to_contain_text("房间已删除")
+    expect(page.locator('input[value="103"]')).to_have_count(0)
+    page.context.close()

@@ -155,7 +155,9 @@ def test_language_switch(site):
 def test_every_template_key_is_translated():
     keys = set()
     for path in [*(SRC / "web" / "templates").glob("*.html"),
-                 *(SRC / "registry" / "templates").glob("*.html")]:
+                 *(SRC / "registry" / "templates").glob("*.html"),
+                 *(SRC / "housing" / "templates").glob("*.html"),
+                 *(SRC / "exchange" / "templates").glob("*.html")]:
         keys |= set(re.findall(r'\bt\(\s*"([a-z_]+(?:\.[a-z_]+)+)"', path.read_text()))
     from anju.registry.pages import MENU
     keys |= {key for links in MENU.values() for _, key in links}
@@ -167,6 +169,45 @@ def test_every_template_key_is_translated():
                    "dept.", "accounts.binding.", "accounts.done."):
         zh = {k for k in i18n.ZH if k.startswith(family)}
         assert zh == {k for k in i18n.EN if k.startswith(family)}, family
+
+
+@pytest.mark.parametrize("domain", ["housing", "exchange"])
+def test_domain_templates_words_exist_in_both_languages(domain):
+    """The housing and exchange pages read their words from the domain's TEXT (`h.key`,
+    `h["key"]`, `H[lang].key`, and keys built from values); each must be there in zh and en."""
+    from importlib import import_module
+
+    from anju.housing import rules as housing_rules
+    from anju.housing.pages import TEXT as HOUSING
+    from anju.registry.rules import Reason
+
+    pages = import_module(f"anju.{domain}.pages")
+    text = pages.TEXT
+    used: set[str] = set()
+    for path in (SRC / domain / "templates").glob("*.html"):
+        source = path.read_text()
+        used |= set(re.findall(r"\bh\.([a-z_]+)\b", source))
+        used |= set(re.findall(r"\bH\[lang\]\.([a-z_]+)\b", source))
+        used |= set(re.findall(r'\bh\["([a-z_.]+)"\]', source))
+    # keys made from values at run time
+    if domain == "housing":
+        used |= {k.value for k in housing_rules.KeyKind} | {s.value for s in housing_rules.KeyStatus}
+        used |= {k.value for k in housing_rules.TaskKind} | {o.value for o in housing_rules.Outcome}
+        used |= {m.value for m in housing_rules.ConsentMethod}
+        used |= {f"{s}_status" for s in ("due", "paid", "exempt")}
+        used |= {f"object_{o}" for o in ("house", "registration", "ekey", "assist_consent")}
+        used |= {"house.create", "registration.submit", "registration.end", "key.revoke"}
+        used |= {"revoked_notice", "resolved_notice", "withdrawn_notice", "consent_notice",
+                 "done_notice"}
+        assert text is HOUSING and not {r.value for r in Reason} & set(text["zh"])  # shared words
+    else:
+        used |= set(pages.FIELDS) | {"match_status", "non_match_status", "decided_notice"}
+    assert used
+    for language in ("zh", "en"):
+        missing = sorted(used - set(text[language]))
+        assert not missing, f"{domain} {language}: {missing}"
+    # every word exists in both languages, and nothing is left over unused in one only
+    assert set(text["zh"]) == set(text["en"])
 
 
 def test_access_times_are_shown_in_china_standard_time():
@@ -212,8 +253,9 @@ def test_roles_without_the_action_get_a_clear_page_not_a_500(site):
     assert response.status_code == 403 and "当前角色无权执行该操作" in response.text
     assert site.client.get("/no/such/page").status_code == 404
     assert "页面不存在" in site.client.get("/no/such/page").text
-    approve = site.post("/registrations/1/approve", {})
-    assert approve.status_code == 403 and "registration.approve" in approve.text
+    approve = site.post("/registrations/1/approve", {"confirmed": "yes"})
+    assert approve.status_code == 403 and "当前角色无权执行该操作" in approve.text
+    assert "registration.approve" not in approve.text  # no action codes on a page
     police_page = site.client.get("/landlord/houses/new")  # a landlord page, for a resident
     assert police_page.status_code == 200  # the form is harmless; saving it is refused:
     refused = site.post("/landlord/houses/new", {"address": "某路 1 号",
@@ -229,17 +271,26 @@ def test_police_approve_and_reject_from_the_queue(site):
     queue = site.client.get("/police/queue").text
     assert "王芳" in queue and f"/registrations/{first}/approve" in queue
     too_short = site.post(f"/registrations/{first}/reject", {"reason": "x"}, "/police/queue")
-    assert too_short.status_code == 422 and "内容长度不符合要求" in too_short.text
-    done = site.post(f"/registrations/{first}/approve", {}, "/police/queue")
+    assert too_short.status_code == 422 and "事由：至少 2 个字" in too_short.text
+    assert 'value="x"' in too_short.text  # what was typed stays in that row's form
+    # approving asks first; only the confirmed post changes anything
+    asked = site.post(f"/registrations/{first}/approve", {}, "/police/queue")
+    assert asked.status_code == 200 and "确定通过这条居住登记吗" in asked.text
+    assert "王芳" in asked.text and 'name="confirmed" value="yes"' in asked.text
+    with world.db.unit_of_work() as s:
+        assert s.get(Registration, first).status == "submitted"
+    done = site.post(f"/registrations/{first}/approve", {"confirmed": "yes"}, "/police/queue")
     assert done.status_code == 200 and "已审核通过" in done.text
-    again = site.post(f"/registrations/{first}/approve", {}, "/police/queue")
+    again = site.post(f"/registrations/{first}/approve", {"confirmed": "yes"}, "/police/queue")
     assert again.status_code == 409 and "不能变为" in again.text
-    # outside the jurisdiction the registration does not exist
+    # outside the jurisdiction the registration does not exist, confirmed or not
     site.post("/logout", {})
     site.login(world.police_other_county.username)
     assert "王芳" not in site.client.get("/police/queue").text
-    hidden = site.post(f"/registrations/{first}/reject", {"reason": "材料不全"}, "/police/queue")
-    assert hidden.status_code == 404 and "居住登记不存在" in hidden.text
+    for confirmed in ("", "yes"):
+        hidden = site.post(f"/registrations/{first}/reject",
+                           {"reason": "材料不全", "confirmed": confirmed}, "/police/queue")
+        assert hidden.status_code == 404 and "居住登记不存在" in hidden.text
 
 
 # --- forms keep what the user typed --------------------------------------------------------------

@@ -118,7 +118,10 @@ def user_create(username: str = typer.Option(..., help="login name"),
             typer.echo(f"created {account.role} account {account.username} "
                        f"(jurisdiction {account.division_code})")
     except AnjuError as error:
-        typer.echo(f"error: {error}", err=True)
+        # The service says what is missing; the console adds which option gives it.
+        option = {"person_code": " (--person-code)", "department": " (--department)",
+                  "division": " (--division)"}.get(error.field or "", "")
+        typer.echo(f"error: {error}{option}", err=True)
         raise typer.Exit(2) from None
 
 

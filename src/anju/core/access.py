@@ -56,10 +56,9 @@ class Access:
     def scopes(self, action: str, **reach) -> tuple[Scope, ...]:
         scopes = scopes_for(self.actor.role, action)
         if not scopes:
+            # Said without the action's code: people read this on pages too.
             raise self.refuse(action, Forbidden(
-                "forbidden", f"当前角色无权执行该操作（{action}）",
-                f"your role may not perform {action}",
-            ), **reach)
+                "forbidden", "当前角色无权执行该操作", "your role may not do this"), **reach)
         return scopes
 
     # --- may it reach this record? ------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州", "自治县",
              "街道办事处", "街道", "地区", "省", "市", "区", "县", "旗", "盟", "镇", "乡", "苏木")
@@ -113,3 +114,19 @@ def resolve(text: str | None, home: str | None = None) -> tuple[str | None, str 
         return None, None
     chain = {a.level: a.code for a in _divisions().ancestors(node.code)} | {node.level: node.code}
     return chain.get(3), chain.get(4)
+
+
+_DASHES = re.compile(r"[‐‑‒–—―－~～]")
+_NUMBER_SIGN = re.compile(r"(\d)\s*[#＃]")
+_TRAILING = re.compile(r"[。．.，,、；;：:\s]+$")
+
+
+def normalise(text: str) -> str:
+    """An address as a comparison key: full-width forms folded (ＡＢ１２ → AB12), whitespace
+    dropped, Latin letters in one case, dashes unified, "88#" read as "88号", trailing
+    punctuation gone. "长兴县 明珠路８８号" and "长兴县明珠路88#" give the same key."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = _NUMBER_SIGN.sub(r"\1号", text)
+    text = _DASHES.sub("-", text)
+    text = re.sub(r"\s+", "", text).casefold()
+    return _TRAILING.sub("", text)

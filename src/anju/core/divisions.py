@@ -164,6 +164,19 @@ def full_name(code: str) -> str:
     return "".join(d.name for d in ancestors(code)) + require(code).name
 
 
+def townships_with_villages(root_code: str) -> list[tuple[Division, list[Division]]]:
+    """The current townships under (or at) `root_code`, each with its current villages — what a
+    form offers to pick a place from by name. A village root gives just that village."""
+    root = get(root_code)
+    if root is None:
+        return []
+    if root.level >= VILLAGE:
+        return [(root, [])]
+    townships = [root] if root.level == TOWNSHIP else [
+        d for d in children(root.code) if d.level == TOWNSHIP]
+    return [(t, [v for v in children(t.code) if v.level == VILLAGE]) for t in townships]
+
+
 def iter_divisions(level: int | None = None, *, include_retired: bool = False) -> Iterator[Division]:
     for d in _table().by_code.values():
         if (level is None or d.level == level) and (include_retired or not d.retired):

@@ -233,7 +233,9 @@ def _session_hash(token: str) -> str:
 def start_session(session: Session, account: Account) -> str:
     """A new browser session for `account`; returns the cookie value (only its hash is kept)."""
     now = utcnow()
-    session.execute(delete(UiSession).where(UiSession.expires_at < now))  # tidy as we go
+    # Tidy as we go, a day after expiry: until then an expired session still says whose form
+    # was posted into it (anju.web.drafts).
+    session.execute(delete(UiSession).where(UiSession.expires_at < now - timedelta(days=1)))
     token = secrets.token_urlsafe(32)
     session.add(UiSession(token_hash=_session_hash(token), account_id=account.id, created_at=now,
                           expires_at=now + timedelta(seconds=get_settings().session_ttl_seconds)))
@@ -251,6 +253,13 @@ def account_from_session(session: Session, token: str) -> Account:
         raise AuthError("session_ended", "登录已失效，请重新登录",
                         "your session has ended; sign in again")
     return account
+
+
+def session_account_id(session: Session, token: str) -> int | None:
+    """The account a browser session belonged to, even after it expired (not after logout):
+    the pages keep a form typed into an expired session for that same account only."""
+    return session.execute(select(UiSession.account_id).where(
+        UiSession.token_hash == _session_hash(token))).scalar()
 
 
 def end_session(session: Session, token: str | None) -> None:

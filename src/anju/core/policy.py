@@ -49,6 +49,9 @@ PERSON_READ = "person.read"
 PERSON_SEARCH = "person.search"
 HOUSE_CREATE = "house.create"
 HOUSE_READ = "house.read"
+# Correct a house's address or division, add, change or remove its rooms: whoever may register
+# the house in that reach may edit it.
+HOUSE_UPDATE = "house.update"
 REGISTRATION_SUBMIT = "registration.submit"
 REGISTRATION_READ = "registration.read"
 REGISTRATION_APPROVE = "registration.approve"  # also reject
@@ -68,7 +71,8 @@ ACCOUNT_BIND = "account.bind_decide"
 PERSON_IMPORT = "person.import"
 
 ALL_ACTIONS = (
-    PERSON_CREATE, PERSON_READ, PERSON_SEARCH, HOUSE_CREATE, HOUSE_READ, REGISTRATION_SUBMIT,
+    PERSON_CREATE, PERSON_READ, PERSON_SEARCH, HOUSE_CREATE, HOUSE_READ, HOUSE_UPDATE,
+    REGISTRATION_SUBMIT,
     REGISTRATION_READ, REGISTRATION_APPROVE, REGISTRATION_END, PERMIT_READ, PERMIT_ISSUE,
     PERMIT_ENDORSE, ACCESS_LOG_READ, AUDIT_VERIFY, AUDIT_READ, ACCOUNT_MANAGE, ACCOUNT_BIND,
     PERSON_IMPORT,
@@ -85,16 +89,19 @@ RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
     },
     R.LANDLORD: {
         PERSON_READ: (S, O), PERSON_CREATE: (O,), HOUSE_CREATE: (O,), HOUSE_READ: (O,),
+        HOUSE_UPDATE: (O,),
         REGISTRATION_SUBMIT: (S, O), REGISTRATION_READ: (S, O), REGISTRATION_END: (S, O),
         PERMIT_READ: (S,), ACCESS_LOG_READ: (S,),
     },
     R.GRID_WORKER: {
         PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_CREATE: (J,), HOUSE_CREATE: (J,),
+        HOUSE_UPDATE: (J,),
         HOUSE_READ: (J,), REGISTRATION_SUBMIT: (J,), REGISTRATION_READ: (J,),
         REGISTRATION_END: (J,), PERMIT_READ: (J,),
     },
     R.POLICE: {
         PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_CREATE: (J,), HOUSE_CREATE: (J,),
+        HOUSE_UPDATE: (J,),
         HOUSE_READ: (J,), REGISTRATION_SUBMIT: (J,), REGISTRATION_READ: (J,),
         REGISTRATION_APPROVE: (J,), REGISTRATION_END: (J,), PERMIT_READ: (J,),
         PERMIT_ISSUE: (J,), PERMIT_ENDORSE: (J,), PERSON_IMPORT: (J,), ACCOUNT_BIND: (J,),

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju.core import identity
+from anju.core import identity, inputs
 from anju.core.config import Settings, get_settings
 from anju.core.db import Database
 from anju.core.errors import AnjuError, Forbidden, Unavailable, ValidationError
@@ -159,17 +159,6 @@ def error_body(error: AnjuError) -> dict:
                       "message_en": error.message_en}}
 
 
-# Pydantic's error types, said in Chinese too.
-_ZH = {
-    "missing": "必填项缺失", "string_too_short": "内容太短", "string_too_long": "内容太长",
-    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD", "date_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_type": "日期格式应为 YYYY-MM-DD", "int_parsing": "应为整数", "int_type": "应为整数",
-    "enum": "取值不在允许范围内", "greater_than_equal": "数值太小", "less_than_equal": "数值太大",
-    "json_invalid": "JSON 格式错误", "model_attributes_type": "请求体应为 JSON 对象",
-    "too_short": "条目太少", "too_long": "条目太多", "string_type": "应为文本",
-}
-
-
 # Starlette's own refusals (no such route, wrong method, a body it cannot read), in both languages.
 HTTP_ERRORS = {
     400: ("bad_request", "请求内容无法读取（格式或编码错误）", "the request body could not be read"),
@@ -240,16 +229,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError):
-        fields = []
-        for item in error.errors():
-            loc = [str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path")]
-            fields.append({"field": ".".join(loc) or None, "code": item.get("type"),
-                           "message_en": item.get("msg"),
-                           "message_zh": _ZH.get(item.get("type", ""), "输入不符合要求")})
-        first = fields[0] if fields else {"field": None, "message_zh": "输入不符合要求",
-                                          "message_en": "invalid input"}
-        body = {"error": {"code": "invalid_input", "field": first["field"],
-                          "message_zh": f"{first['field'] or '输入'}：{first['message_zh']}",
-                          "message_en": f"{first['field'] or 'input'}: {first['message_en']}",
-                          "fields": fields}}
+        # Every pydantic complaint in both languages, each field named by its label.
+        explained = inputs.explain(error.errors())
+        body = error_body(explained)
+        body["error"]["fields"] = explained.fields
         return JSONResponse(body, status_code=422)

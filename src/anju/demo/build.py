@@ -20,6 +20,7 @@ from anju.core.errors import AnjuError, Conflict, ValidationError
 from anju.core.identity import SYSTEM
 from anju.core.models import Account
 from anju.demo import synth
+from anju.housing import service as housing  # subscribes housing: tenancies get their e-keys
 from anju.registry import bulk
 from anju.registry.bulk import BulkHouse, BulkPerson, BulkRegistration
 
@@ -140,6 +141,9 @@ def _load(session, plan: synth.County, progress) -> dict[str, str]:
         permits.raise_for_rejected()
         issued += permits.created
     progress(f"demo: permits: {issued:,} issued in {time.perf_counter() - t:.1f} s")
+    # The daily job's task detection, once: permits about to expire become reminders.
+    opened = housing.detect_tasks(session, SYSTEM)
+    progress("demo: management tasks: " + ", ".join(f"{k} {n:,}" for k, n in opened.items()))
     return {"resident": migrants[plan.personas["resident"]],
             "newcomer": migrants[plan.personas["newcomer"]],
             "landlord": landlords[plan.personas["landlord"]]}

@@ -419,11 +419,16 @@ def _permits(rng: random.Random, regs: list[PlannedRegistration], today: date,
     for r in regs:
         spells[r.migrant] = spells.get(r.migrant, 0) + 1
     days = [today - timedelta(days=d) for d in (90, 60, 30, 7)]
+    # A permit issued 350 days ago expires within the month: the grid worker gets a reminder.
+    soon = today - timedelta(days=350)
     found = []
     for i, r in enumerate(regs):
         if r.status == "approved" and spells[r.migrant] == 1 and r.migrant > 1 \
                 and r.reason in ("work", "study", "stable_home"):
             dates = [d for d in days if add_months(r.start, 6) <= d]
             if dates:
-                found.append((i, rng.choice(dates)))
-    return sorted(rng.sample(found, min(target, len(found))))
+                found.append((i, rng.choice(dates), add_months(r.start, 6) <= soon))
+    chosen = rng.sample(found, min(target, len(found)))
+    expiring = {i for i, _, can in chosen if can}
+    expiring = set(sorted(expiring)[:max(1, len(chosen) // 5)])
+    return sorted((i, soon if i in expiring else d) for i, d, _ in chosen)

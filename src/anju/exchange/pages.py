@@ -15,10 +15,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from anju.core.errors import AnjuError
+from anju.core.pages import confirm
+from anju.core.pages import confirmed as is_confirmed
 from anju.core.policy import Actor
 from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
-from anju.exchange import service
+from anju.exchange import connectors, service
 
 TEMPLATES = Path(__file__).parent / "templates"
 router = APIRouter(include_in_schema=False)
@@ -62,6 +64,9 @@ TEXT = {
         "name": "姓名", "id_number": "身份证号码", "sex": "性别", "birth_date": "出生日期",
         "phone": "联系电话", "hukou_address": "户籍地址", "current_address": "现住址",
         "employer": "工作单位", "golden_id": "主记录编号",
+        "confirm_title": "确认复核结论",
+        "confirm_match": "确定这两条记录是同一人吗？两条主记录将合并为一条。",
+        "confirm_non_match": "确定这两条记录不是同一人吗？这一对记录以后不会再提交复核。",
     },
     "en": {
         "menu_imports": "Department imports",
@@ -98,14 +103,27 @@ TEXT = {
         "name": "Name", "id_number": "ID number", "sex": "Sex", "birth_date": "Birth date",
         "phone": "Phone", "hukou_address": "Household registration address",
         "current_address": "Current address", "employer": "Employer", "golden_id": "Golden record",
+        "confirm_title": "Confirm the decision",
+        "confirm_match": "Are these two records the same person? Their golden records will be "
+                         "merged into one.",
+        "confirm_non_match": "Are these two records different people? The pair will not be "
+                             "proposed for review again.",
     },
 }
+
+
+def _department(code: str | None, lang: str) -> str:
+    """A department by its name in the page's language (its connector's), never its code."""
+    found = connectors.available().get(code or "")
+    if found is None:
+        return code or ""
+    return found.name_en if lang == "en" else found.name_zh
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context) -> Response:
     context.setdefault("error", None)
     context.setdefault("notice", None)
-    context["H"], context["fields"] = TEXT, FIELDS
+    context["H"], context["fields"], context["department"] = TEXT, FIELDS, _department
     return request.app.state.templates.TemplateResponse(request, f"exchange/{name}", context,
                                                         status_code)
 
@@ -165,8 +183,26 @@ def review_pair(pair_id: IdPath, request: Request, session: SessionDep, actor: A
 
 @router.post("/exchange/review/{pair_id}")
 def decide(pair_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
-           decision: Text = ""):
+           decision: Text = "", confirmed: Text = ""):
     try:
+        if decision in ("match", "non_match") and not is_confirmed(confirmed):
+            pair = service.read_review_pair(session, actor, pair_id)
+            if pair.status == "pending":
+                lang = request.cookies.get("anju_lang", "zh")
+
+                def side(record):
+                    return f"{_department(record.department, lang)} · {record.name or ''} · " \
+                           f"{record.id_number or ''}"
+
+                return confirm(request, title="exchange.confirm_title",
+                               question=f"exchange.confirm_{decision}",
+                               action=f"/exchange/review/{pair_id}",
+                               back=f"/exchange/review/{pair_id}", fields={"decision": decision},
+                               facts=[("exchange.left", side(pair.left)),
+                                      ("exchange.right", side(pair.right)),
+                                      ("exchange.weight", f"{pair.weight:.1f}")],
+                               button=f"exchange.{decision}",
+                               style="ok" if decision == "match" else "primary")
         service.decide_review_pair(session, actor, pair_id, decision)
     except AnjuError as error:
         session.rollback()

@@ -15,6 +15,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
+
+
+class ReviewDecision(StrEnum):
+    MATCH = "match"
+    NON_MATCH = "non_match"
+
+
+class Dataset(StrEnum):
+    SERVED = "served"  # persons the department's records describe
+    ALL = "all"  # every person in the jurisdiction
+
+
+# How people write each value (the Chinese label first); read by `anju.core.inputs.choice`.
+DECISION_WORDS = {ReviewDecision.MATCH: ("是同一人", "同一人", "Same person"),
+                  ReviewDecision.NON_MATCH: ("不是同一人", "Not the same person")}
+DATASET_WORDS = {Dataset.SERVED: ("服务对象", "Served persons"),
+                 Dataset.ALL: ("辖区全部人员", "全部", "Everyone in the jurisdiction")}
 
 # field → authoritative departments, most authoritative first (connector codes).
 AUTHORITY: dict[str, tuple[str, ...]] = {

@@ -6,7 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from anju.core.inputs import choice
 from anju.core.types import RecordId, Timestamp
+from anju.exchange.rules import DATASET_WORDS, DECISION_WORDS, Dataset, ReviewDecision
+
+# Enumerated inputs: the code, the English key or the Chinese label (是同一人 …).
+DecisionIn = choice(ReviewDecision, DECISION_WORDS, what="review decision")
+DatasetIn = choice(Dataset, DATASET_WORDS, what="dataset")
 
 
 class RowErrorOut(BaseModel):
@@ -109,7 +115,7 @@ class ReviewPairOut(BaseModel):
 
 
 class ReviewDecisionIn(BaseModel):
-    decision: Literal["match", "non_match"]
+    decision: DecisionIn
 
 
 class ConflictOut(BaseModel):
@@ -163,7 +169,7 @@ class FeedOut(BaseModel):
 class DataRequestIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    dataset: Literal["served", "all"] = Field(
+    dataset: DatasetIn = Field(
         description="served: persons this department's records describe; all: every person in "
                     "your jurisdiction")
     purpose: str = Field(min_length=4, max_length=500)

@@ -547,6 +547,7 @@ def decide_review_pair(session: Session, actor: Actor, pair_id: int,
     never proposed again). Either way the decision is audited against both persons."""
     access = Access(session, actor)
     access.scopes(P.EXCHANGE_REVIEW)
+    decision = str(decision)
     if decision not in ("match", "non_match"):
         raise ValidationError("decision_unknown", "复核结论应为“同一人”或“不是同一人”",
                               "decision must be match or non_match", field="decision")
@@ -690,8 +691,9 @@ def create_data_request(session: Session, actor: Actor, dataset: str,
     access = Access(session, actor)
     access.check(P.DATA_REQUEST_CREATE, "辖区", division_code=actor.division_code)
     department = _department(actor)
+    dataset = str(dataset)
     if dataset not in ("served", "all"):
-        raise ValidationError("dataset_unknown", "数据集应为 served 或 all",
+        raise ValidationError("dataset_unknown", "数据范围应为“服务对象”或“辖区全部人员”",
                               "dataset must be served or all", field="dataset")
     if len((purpose or "").strip()) < 4:
         raise ValidationError("purpose_required", "请说明用途", "state the purpose",

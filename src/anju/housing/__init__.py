@@ -23,6 +23,8 @@ DOMAIN = Domain(
         ("registration.approved", f"{_ON}:on_registration_approved"),
         ("registration.rejected", f"{_ON}:on_registration_rejected"),
         ("registration.ended", f"{_ON}:on_registration_ended"),
+        ("registrations.loaded", f"{_ON}:on_registrations_loaded"),
+        ("house.moved", f"{_ON}:on_house_moved"),
     ),
     jobs=(Job("housing.daily", "anju.housing.jobs:daily", "daily 02:00",
               "将门锁事件归并为每日在住情况、删除过期原始事件、收回居住证失效人员的钥匙并生成管理任务",

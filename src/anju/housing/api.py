@@ -25,6 +25,7 @@ from anju.housing.schemas import (
     RevokeIn,
     StatementOut,
     TaskCount,
+    TaskKindIn,
     TaskOut,
 )
 from anju.registry.schemas import HouseIn, HouseOut, RegistrationIn, RegistrationOut
@@ -60,7 +61,7 @@ async def lock_events(request: Request, session: SessionDep,
 @router.get("/tasks", response_model=list[TaskOut])
 def list_tasks(session: SessionDep, actor: ActorDep,
                division: Annotated[str | None, Query(max_length=12)] = None,
-               kind: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200):
+               kind: TaskKindIn | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200):
     return service.list_tasks(session, actor, division, kind, limit=limit)
 
 

@@ -185,6 +185,8 @@ def bill(month: str = typer.Argument(..., help="YYYY-MM")) -> None:
         with _database().unit_of_work() as session:
             report = service.generate_statements(session, SYSTEM, month)
     except AnjuError as error:
+        if error.code == "fee_not_set":
+            typer.echo("set it with: anju locks policy --monthly-fee 15.00", err=True)
         _fail(error)
     typer.echo(f"{report.month}: {report.created} statements ({report.exempt} exempt), "
                f"{report.already} already made, {report.newly_exempted} newly exempted")

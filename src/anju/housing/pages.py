@@ -13,17 +13,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from anju.core import clock, divisions, inputs
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError, ValidationError
+from anju.core.pages import confirm
+from anju.core.pages import confirmed as is_confirmed
 from anju.core.policy import Actor, Role
 from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
 from anju.housing import rules, service
 from anju.housing.schemas import AssistEndIn, AssistRevokeIn, ConsentIn
-from anju.registry.schemas import HouseIn, RegistrationIn
+from anju.registry.rules import Reason
+from anju.registry.schemas import HouseIn, PersonIn, ReasonIn
 
 TEMPLATES = Path(__file__).parent / "templates"
 CST = timezone(timedelta(hours=8))
@@ -78,7 +82,7 @@ TEXT = {
         "assist_intro": "为不便使用手机的房东代办：先记录房东本人的同意（谁、以何种方式、何时），"
                         "再在同意有效期内代为登记房屋、登记租客、注销租住或收回钥匙。每项代办都记入审计日志，"
                         "房东可在“代办记录”中查看。",
-        "consent_new": "记录房东同意", "landlord_code": "房东人员编码", "method": "同意方式",
+        "consent_new": "记录房东同意", "landlord_code": "房东", "method": "同意方式",
         "paper_form": "书面同意书", "in_person": "当面口头同意",
         "reference": "同意书编号 / 当面同意的地点与在场人", "consented_at": "同意时间",
         "valid_days": "有效天数（1–30）", "save": "保存", "consents": "同意记录",
@@ -88,14 +92,31 @@ TEXT = {
         "grid_worker": "网格员", "done_at": "办理时间", "object": "对象",
         "house.create": "登记房屋", "registration.submit": "登记租客",
         "registration.end": "注销租住", "key.revoke": "收回钥匙",
-        "address": "地址", "division_code": "区划代码（乡镇/村）", "room_labels": "房间号（逗号分隔）",
-        "capacity": "每间核定人数", "tenant_code": "租客人员编码", "room_id": "房间编号",
+        "address": "地址", "room_labels": "房间号（逗号分隔）", "capacity": "每间核定人数",
         "start_date": "起租日期", "reason_label": "居住事由", "registration_id": "登记编号",
-        "end_on": "搬离日期", "key": "钥匙编号", "note_required": "原因",
-        "work": "务工", "business": "经商", "study": "就学", "family": "投亲", "other": "其他",
+        "end_on": "搬离日期", "note_required": "原因",
         "done_notice": "已代为办理，并记入审计日志。", "consent_notice": "已记录房东同意。",
         "withdrawn_notice": "同意已撤回，之后不能再凭此代办。",
         "assisted_intro": "以下是网格员凭您的同意代您办理的事项。如不再需要代办，可随时撤回同意。",
+        "landlord_q": "查找房东：姓名、身份证号码或手机号码", "find": "查找",
+        "landlord_q_hint": "结果已脱敏，查询会被记录。", "landlord_pick": "房东",
+        "no_landlord_found": "没有找到符合条件的人员。请核对姓名或改用身份证号码查找。",
+        "search_first": "请先在上方查找房东。", "division_pick": "所在乡镇（街道）或村（社区）",
+        "tenant_name": "租客姓名", "tenant_id_number": "租客身份证号码",
+        "tenant_phone": "租客手机号码（选填）", "room_pick": "房间",
+        "no_rooms": "该房东在您辖区内还没有登记房屋，请先代为登记房屋。",
+        "tenancy_pick": "在住租客", "no_tenancies": "该房东名下暂无在住租客。",
+        "key_pick": "钥匙", "no_active_keys": "该房东的房间暂无有效钥匙。",
+        "since_date": "起", "choose": "请选择",
+        "object_house": "房屋", "object_registration": "居住登记", "object_ekey": "钥匙",
+        "object_assist_consent": "同意记录",
+        "confirm_revoke_title": "确认收回钥匙",
+        "confirm_revoke_question": "确定收回这把电子钥匙吗？收回后持有人将不能再用它开门。",
+        "confirm_revoke_button": "确认收回",
+        "confirm_moved_out_title": "确认已搬离",
+        "confirm_moved_out_question": "确定按“已搬离”处理吗？这将注销该租客的居住登记并收回其钥匙。",
+        "confirm_moved_out_button": "确认已搬离",
+        "tenant_label": "租客", "task_label": "任务",
     },
     "en": {
         "menu_my_keys": "My keys", "menu_my_fees": "My fees", "menu_room_keys": "Keys",
@@ -138,7 +159,7 @@ TEXT = {
                         "consent (who, how, when); while it is valid, register a house or a tenant, "
                         "end a tenancy or revoke a key for them. Every action is audited and the "
                         "landlord sees it under \"Done on my behalf\".",
-        "consent_new": "Record the landlord's consent", "landlord_code": "Landlord person code",
+        "consent_new": "Record the landlord's consent", "landlord_code": "Landlord",
         "method": "How consent was given", "paper_form": "Signed paper form",
         "in_person": "In person", "reference": "Form number / where and who was present",
         "consented_at": "Consented at", "valid_days": "Valid for days (1–30)", "save": "Save",
@@ -149,17 +170,37 @@ TEXT = {
         "grid_worker": "Grid worker", "done_at": "Done at", "object": "Record",
         "house.create": "Registered a house", "registration.submit": "Registered a tenant",
         "registration.end": "Ended a tenancy", "key.revoke": "Revoked a key",
-        "address": "Address", "division_code": "Division code (township/village)",
+        "address": "Address",
         "room_labels": "Room labels (comma-separated)", "capacity": "Capacity per room",
-        "tenant_code": "Tenant person code", "room_id": "Room id", "start_date": "Start date",
+        "start_date": "Start date",
         "reason_label": "Reason", "registration_id": "Registration id", "end_on": "Move-out date",
-        "key": "Key id", "note_required": "Reason",
-        "work": "work", "business": "business", "study": "study", "family": "family",
-        "other": "other",
+        "note_required": "Reason",
         "done_notice": "Done for the landlord and audited.", "consent_notice": "Consent recorded.",
         "withdrawn_notice": "Consent withdrawn; nothing more can be done under it.",
         "assisted_intro": "What grid workers did for you under your consent. You can withdraw a "
                           "consent at any time.",
+        "landlord_q": "Find the landlord: name, ID number or mobile number", "find": "Find",
+        "landlord_q_hint": "Results are masked; searches are logged.", "landlord_pick": "Landlord",
+        "no_landlord_found": "No one found. Check the name, or search by ID number.",
+        "search_first": "Find the landlord above first.",
+        "division_pick": "Township / street or village / community",
+        "tenant_name": "Tenant's name", "tenant_id_number": "Tenant's ID number",
+        "tenant_phone": "Tenant's mobile (optional)", "room_pick": "Room",
+        "no_rooms": "This landlord has no house in your area yet; register one first.",
+        "tenancy_pick": "Current tenant", "no_tenancies": "No current tenants of this landlord.",
+        "key_pick": "Key", "no_active_keys": "No active keys on this landlord's rooms.",
+        "since_date": "from", "choose": "Choose…",
+        "object_house": "House", "object_registration": "Registration", "object_ekey": "Key",
+        "object_assist_consent": "Consent",
+        "confirm_revoke_title": "Confirm revoking the key",
+        "confirm_revoke_question": "Revoke this e-key? Its holder will no longer open the door "
+                                   "with it.",
+        "confirm_revoke_button": "Revoke it",
+        "confirm_moved_out_title": "Confirm move-out",
+        "confirm_moved_out_question": "Record that the tenant moved out? This ends their "
+                                      "residence registration and revokes their key.",
+        "confirm_moved_out_button": "They moved out",
+        "tenant_label": "Tenant", "task_label": "Task",
     },
 }
 
@@ -195,13 +236,29 @@ def room_keys(request: Request, session: SessionDep, actor: ActorDep, done: str 
                       notice="revoked_notice" if done else None)
 
 
+def _key_facts(key) -> list[tuple[str, object]]:
+    facts = [("housing.key_id", key.key_id),
+             ("housing.room", f"{key.address or ''} {key.room_label or ''}".strip())]
+    if key.person_name:
+        facts.append(("housing.tenant_label", key.person_name))
+    return facts + [("housing.valid_from", key.valid_from)]
+
+
 @router.post("/landlord/keys/{key_id}/revoke")
 def revoke_key(key_id: str, request: Request, session: SessionDep, actor: ActorDep,
-               note: Text = ""):
+               note: Text = "", confirmed: Text = ""):
     try:
         if len(note.strip()) < 2:
             raise ValidationError("note_required", "请填写收回原因", "please give a reason",
                                   field="note")
+        key = next((k for k in service.list_keys(session, actor) if k.key_id == key_id), None)
+        if not is_confirmed(confirmed) and key and key.status == "active":
+            return confirm(request, title="housing.confirm_revoke_title",
+                           question="housing.confirm_revoke_question",
+                           action=f"/landlord/keys/{key_id}/revoke", back="/landlord/keys",
+                           fields={"note": note.strip()},
+                           facts=[*_key_facts(key), ("housing.revoke_note", note.strip())],
+                           button="housing.confirm_revoke_button")
         service.revoke_key(session, actor, key_id, note.strip())
     except AnjuError as error:
         session.rollback()
@@ -246,13 +303,27 @@ def tasks(request: Request, session: SessionDep, actor: ActorDep, division: str 
 
 @router.post("/tasks/{task_id}/resolve")
 def resolve(task_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
-            outcome: Text = "", note: Text = "", end_date: Text = ""):
+            outcome: Text = "", note: Text = "", end_date: Text = "", confirmed: Text = ""):
     try:
         try:
             left = date.fromisoformat(end_date) if end_date.strip() else None
         except ValueError:
             raise ValidationError("date_format", "日期格式应为 YYYY-MM-DD", "dates are YYYY-MM-DD",
                                   field="end_date") from None
+        if outcome == rules.Outcome.MOVED_OUT and not is_confirmed(confirmed):
+            task = next((t for t in service.list_tasks(session, actor) if t.task_id == task_id),
+                        None)
+            if task is not None:
+                return confirm(request, title="housing.confirm_moved_out_title",
+                               question="housing.confirm_moved_out_question",
+                               action=f"/tasks/{task_id}/resolve", back="/tasks",
+                               fields={"outcome": outcome, "note": note, "end_date": end_date},
+                               facts=[("housing.what", {"key": f"housing.{task.kind}"}),
+                                      ("housing.where", f"{task.address or ''} "
+                                                        f"{task.room_label or ''}".strip()),
+                                      ("housing.who", task.person_name or ""),
+                                      ("housing.end_on", left or clock.today())],
+                               button="housing.confirm_moved_out_button")
         service.resolve_task(session, actor, task_id, outcome, note.strip() or None, left)
     except AnjuError as error:
         session.rollback()
@@ -261,14 +332,23 @@ def resolve(task_id: IdPath, request: Request, session: SessionDep, actor: Actor
 
 
 # --- assisted mode ---------------------------------------------------------------------------
+def _division_groups(actor: Actor) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The actor's townships, each with its villages, by name (a house lies in one of them)."""
+    return [(t.name, [(t.code, t.name)] + [(v.code, v.name) for v in villages])
+            for t, villages in divisions.townships_with_villages(actor.division_code)]
+
+
 def _assist_page(request: Request, session: Session, actor: Actor,
                  error: AnjuError | None = None, notice: str | None = None,
                  form: dict | None = None) -> Response:
+    landlord_q = request.query_params.get("landlord_q", "")[:64] if request.method == "GET" \
+        else (form or {}).get("landlord_q", "")
+    found = service.find_landlords(session, actor, landlord_q) if landlord_q.strip() else []
     return _page(request, "assist.html", error.http_status if error else 200,
                  consents=service.list_consents(session, actor),
                  actions=service.list_assisted_actions(session, actor, limit=100),
-                 error=error, notice=notice, form=form or {},
-                 now=datetime.now(CST).strftime("%Y-%m-%dT%H:%M"))
+                 error=error, notice=notice, form=form or {}, landlord_q=landlord_q,
+                 landlords=found, now=datetime.now(CST).strftime("%Y-%m-%dT%H:%M"))
 
 
 @router.get("/assist")
@@ -279,9 +359,10 @@ def assist(request: Request, session: SessionDep, actor: ActorDep, done: str = "
 @router.post("/assist/consents")
 def record_consent(request: Request, session: SessionDep, actor: ActorDep,
                    landlord_person_code: Text = "", method: Text = "", reference: Text = "",
-                   consented_at: Text = "", valid_days: Text = "7"):
+                   consented_at: Text = "", valid_days: Text = "7", landlord_q: Text = ""):
     form = {"landlord_person_code": landlord_person_code, "method": method,
-            "reference": reference, "consented_at": consented_at, "valid_days": valid_days}
+            "reference": reference, "consented_at": consented_at, "valid_days": valid_days,
+            "landlord_q": landlord_q}
     try:
         data = _parse(ConsentIn, form)
         consent = service.record_consent(session, actor, data)
@@ -293,21 +374,18 @@ def record_consent(request: Request, session: SessionDep, actor: ActorDep,
 
 
 class _RegistrationRef(BaseModel):
-    registration_id: int = Field(ge=1, le=2_147_483_647)
+    registration_id: RecordId
+
+
+class _Stay(BaseModel):
+    room_id: RecordId
+    start_date: date
+    reason: ReasonIn
 
 
 def _parse(model, form: dict):
-    """A schema from form fields, or a ValidationError naming the first bad field."""
-    from pydantic import ValidationError as PydanticError
-
-    try:
-        return model.model_validate(form)
-    except PydanticError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or None
-        raise ValidationError("form_invalid", f"请检查填写内容（{where}）",
-                              f"please check the form ({where}): {first.get('msg')}",
-                              field=where) from None
+    """A schema from form fields, or a bilingual ValidationError naming the first bad field."""
+    return inputs.parse(model, form)
 
 
 def _consent_page(request: Request, session: Session, actor: Actor, consent_id: int,
@@ -316,9 +394,11 @@ def _consent_page(request: Request, session: Session, actor: Actor, consent_id: 
     actions = [a for a in service.list_assisted_actions(session, actor,
                                                         consent.landlord_person_code)
                if a.consent_id == consent_id]
+    choices = service.assist_choices(session, actor, consent_id) if consent.live else {}
     return _page(request, "assist_consent.html", error.http_status if error else 200,
                  consent=consent, actions=actions, error=error, notice=notice,
-                 reasons=["work", "business", "study", "family", "other"])
+                 reasons=[r.value for r in Reason], groups=_division_groups(actor),
+                 today=clock.today(), **choices)
 
 
 @router.get("/assist/consents/{consent_id}")
@@ -330,7 +410,9 @@ def consent_page(consent_id: IdPath, request: Request, session: SessionDep, acto
 
 def _assisted(request: Request, session: Session, actor: Actor, consent_id: int, do):
     try:
-        do()
+        asked = do()
+        if asked is not None:  # a confirmation page: nothing was done yet
+            return asked
     except AnjuError as error:
         session.rollback()
         return _consent_page(request, session, actor, consent_id, error=error)
@@ -353,32 +435,61 @@ def assisted_house(consent_id: IdPath, request: Request, session: SessionDep, ac
 
 @router.post("/assist/consents/{consent_id}/tenant")
 def assisted_tenant(consent_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
-                    person_code: Text = "", room_id: Text = "", start_date: Text = "",
-                    reason: Text = ""):
+                    name: Text = "", id_number: Text = "", phone: Text = "", room_id: Text = "",
+                    start_date: Text = "", reason: Text = ""):
     def do():
-        data = _parse(RegistrationIn, {"person_code": person_code, "room_id": room_id,
-                                       "start_date": start_date, "reason": reason})
-        service.assisted_register_tenant(session, actor, consent_id, data)
+        person = _parse(PersonIn, {"name": name, "id_number": id_number,
+                                   "phone": phone or None})
+        stay = _parse(_Stay, {"room_id": room_id, "start_date": start_date, "reason": reason})
+        service.assisted_register_person(session, actor, consent_id, person, stay.room_id,
+                                         stay.start_date, stay.reason)
     return _assisted(request, session, actor, consent_id, do)
 
 
 @router.post("/assist/consents/{consent_id}/end")
 def assisted_end(consent_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
-                 registration_id: Text = "", end_date: Text = ""):
+                 registration_id: Text = "", end_date: Text = "", confirmed: Text = ""):
     def do():
         data = _parse(AssistEndIn, {"end_date": end_date})
         reg = _parse(_RegistrationRef, {"registration_id": registration_id})
+        tenancy = next((r for r in service.assist_choices(session, actor, consent_id)["tenancies"]
+                        if r.registration_id == reg.registration_id), None)
+        if tenancy is not None and not is_confirmed(confirmed):
+            return confirm(request, title="confirm.end_title", question="confirm.end_question",
+                           action=f"/assist/consents/{consent_id}/end",
+                           back=f"/assist/consents/{consent_id}",
+                           fields={"registration_id": reg.registration_id,
+                                   "end_date": data.end_date.isoformat()},
+                           facts=[("field.registration_id", tenancy.registration_id),
+                                  ("field.person", tenancy.person_name or ""),
+                                  ("field.address", f"{tenancy.address or ''} "
+                                                    f"{tenancy.room_label or ''}".strip()),
+                                  ("field.start_date", tenancy.start_date),
+                                  ("field.end_date", data.end_date)],
+                           button="confirm.end_button")
         service.assisted_end_tenancy(session, actor, consent_id, reg.registration_id,
                                      data.end_date)
+        return None
     return _assisted(request, session, actor, consent_id, do)
 
 
 @router.post("/assist/consents/{consent_id}/revoke")
 def assisted_revoke(consent_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
-                    key_id: Text = "", note: Text = ""):
+                    key_id: Text = "", note: Text = "", confirmed: Text = ""):
     def do():
         data = _parse(AssistRevokeIn, {"note": note.strip()})
+        key = next((k for k in service.assist_choices(session, actor, consent_id)["keys"]
+                    if k.key_id == key_id.strip()), None)
+        if key is not None and not is_confirmed(confirmed):
+            return confirm(request, title="housing.confirm_revoke_title",
+                           question="housing.confirm_revoke_question",
+                           action=f"/assist/consents/{consent_id}/revoke",
+                           back=f"/assist/consents/{consent_id}",
+                           fields={"key_id": key.key_id, "note": data.note},
+                           facts=[*_key_facts(key), ("housing.revoke_note", data.note)],
+                           button="housing.confirm_revoke_button")
         service.assisted_revoke_key(session, actor, consent_id, key_id.strip()[:24], data.note)
+        return None
     return _assisted(request, session, actor, consent_id, do)
 
 

@@ -211,21 +211,60 @@ class TaskKind(StrEnum):
 
 TASK_KIND_ZH = {TaskKind.SUSPECTED_MOVE_OUT: "疑似搬离", TaskKind.UNREGISTERED_OCCUPANT: "疑似未登记居住",
                 TaskKind.PERMIT_EXPIRING: "居住证即将到期"}
+TASK_KIND_WORDS = {
+    TaskKind.SUSPECTED_MOVE_OUT: ("疑似搬离", "Suspected move-out"),
+    TaskKind.UNREGISTERED_OCCUPANT: ("疑似未登记居住", "Possible unregistered occupant"),
+    TaskKind.PERMIT_EXPIRING: ("居住证即将到期", "Residence permit expiring"),
+}
+
+
+class Outcome(StrEnum):
+    """What a grid worker found on a visit."""
+
+    MOVED_OUT = "moved_out"
+    STILL_LIVING = "still_living"
+    REGISTERED = "registered"
+    NO_EXTRA_OCCUPANT = "no_extra_occupant"
+    REMINDED = "reminded"
+    NOT_NEEDED = "not_needed"
+
+
+OUTCOME_WORDS = {
+    Outcome.MOVED_OUT: ("已搬离", "Moved out"), Outcome.STILL_LIVING: ("仍在居住", "Still living there"),
+    Outcome.REGISTERED: ("已补登记", "Occupant registered"),
+    Outcome.NO_EXTRA_OCCUPANT: ("无额外居住人员", "No extra occupant"),
+    Outcome.REMINDED: ("已提醒", "Reminded"), Outcome.NOT_NEEDED: ("无需提醒", "Not needed"),
+}
 
 # outcome → resulting task status; "moved_out" also ends the registration (and so the key).
 OUTCOMES: dict[TaskKind, dict[str, str]] = {
-    TaskKind.SUSPECTED_MOVE_OUT: {"moved_out": "resolved", "still_living": "dismissed"},
-    TaskKind.UNREGISTERED_OCCUPANT: {"registered": "resolved", "no_extra_occupant": "dismissed"},
-    TaskKind.PERMIT_EXPIRING: {"reminded": "resolved", "not_needed": "dismissed"},
+    TaskKind.SUSPECTED_MOVE_OUT: {Outcome.MOVED_OUT: "resolved", Outcome.STILL_LIVING: "dismissed"},
+    TaskKind.UNREGISTERED_OCCUPANT: {Outcome.REGISTERED: "resolved",
+                                     Outcome.NO_EXTRA_OCCUPANT: "dismissed"},
+    TaskKind.PERMIT_EXPIRING: {Outcome.REMINDED: "resolved", Outcome.NOT_NEEDED: "dismissed"},
 }
 
 
 def task_status_after(kind: str, outcome: str) -> str:
     allowed = OUTCOMES[TaskKind(kind)]
     if outcome not in allowed:
-        raise ValidationError("task_outcome", f"该任务的处理结果应为：{'、'.join(allowed)}",
-                              f"outcome must be one of {', '.join(allowed)}", field="outcome")
+        zh = "、".join(OUTCOME_WORDS[Outcome(o)][0] for o in allowed)
+        en = ", ".join(OUTCOME_WORDS[Outcome(o)][1].lower() for o in allowed)
+        raise ValidationError("task_outcome", f"该任务的处理结果应为：{zh}",
+                              f"outcome must be one of: {en}", field="outcome")
     return allowed[outcome]
+
+
+# --- assisted mode -----------------------------------------------------------------------------
+class ConsentMethod(StrEnum):
+    PAPER_FORM = "paper_form"
+    IN_PERSON = "in_person"
+
+
+CONSENT_METHOD_WORDS = {
+    ConsentMethod.PAPER_FORM: ("书面同意书", "书面同意", "Signed paper form", "paper form"),
+    ConsentMethod.IN_PERSON: ("当面口头同意", "当面同意", "In person", "in person"),
+}
 
 
 # --- fees ------------------------------------------------------------------------------------------

@@ -2,11 +2,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from anju.core.inputs import choice
 from anju.core.types import Timestamp
+from anju.housing.rules import (
+    CONSENT_METHOD_WORDS,
+    OUTCOME_WORDS,
+    TASK_KIND_WORDS,
+    ConsentMethod,
+    Outcome,
+    TaskKind,
+)
+
+# Enumerated inputs: the code, the English key or the Chinese label (已搬离, 书面同意书 …).
+OutcomeIn = choice(Outcome, OUTCOME_WORDS, what="task outcome")
+TaskKindIn = choice(TaskKind, TASK_KIND_WORDS, what="task kind")
+ConsentMethodIn = choice(ConsentMethod, CONSENT_METHOD_WORDS, what="how consent was given")
 
 
 class KeyOut(BaseModel):
@@ -26,6 +39,7 @@ class KeyOut(BaseModel):
     revoke_reason_zh: str | None = None
     address: str | None = None
     room_label: str | None = None
+    person_name: str | None = None  # masked
 
 
 class RevokeIn(BaseModel):
@@ -86,7 +100,7 @@ class TaskCount(BaseModel):
 class ResolveIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    outcome: str = Field(description="suspected_move_out: moved_out | still_living; "
+    outcome: OutcomeIn = Field(description="suspected_move_out: moved_out | still_living; "
                          "unregistered_occupant: registered | no_extra_occupant; "
                          "permit_expiring: reminded | not_needed")
     note: str | None = Field(None, max_length=500)
@@ -125,6 +139,9 @@ class StatementOut(BaseModel):
     exemption_reason_zh: str | None = None
     exemption_reason_en: str | None = None
     payments: list[PaymentOut] = []
+    address: str | None = None
+    room_label: str | None = None
+    person_name: str | None = None  # masked
 
 
 class PaymentIn(BaseModel):
@@ -174,7 +191,7 @@ class ConsentIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     landlord_person_code: str = Field(min_length=1, max_length=16)
-    method: Literal["paper_form", "in_person"]
+    method: ConsentMethodIn
     # paper_form: the form's number/filing reference; in_person: where, and who was present
     reference: str = Field(min_length=2, max_length=200)
     consented_at: datetime
@@ -200,6 +217,7 @@ class AssistActionOut(BaseModel):
     action_id: int
     consent_id: int
     landlord_person_code: str
+    landlord_name: str | None = None
     grid_worker: str
     action: str
     object_type: str

@@ -16,17 +16,17 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions, idnumber
 from anju.core import policy as P
 from anju.core.access import Access, shown
-from anju.core.audit import AuditEvent
+from anju.core.audit import AuditEvent, append_bulk
 from anju.core.config import get_settings
-from anju.core.crypto import IdCipher
-from anju.core.db import utcnow
+from anju.core.crypto import IdCipher, mask_name
+from anju.core.db import bulk_insert, sql_timestamp, utcnow
 from anju.core.errors import AnjuError, Conflict, Forbidden, NotFound, ValidationError
 from anju.core.policy import Actor
 from anju.housing import rules
@@ -62,7 +62,7 @@ from anju.housing.schemas import (
 )
 from anju.registry import service as registry
 from anju.registry.models import House, Permit, Person, Registration, Room
-from anju.registry.schemas import HouseIn, HouseOut, RegistrationIn, RegistrationOut
+from anju.registry.schemas import HouseIn, HouseOut, PersonIn, RegistrationIn, RegistrationOut
 
 KEY_PURPOSE = "e_key"
 TASK_PURPOSE = "housing_management"
@@ -223,8 +223,63 @@ def on_registration_ended(session: Session, actor: Actor, reg: Registration) -> 
             Access(session, actor).record(_key_event("key.shorten", key, valid_until=end.isoformat()))
 
 
+_KEY_COLUMNS = ("key_id", "person_code", "room_id", "registration_id", "division_code",
+                "landlord_person_code", "kind", "status", "valid_from", "valid_until", "issued_at")
+
+
+def on_registrations_loaded(session: Session, actor: Actor, loaded: list) -> None:
+    """Keys for registrations a bulk load wrote, as the approval (or, where the county allows
+    provisional keys, the submission) listener would have issued them one by one: "no
+    registration, no key" holds for imported tenancies too. Audited in bulk."""
+    today, now = clock.today(), sql_timestamp(utcnow())
+    provisional_days: dict[str, int] = {}
+    rows, events = [], []
+    for reg in loaded:
+        if reg.status == "approved":
+            kind, until = KeyKind.TENANT, reg.end_date
+        elif reg.status == "submitted":
+            county = _county(reg.division_code)
+            if county not in provisional_days:
+                provisional_days[county] = county_policy(session, county).provisional_key_days
+            if not provisional_days[county]:
+                continue
+            kind, until = KeyKind.PROVISIONAL, today + timedelta(days=provisional_days[county])
+        else:
+            continue
+        key_id = rules.new_key_id()
+        rows.append((key_id, reg.person_code, reg.room_id, reg.id, reg.division_code,
+                     reg.landlord_person_code, kind.value, KeyStatus.ACTIVE.value,
+                     max(reg.start_date, today).isoformat(), until and until.isoformat(), now))
+        events.append(AuditEvent("key.issue", KEY_PURPOSE, reg.person_code, "ekey", key_id,
+                                 {"room_id": reg.room_id, "registration_id": reg.id,
+                                  "kind": kind.value, "on": "registration.import"}))
+    bulk_insert(session, EKey.__tablename__, _KEY_COLUMNS, rows)
+    append_bulk(session, actor, events)
+
+
+def on_house_moved(session: Session, actor: Actor, house: House) -> None:
+    """A house's division was corrected: the copies kept for reach checks follow it (keys and
+    locks on its rooms, its open tasks); statements already made keep the division billed."""
+    rooms = select(Room.id).where(Room.house_id == house.id)
+    for table in (EKey, Lock):
+        session.execute(update(table).where(table.room_id.in_(rooms))
+                        .values(division_code=house.division_code))
+    session.execute(update(HousingTask).where(HousingTask.room_id.in_(rooms),
+                                              HousingTask.status == "open")
+                    .values(division_code=house.division_code))
+
+
+def _shown_name(access: Access, person_code: str, name: str | None) -> str | None:
+    """Whose key or statement it is: the name masked, if the actor's purpose has names."""
+    try:
+        purpose = access.purpose(person_code)
+    except Forbidden:
+        return None
+    return mask_name(name) if name and "name" in purpose.fields else None
+
+
 def _key_out(access: Access, key: EKey, today: date, address: str | None = None,
-             room_label: str | None = None) -> KeyOut:
+             room_label: str | None = None, name: str | None = None) -> KeyOut:
     reason = rules.RevokeReason(key.revoke_reason) if key.revoke_reason else None
     room_id, address, room_label = _where(access, key.person_code, key.room_id, address,
                                           room_label)
@@ -234,25 +289,32 @@ def _key_out(access: Access, key: EKey, today: date, address: str | None = None,
                   valid_from=key.valid_from, valid_until=key.valid_until, issued_at=key.issued_at,
                   revoked_at=key.revoked_at, revoke_reason=key.revoke_reason,
                   revoke_reason_zh=rules.REVOKE_REASON_ZH[reason] if reason else None,
-                  address=address, room_label=room_label)
+                  address=address, room_label=room_label,
+                  person_name=_shown_name(access, key.person_code, name))
 
 
-def list_keys(session: Session, actor: Actor, person_code: str | None = None) -> list[KeyOut]:
-    """A person's keys (or, without person_code, every key the actor reaches), newest first."""
+def list_keys(session: Session, actor: Actor, person_code: str | None = None,
+              landlord_code: str | None = None) -> list[KeyOut]:
+    """A person's keys (or, without person_code, every key the actor reaches; or one landlord's
+    rooms' keys), newest first."""
     access = Access(session, actor)
     where = access.restrict(P.KEY_READ, division_col=EKey.division_code,
                             person_col=EKey.person_code, landlord_col=EKey.landlord_person_code)
-    query = (select(EKey, Room.label, House.address).join(Room, Room.id == EKey.room_id)
-             .join(House, House.id == Room.house_id).where(where))
+    query = (select(EKey, Room.label, House.address, Person.name)
+             .join(Room, Room.id == EKey.room_id).join(House, House.id == Room.house_id)
+             .outerjoin(Person, Person.person_code == EKey.person_code).where(where))
     if person_code:
         query = query.where(EKey.person_code == person_code)
+    if landlord_code:
+        query = query.where(EKey.landlord_person_code == landlord_code)
     rows = session.execute(query.order_by(EKey.id.desc()).limit(500)).all()
     if person_code and not rows and not _reaches_person(access, P.KEY_READ, person_code):
         # Forbidden looks like missing: an empty list only for someone who reaches the person.
         raise access.refuse(P.KEY_READ, _not_found("人员", "person", "person_code"),
                             person_codes=[person_code])
     today = clock.today()
-    out = [_key_out(access, key, today, address, label) for key, label, address in rows]
+    out = [_key_out(access, key, today, address, label, name)
+           for key, label, address, name in rows]
     others = sorted({k.person_code for k in out if k.person_code != actor.person_code})
     access.record(*[AuditEvent(P.KEY_READ, access.purpose(code).name, code, "person", code)
                     for code in others])
@@ -604,8 +666,8 @@ def generate_statements(session: Session, actor: Actor, month: str) -> BillRepor
     label = first.strftime("%Y-%m")
     fee = county_policy(session).monthly_fee_fen
     if fee is None:
-        raise Conflict("fee_not_set", "县级服务费标准尚未设定（anju locks policy --monthly-fee）",
-                       "the county fee is not set (anju locks policy --monthly-fee)")
+        raise Conflict("fee_not_set", "县级服务费标准尚未设定，请先设定每月服务费标准",
+                       "the county's monthly fee is not set yet; set it first")
     tenancies = session.execute(
         select(Registration, FeeExemption.category)
         .join(Person, Person.person_code == Registration.person_code)
@@ -651,11 +713,15 @@ def generate_statements(session: Session, actor: Actor, month: str) -> BillRepor
     return report
 
 
-def _statement_out(access: Access, statement: FeeStatement,
-                   payments: list[FeePayment]) -> StatementOut:
+def _statement_out(access: Access, statement: FeeStatement, payments: list[FeePayment],
+                   address: str | None = None, room_label: str | None = None,
+                   name: str | None = None) -> StatementOut:
     reason = rules.exemption_reason(statement.exemption)
-    room_id, _, _ = _where(access, statement.person_code, statement.room_id, None, None)
+    room_id, address, room_label = _where(access, statement.person_code, statement.room_id,
+                                          address, room_label)
     return StatementOut(
+        address=address, room_label=room_label,
+        person_name=_shown_name(access, statement.person_code, name),
         statement_id=statement.id, month=statement.month, person_code=statement.person_code,
         room_id=room_id, registration_id=statement.registration_id,
         fee_fen=statement.fee_fen, amount_fen=statement.amount_fen,
@@ -671,11 +737,15 @@ def list_fees(session: Session, actor: Actor, person_code: str | None = None) ->
     access = Access(session, actor)
     where = access.restrict(P.FEE_READ, person_col=FeeStatement.person_code,
                             landlord_col=FeeStatement.landlord_person_code)
-    query = select(FeeStatement).where(where)
+    query = (select(FeeStatement, House.address, Room.label, Person.name)
+             .join(Room, Room.id == FeeStatement.room_id).join(House, House.id == Room.house_id)
+             .join(Person, Person.person_code == FeeStatement.person_code).where(where))
     if person_code:
         query = query.where(FeeStatement.person_code == person_code)
-    statements = session.execute(query.order_by(FeeStatement.month.desc(), FeeStatement.id.desc())
-                                 .limit(500)).scalars().all()
+    rows = session.execute(query.order_by(FeeStatement.month.desc(), FeeStatement.id.desc())
+                           .limit(500)).all()
+    statements = [row[0] for row in rows]
+    shown_where = {row[0].id: row[1:] for row in rows}  # where, and whose (name masked)
     if person_code and not statements and not _reaches_person(access, P.FEE_READ, person_code):
         raise access.refuse(P.FEE_READ, _not_found("人员", "person", "person_code"),
                             person_codes=[person_code])
@@ -687,7 +757,8 @@ def list_fees(session: Session, actor: Actor, person_code: str | None = None) ->
             payments.setdefault(payment.statement_id, []).append(payment)
     others = sorted({s.person_code for s in statements if s.person_code != actor.person_code})
     access.record(*[AuditEvent(P.FEE_READ, FEE_PURPOSE, code, "person", code) for code in others])
-    return [_statement_out(access, s, payments.get(s.id, [])) for s in statements]
+    return [_statement_out(access, s, payments.get(s.id, []), *shown_where[s.id])
+            for s in statements]
 
 
 def record_payment(session: Session, actor: Actor, statement_id: int, amount_fen: int,
@@ -800,7 +871,7 @@ def record_consent(session: Session, actor: Actor, data: ConsentIn) -> ConsentOu
     consent = AssistConsent(
         landlord_person_code=landlord.person_code,
         division_code=divisions.canonical(actor.division_code),
-        grid_worker=actor.username, method=data.method, reference=data.reference,
+        grid_worker=actor.username, method=str(data.method), reference=data.reference,
         consented_at=consented_at,
         valid_until=_cst_date(consented_at) + timedelta(days=data.valid_days - 1))
     session.add(consent)
@@ -910,6 +981,37 @@ def assisted_revoke_key(session: Session, actor: Actor, consent_id: int | None, 
     return _key_out(access, key, clock.today())
 
 
+def assisted_register_person(session: Session, actor: Actor, consent_id: int | None,
+                             person: PersonIn, room_id: int, start_date: date,
+                             reason: str) -> RegistrationOut:
+    """The page's way to register a tenant for a landlord: by name and ID number (the person is
+    found or recorded by the registry), never by typing a person code."""
+    view = registry.create_person(session, actor, person)
+    return assisted_register_tenant(session, actor, consent_id, RegistrationIn(
+        person_code=view.person_code, room_id=room_id, start_date=start_date, reason=reason))
+
+
+def assist_choices(session: Session, actor: Actor, consent_id: int) -> dict:
+    """What a grid worker may pick from when acting under a consent: the landlord's rooms in
+    their jurisdiction, current tenancies and active keys (tenants' names masked)."""
+    consent = get_consent(session, actor, consent_id)
+    landlord = consent.landlord_person_code
+    tenancies = registry.list_registrations(session, actor, landlord_code=landlord, limit=200)
+    return {
+        "rooms": registry.list_rooms_for_registration(session, actor, landlord_code=landlord,
+                                                      limit=200),
+        "tenancies": [r for r in tenancies if r.status in ("submitted", "approved")],
+        "keys": [k for k in list_keys(session, actor, landlord_code=landlord)
+                 if k.status == KeyStatus.ACTIVE.value],
+    }
+
+
+def find_landlords(session: Session, actor: Actor, query: str) -> list:
+    """Persons a grid worker may record a consent for, found by name, ID number or phone
+    (masked results, audited as a search)."""
+    return registry.search_landlords(session, actor, query)
+
+
 def list_consents(session: Session, actor: Actor, landlord_code: str | None = None,
                   limit: int = 200) -> list[ConsentOut]:
     """A landlord's own consents; a grid worker's jurisdiction's."""
@@ -929,19 +1031,20 @@ def list_assisted_actions(session: Session, actor: Actor, landlord_code: str | N
     """What was done on a landlord's behalf: the landlord sees their own ("done on my behalf"),
     a grid worker those of their jurisdiction."""
     access = Access(session, actor)
-    query = select(AssistAction, AssistConsent).join(
-        AssistConsent, AssistConsent.id == AssistAction.consent_id).where(
+    query = select(AssistAction, AssistConsent, Person.name).join(
+        AssistConsent, AssistConsent.id == AssistAction.consent_id).join(
+        Person, Person.person_code == AssistAction.landlord_person_code).where(
         access.restrict(P.HOUSING_ASSIST_READ, division_col=AssistAction.division_code,
                         person_col=AssistAction.landlord_person_code))
     if landlord_code:
         query = query.where(AssistAction.landlord_person_code == landlord_code)
     rows = session.execute(query.order_by(AssistAction.id.desc()).limit(limit)).all()
     return [AssistActionOut(action_id=a.id, consent_id=a.consent_id,
-                            landlord_person_code=a.landlord_person_code,
+                            landlord_person_code=a.landlord_person_code, landlord_name=name,
                             grid_worker=a.grid_worker, action=a.action,
                             object_type=a.object_type, object_id=a.object_id, done_at=a.done_at,
                             consent_method=c.method, consent_reference=c.reference)
-            for a, c in rows]
+            for a, c, name in rows]
 
 
 def get_consent(session: Session, actor: Actor, consent_id: int) -> ConsentOut:

@@ -10,5 +10,7 @@ DOMAIN = Domain(
     api="anju.registry.api:router",
     pages="anju.registry.pages",
     emits=("registration.submitted", "registration.approved", "registration.rejected",
-           "registration.ended"),
+           "registration.ended",
+           "registrations.loaded",  # a bulk load: the list of `bulk.Loaded` it wrote
+           "house.moved"),  # a house's division was corrected: (house, old division)
 )

@@ -1,16 +1,31 @@
 """Registry JSON routes: parse → one service call → serialise. No queries, no checks here."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
 from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
-from anju.registry import service
-from anju.registry.schemas import (AccessLogEntry, EligibilityOut, EndIn, HouseIn, HouseOut,
-                                   PermitOut, PersonIn, PersonView, RegistrationIn,
-                                   RegistrationOut, RejectIn)
+from anju.registry import houses, service
+from anju.registry.schemas import (
+    AccessLogEntry,
+    EligibilityOut,
+    EndIn,
+    HouseIn,
+    HouseOut,
+    HouseUpdateIn,
+    PermitOut,
+    PersonIn,
+    PersonView,
+    RegistrationIn,
+    RegistrationOut,
+    RejectIn,
+    RoomIn,
+    RoomUpdateIn,
+    StatusIn,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
@@ -78,6 +93,33 @@ def read_house(house_id: IdPath, session: SessionDep, actor: ActorDep):
     return service.read_house(session, actor, house_id)
 
 
+@router.patch("/houses/{house_id}", response_model=HouseOut, response_model_exclude_none=True)
+def update_house(house_id: IdPath, body: HouseUpdateIn, session: SessionDep, actor: ActorDep):
+    """Correct a house's address or division (only the fields given change)."""
+    return houses.update_house(session, actor, house_id, body)
+
+
+@router.post("/houses/{house_id}/rooms", status_code=201, response_model=HouseOut,
+             response_model_exclude_none=True)
+def add_room(house_id: IdPath, body: RoomIn, session: SessionDep, actor: ActorDep):
+    return houses.add_room(session, actor, house_id, body)
+
+
+@router.patch("/houses/{house_id}/rooms/{room_id}", response_model=HouseOut,
+              response_model_exclude_none=True)
+def update_room(house_id: IdPath, room_id: IdPath, body: RoomUpdateIn, session: SessionDep,
+                actor: ActorDep):
+    """Renumber a room or change its capacity (never below the people registered there)."""
+    return houses.update_room(session, actor, house_id, room_id, body)
+
+
+@router.delete("/houses/{house_id}/rooms/{room_id}", response_model=HouseOut,
+               response_model_exclude_none=True)
+def remove_room(house_id: IdPath, room_id: IdPath, session: SessionDep, actor: ActorDep):
+    """Remove a room nobody is registered in (its history stays)."""
+    return houses.remove_room(session, actor, house_id, room_id)
+
+
 @router.post("/registrations", status_code=201, response_model=RegistrationOut,
              response_model_exclude_none=True)
 def submit_registration(body: RegistrationIn, session: SessionDep, actor: ActorDep,
@@ -89,11 +131,27 @@ def submit_registration(body: RegistrationIn, session: SessionDep, actor: ActorD
 
 
 @router.get("/registrations", response_model=list[RegistrationOut],
-            response_model_exclude_none=True)
-def list_registrations(session: SessionDep, actor: ActorDep, status: str | None = None,
-                       person_code: str | None = None,
-                       limit: Annotated[int, Query(ge=1, le=200)] = 50):
-    return service.list_registrations(session, actor, status, person_code, limit)
+            response_model_exclude_none=True, responses={200: {"headers": {
+    "X-Total-Count": {"description": "how many registrations match in all",
+                      "schema": {"type": "integer"}}}}})
+def list_registrations(session: SessionDep, actor: ActorDep, response: Response,
+                       status: StatusIn | None = None,
+                       person_code: Annotated[str | None, Query(max_length=16)] = None,
+                       division: Annotated[str | None, Query(
+                           max_length=12, description="township or village code")] = None,
+                       submitted_from: date | None = None, submitted_to: date | None = None,
+                       q: Annotated[str | None, Query(
+                           max_length=64, description="name (its start), ID number, "
+                           "registration number or person code")] = None,
+                       limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                       offset: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0):
+    """One page of the registrations you reach, newest first; `X-Total-Count` says how many
+    match in all (page with `offset`). Submission dates are China Standard Time days."""
+    page = service.list_registrations(
+        session, actor, status, person_code, limit, offset=offset, division=division,
+        submitted_from=submitted_from, submitted_to=submitted_to, query=q)
+    response.headers["X-Total-Count"] = str(page.total)
+    return list(page)
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationOut,

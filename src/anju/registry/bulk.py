@@ -19,8 +19,9 @@ Every load
   audit entry per record written;
 - writes with COPY on PostgreSQL and executemany on SQLite (`anju.core.db.bulk_insert`).
 
-Imports record history decided elsewhere, so they emit no domain events (no e-keys are issued
-for imported approvals).
+Imports record history decided elsewhere, so they emit no per-record events; a registration
+load announces what it wrote once ("registrations.loaded", a list of `Loaded`), so other
+domains keep their rules in bulk too — housing issues the e-keys an approval would.
 """
 from __future__ import annotations
 
@@ -35,11 +36,12 @@ from datetime import date
 from sqlalchemy import ARRAY, any_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from anju.core import audit, clock, divisions, idnumber
+from anju.core import addresses, audit, clock, divisions, idnumber
 from anju.core import policy as P
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
 from anju.core.db import allocate_ids, bulk_insert, sql_timestamp, utcnow
+from anju.core.events import emit
 from anju.core.errors import AnjuError, ValidationError
 from anju.core.policy import Actor, Scope
 from anju.registry import rules, service
@@ -80,6 +82,20 @@ class BulkRegistration:
     status: str
     end_date: date | None = None
     rejection_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A registration a bulk load wrote, as listeners of "registrations.loaded" see it."""
+
+    id: int
+    person_code: str
+    room_id: int
+    division_code: str
+    landlord_person_code: str
+    start_date: date
+    end_date: date | None
+    status: str
 
 
 @dataclass(frozen=True)
@@ -364,12 +380,15 @@ def load_houses(session: Session, actor: Actor, houses: Sequence[BulkHouse]) -> 
     prefix = _begin(session, actor)
     result = BulkResult([None] * len(houses))
     checked: list[tuple[int, tuple[str, str, str], tuple]] = []
+    text_of: dict[tuple[str, str, str], str] = {}  # as first given, for a new house's row
     for index, h in enumerate(houses):
         try:
             address = _text(h.address, "address", "地址", 2, 200)
             division = _division(h.division_code, prefix, min_level=divisions.TOWNSHIP)
             _check_rooms(h.rooms)
-            checked.append((index, (h.landlord_person_code, address, division), h.rooms))
+            key = (h.landlord_person_code, addresses.normalise(address), division)
+            text_of.setdefault(key, address)
+            checked.append((index, key, h.rooms))
         except AnjuError as error:
             result.reject(index, error)
     landlords = {c for (c,) in _lookup(session, select(Person.person_code), Person.person_code,
@@ -382,10 +401,11 @@ def load_houses(session: Session, actor: Actor, houses: Sequence[BulkHouse]) -> 
             result.reject(index, ValidationError("landlord_unknown", "房东人员编码不存在",
                                                  "landlord person code not found",
                                                  field="landlord_person_code"))
-    # idempotency: the same landlord, address and division is the same house
+    # idempotency: the same landlord, (normalised) address and division is the same house, as
+    # in the service (a second registration of it there is refused)
     present = _lookup(session, select(House.id, House.landlord_person_code, House.address,
                                       House.division_code), House.landlord_person_code, landlords)
-    house_of = {(owner, address, division): house_id
+    house_of = {(owner, addresses.normalise(address), division): house_id
                 for house_id, owner, address, division in present}
     rooms_of: dict[int, dict[str, int]] = {}
     for room_id, house_id, label in _lookup(session, select(Room.id, Room.house_id, Room.label),
@@ -404,7 +424,7 @@ def load_houses(session: Session, actor: Actor, houses: Sequence[BulkHouse]) -> 
     now = sql_timestamp(utcnow())
     bulk_insert(session, House.__tablename__,
                 ("id", "address", "division_code", "landlord_person_code", "created_at"),
-                [(house_of[k], k[1], k[2], k[0], now) for k in new_keys])
+                [(house_of[k], text_of[k], k[2], k[0], now) for k in new_keys])
     bulk_insert(session, Room.__tablename__, ("id", "house_id", "label", "capacity"),
                 [(rooms_of[h][label], h, label, cap) for (h, label), cap in new_rooms.items()])
     for index, key, rooms in accepted:
@@ -484,7 +504,8 @@ def _write_registrations(session: Session, actor: Actor, prefix: str, today: dat
                                Person.person_code, (r.person_code for _, r in batch)))
     room_of = {room_id: (division, landlord) for room_id, division, landlord in _lookup(
         session, select(Room.id, House.division_code, House.landlord_person_code)
-        .join(House, House.id == Room.house_id), Room.id, (r.room_id for _, r in batch))}
+        .join(House, House.id == Room.house_id).where(Room.removed_at.is_(None)), Room.id,
+        (r.room_id for _, r in batch))}
     held: dict[str, list[tuple[date, date | None, str, int, str]]] = {}
     same: dict[tuple[str, int, date], int] = {}  # idempotency key -> registration id
     for reg_id, person, room, start, end, status, division in _lookup(
@@ -495,7 +516,7 @@ def _write_registrations(session: Session, actor: Actor, prefix: str, today: dat
         same[(person, room, start)] = reg_id
         if status in _ACTIVE:
             held.setdefault(person, []).append((start, end, status, reg_id, division))
-    rows, moves, events = [], {}, []
+    rows, moves, events, loaded = [], {}, [], []
     ids = _id_source(session, Registration.__tablename__)
     now = sql_timestamp(utcnow())
     for index, r in batch:
@@ -525,6 +546,8 @@ def _write_registrations(session: Session, actor: Actor, prefix: str, today: dat
                      r.status, r.rejection_reason, actor.username,
                      actor.username if decided else None, now if decided else None, now))
         same[key], result[index] = reg_id, reg_id
+        loaded.append(Loaded(reg_id, r.person_code, r.room_id, division, landlord, r.start_date,
+                             r.end_date, r.status))
         if r.status in _ACTIVE:
             held.setdefault(r.person_code, []).append((r.start_date, None, r.status, reg_id,
                                                        division))
@@ -540,6 +563,8 @@ def _write_registrations(session: Session, actor: Actor, prefix: str, today: dat
                         .values(division_code=bindparam("division"), updated_at=utcnow()),
                         [{"code": c, "division": d} for c, d in moves.items()])
     audit.append_bulk(session, actor, events)
+    if loaded:
+        emit(session, actor, "registrations.loaded", loaded)
 
 
 def _id_source(session: Session, table: str):

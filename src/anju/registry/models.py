@@ -53,6 +53,9 @@ class Room(Base):
     house_id: Mapped[int] = mapped_column(ForeignKey("houses.id"), index=True)
     label: Mapped[str] = mapped_column(String(32))
     capacity: Mapped[int] = mapped_column(Integer)
+    # A removed room keeps its row for the registrations, keys and fees that name it; it is no
+    # longer listed, offered or registered into. Adding its label again brings it back.
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (UniqueConstraint("house_id", "label", name="uq_rooms_house_label"),)
 

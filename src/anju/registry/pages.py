@@ -11,21 +11,23 @@ import secrets
 from datetime import date
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from anju.core import clock, divisions
+from anju.core import clock, divisions, inputs
 from anju.core.errors import AnjuError, Forbidden, ValidationError
+from anju.core.pages import confirm
+from anju.core.pages import confirmed as confirmed_
 from anju.core.policy import Actor
 from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
-from anju.registry import service
-from anju.registry.rules import Reason
-from anju.registry.schemas import HouseIn, PersonIn, RegistrationIn, RejectIn
+from anju.registry import house_pages, service
+from anju.registry.rules import Reason, RegistrationStatus
+from anju.registry.schemas import HouseIn, PersonIn, RegistrationIn, RejectIn, StatusIn
 
 TEMPLATES = Path(__file__).parent / "templates"
 router = APIRouter(include_in_schema=False)
@@ -40,8 +42,9 @@ MENU = {
     "landlord": [("/landlord/houses", "menu.houses"), ("/landlord/houses/new", "menu.house_new"),
                  ("/landlord/tenants", "menu.tenants"),
                  ("/landlord/tenants/new", "menu.tenant_new"), _ACCESS_LOG],
-    "police": [("/police/queue", "menu.queue"), _SEARCH],
-    "grid_worker": [_SEARCH], "dept_officer": [_SEARCH], "data_steward": [_SEARCH],
+    "police": [("/police/queue", "menu.queue"), _SEARCH, ("/houses", "menu.houses_all")],
+    "grid_worker": [_SEARCH, ("/houses", "menu.houses_all")], "dept_officer": [_SEARCH],
+    "data_steward": [_SEARCH],
 }
 NOTICES = {"submitted", "approved", "rejected", "ended", "house_created", "tenant_registered",
            "permit_issued", "room_over_capacity"}
@@ -59,30 +62,39 @@ def _page(request: Request, name: str, status_code: int = 200, **context) -> Res
 
 def _done(path: str, *notices: str) -> RedirectResponse:
     query = "&".join(f"notice={n}" for n in notices)
-    return RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
+    joiner = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joiner}{query}" if query else path, status_code=303)
+
+
+# --- confirming a change that is hard to undo (anju.core.pages) -------------------------------
+def _registration_facts(session: Session, actor: Actor, registration_id: int):
+    """The registration as the actor may see it (for the confirmation), or None if it is not
+    one they reach — then the action itself answers, with the service's refusal."""
+    found = service.list_registrations(session, actor, query=str(registration_id), limit=1)
+    if not found:
+        return None
+    r = found[0]
+    facts = [("field.registration_id", r.registration_id)]
+    if r.person_name:
+        facts.append(("field.person", r.person_name))
+    facts += [("field.address", f"{r.address or ''} {r.room_label or ''}".strip()),
+              ("field.start_date", r.start_date), ("field.reason", {"key": f"reason.{r.reason}"}),
+              ("field.status", {"key": f"status.{r.status}"})]
+    return r, facts
+
+
+def _local(target: str, prefix: str, default: str) -> str:
+    """A return address on one of our own pages (the queue with its filters), else `default`."""
+    return target if target.startswith(prefix) and "//" not in target else default
 
 
 def _warned(registration) -> list[str]:
     return [w["code"] for w in registration.warnings if w["code"] in NOTICES]
 
 
-# What a form field's first complaint means, said plainly (pydantic's error types).
-_PLAIN = {"date": ("日期格式应为 YYYY-MM-DD", "dates are YYYY-MM-DD"),
-          "int": ("应填写整数", "must be a whole number"),
-          "enum": ("请从列表中选择", "choose one from the list"),
-          "string": ("内容长度不符合要求", "too short or too long")}
-
-
 def _model(cls: type[BaseModel], **data) -> BaseModel:
     """Build a schema from form text; its first complaint becomes a bilingual field error."""
-    try:
-        return cls(**data)
-    except PydanticError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        zh, en = _PLAIN.get(first["type"].split("_")[0], ("输入不符合要求", first["msg"]))
-        raise ValidationError("invalid_input", f"{zh}（请检查标红的项目）",
-                              f"{en} ({field})", field=field) from None
+    return inputs.parse(cls, data)
 
 
 def _date(text: str, field: str) -> date:
@@ -170,12 +182,21 @@ def my_access_log(request: Request, session: SessionDep, actor: PersonActorDep):
 
 @router.post("/registrations/{registration_id}/end")
 def end_registration(registration_id: IdPath, request: Request, session: SessionDep,
-                     actor: ActorDep, end_date: Text = "", back: Text = "me"):
+                     actor: ActorDep, end_date: Text = "", back: Text = "me",
+                     confirmed: Text = ""):
     pages = {"me": ("/me/registrations", _my_registrations),
              "tenants": ("/landlord/tenants", _tenants)}
     path, show = pages.get(back, pages["me"])
     try:
-        service.end_registration(session, actor, registration_id, _date(end_date, "end_date"))
+        day = _date(end_date, "end_date")
+        found = _registration_facts(session, actor, registration_id)
+        if not confirmed_(confirmed) and found and found[0].status in ("submitted", "approved"):
+            return confirm(request, title="confirm.end_title", question="confirm.end_question",
+                           action=f"/registrations/{registration_id}/end", back=path,
+                           fields={"end_date": day.isoformat(), "back": back},
+                           facts=[*found[1], ("field.end_date", day)],
+                           button="confirm.end_button")
+        service.end_registration(session, actor, registration_id, day)
     except AnjuError as error:
         session.rollback()
         return show(request, session, actor, error)
@@ -200,7 +221,7 @@ def houses(request: Request, session: SessionDep, actor: ActorDep):
 
 def _house_form(request: Request, actor: Actor, form: dict, error: AnjuError | None = None):
     return _page(request, "house_new.html", error.http_status if error else 200, form=form,
-                 choices=_division_choices(actor), error=error)
+                 groups=house_pages.division_groups(actor), error=error)
 
 
 @router.get("/landlord/houses/new")
@@ -274,11 +295,53 @@ def register_tenant(request: Request, session: SessionDep, actor: ActorDep, name
 
 
 # --- police: approval queue, permits -----------------------------------------------------------
-def _queue(request: Request, session: Session, actor: Actor,
-           error: AnjuError | None = None) -> Response:
-    rows = service.list_registrations(session, actor, status="submitted", limit=200)
+QUEUE_PAGE = 50
+
+
+class QueueFilter(BaseModel):
+    """The queue's filters, read from the query string (empty fields mean "any")."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    status: StatusIn | None = RegistrationStatus.SUBMITTED
+    division: str | None = Field(None, max_length=12)
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    q: str | None = Field(None, max_length=64)
+    page: int = Field(1, ge=1, le=1_000_000)
+
+
+def _queue_filter(query: str) -> tuple[QueueFilter, AnjuError | None]:
+    raw = {k: v for k, v in parse_qsl(query) if k in QueueFilter.model_fields and v.strip()}
+    if raw.get("status") == "all":
+        raw["status"] = None
+    elif "status" not in raw and "q" in raw:
+        raw["status"] = None  # a search looks through every state unless one is chosen
+    try:
+        return inputs.parse(QueueFilter, raw), None
+    except AnjuError as error:
+        return QueueFilter(), error
+
+
+def _queue(request: Request, session: Session, actor: Actor, error: AnjuError | None = None,
+           query: str | None = None) -> Response:
+    query = request.url.query if query is None else query
+    filters, bad = _queue_filter(query)
+    error = error or bad
+    rows = service.list_registrations(
+        session, actor, filters.status, limit=QUEUE_PAGE, offset=(filters.page - 1) * QUEUE_PAGE,
+        division=filters.division, submitted_from=filters.submitted_from,
+        submitted_to=filters.submitted_to, query=filters.q)
+    kept = {k: ("all" if k == "status" and v is None else v)
+            for k, v in filters.model_dump(exclude={"page"}).items()
+            if v is not None or k == "status"}
+    here = "/police/queue" + (f"?{query}" if query else "")
+    pages = -(-rows.total // QUEUE_PAGE)
     return _page(request, "queue.html", error.http_status if error else 200, rows=rows,
-                 error=error)
+                 error=error, filters=filters, here=here, pages=pages,
+                 townships=_division_choices(actor),
+                 statuses=[s.value for s in RegistrationStatus],
+                 link=lambda page: "/police/queue?" + urlencode({**kept, "page": page}))
 
 
 @router.get("/police/queue")
@@ -286,26 +349,48 @@ def queue(request: Request, session: SessionDep, actor: ActorDep):
     return _queue(request, session, actor)
 
 
+def _back_query(back: str) -> str:
+    return _local(back, "/police/queue", "/police/queue").partition("?")[2]
+
+
 @router.post("/registrations/{registration_id}/approve")
-def approve(registration_id: IdPath, request: Request, session: SessionDep, actor: ActorDep):
+def approve(registration_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
+            back: Text = "", confirmed: Text = ""):
+    back = _local(back, "/police/queue", "/police/queue")
     try:
+        found = _registration_facts(session, actor, registration_id)
+        if not confirmed_(confirmed) and found and found[0].status == "submitted":
+            return confirm(request, title="confirm.approve_title",
+                           question="confirm.approve_question",
+                           action=f"/registrations/{registration_id}/approve", back=back,
+                           fields={"back": back}, facts=found[1],
+                           button="confirm.approve_button", style="ok")
         service.approve_registration(session, actor, registration_id)
     except AnjuError as error:
         session.rollback()
-        return _queue(request, session, actor, error)
-    return _done("/police/queue", "approved")
+        return _queue(request, session, actor, error, _back_query(back))
+    return _done(back, "approved")
 
 
 @router.post("/registrations/{registration_id}/reject")
 def reject(registration_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
-           reason: Text = ""):
+           reason: Text = "", back: Text = "", confirmed: Text = ""):
+    back = _local(back, "/police/queue", "/police/queue")
     try:
         body = _model(RejectIn, reason=reason.strip())
+        found = _registration_facts(session, actor, registration_id)
+        if not confirmed_(confirmed) and found and found[0].status == "submitted":
+            return confirm(request, title="confirm.reject_title",
+                           question="confirm.reject_question",
+                           action=f"/registrations/{registration_id}/reject", back=back,
+                           fields={"reason": body.reason, "back": back},
+                           facts=[*found[1], ("field.rejection_reason", body.reason)],
+                           button="confirm.reject_button")
         service.reject_registration(session, actor, registration_id, body.reason)
     except AnjuError as error:
         session.rollback()
-        return _queue(request, session, actor, error)
-    return _done("/police/queue", "rejected")
+        return _queue(request, session, actor, error, _back_query(back))
+    return _done(back, "rejected")
 
 
 @router.get("/persons/{person_code}/permit")
@@ -333,3 +418,6 @@ def search(request: Request, session: SessionDep, actor: ActorDep, q: str = ""):
 @router.get("/persons/{person_code}")
 def person(person_code: str, request: Request, session: SessionDep, actor: ActorDep):
     return _page(request, "person.html", person=service.read_person(session, actor, person_code))
+
+
+router.include_router(house_pages.router)  # houses after registration: find, correct, rooms

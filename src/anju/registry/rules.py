@@ -93,6 +93,31 @@ REASON_ZH = {Reason.WORK: "务工", Reason.STUDY: "就学", Reason.STABLE_HOME: 
 STATUS_ZH = {RegistrationStatus.SUBMITTED: "待审核", RegistrationStatus.APPROVED: "已登记",
              RegistrationStatus.REJECTED: "已退回", RegistrationStatus.ENDED: "已注销"}
 
+# How people write each value (the Chinese label first); read by `anju.core.inputs.choice`.
+REASON_WORDS = {
+    Reason.WORK: ("务工", "Work"), Reason.STUDY: ("就学", "Study"),
+    Reason.STABLE_HOME: ("稳定住所", "Stable home", "stable home"),
+    Reason.FAMILY: ("投亲靠友", "投亲", "Family"), Reason.BUSINESS: ("经商", "Business"),
+    Reason.OTHER: ("其他", "其它", "Other"),
+}
+STATUS_WORDS = {
+    RegistrationStatus.SUBMITTED: ("待审核", "Pending review", "pending"),
+    RegistrationStatus.APPROVED: ("已登记", "已通过", "Registered", "Approved"),
+    RegistrationStatus.REJECTED: ("已退回", "Returned", "Rejected"),
+    RegistrationStatus.ENDED: ("已注销", "Ended"),
+}
+
+
+class Sex(StrEnum):
+    """As stored: GB/T 2261.1 codes 1 (male) and 2 (female) are accepted as spellings."""
+
+    MALE = "M"
+    FEMALE = "F"
+
+
+SEX_WORDS = {Sex.MALE: ("男", "1", "male", "Male", "m"),
+             Sex.FEMALE: ("女", "2", "female", "Female", "f")}
+
 ACTIVE_STATES = (RegistrationStatus.SUBMITTED, RegistrationStatus.APPROVED)
 
 TRANSITIONS = {

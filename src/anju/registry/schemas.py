@@ -5,8 +5,21 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from anju.core.inputs import choice
 from anju.core.types import RecordId, Timestamp
-from anju.registry.rules import Reason
+from anju.registry.rules import (
+    REASON_WORDS,
+    SEX_WORDS,
+    STATUS_WORDS,
+    Reason,
+    RegistrationStatus,
+    Sex,
+)
+
+# Enumerated inputs: the code, the English key or the Chinese label (务工, 男, 待审核 …).
+ReasonIn = choice(Reason, REASON_WORDS, what="residence reason")
+SexIn = choice(Sex, SEX_WORDS, what="sex")
+StatusIn = choice(RegistrationStatus, STATUS_WORDS, what="registration status")
 
 
 class PersonIn(BaseModel):
@@ -14,7 +27,7 @@ class PersonIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=64)
     id_number: str = Field(min_length=1, max_length=40)
-    sex: str | None = Field(None, description="M/F or 男/女; must agree with the ID number")
+    sex: SexIn | None = Field(None, description="must agree with the ID number")
     birth_date: date | None = Field(None, description="must agree with the ID number")
     phone: str | None = Field(None, max_length=20)
     hukou_address: str | None = Field(None, max_length=200)
@@ -40,6 +53,8 @@ class PersonView(BaseModel):
 
 
 class RoomIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
     label: str = Field(min_length=1, max_length=32)
     capacity: int = Field(ge=1, le=200)
 
@@ -51,6 +66,22 @@ class HouseIn(BaseModel):
     division_code: str = Field(min_length=2, max_length=12)
     landlord_person_code: str = Field(min_length=1, max_length=16)
     rooms: list[RoomIn] = Field(min_length=1, max_length=500)
+
+
+class HouseUpdateIn(BaseModel):
+    """A correction of a house: only the fields given change."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    address: str | None = Field(None, min_length=2, max_length=200)
+    division_code: str | None = Field(None, min_length=2, max_length=12)
+
+
+class RoomUpdateIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    label: str | None = Field(None, min_length=1, max_length=32)
+    capacity: int | None = Field(None, ge=1, le=200)
 
 
 class RoomOut(BaseModel):
@@ -73,7 +104,7 @@ class RegistrationIn(BaseModel):
     person_code: str = Field(min_length=1, max_length=16)
     room_id: RecordId
     start_date: date
-    reason: Reason
+    reason: ReasonIn
 
 
 class EndIn(BaseModel):
@@ -99,6 +130,7 @@ class RegistrationOut(BaseModel):
     rejection_reason: str | None = None
     decided_by: str | None = None
     decided_at: Timestamp | None = None
+    submitted_at: Timestamp | None = None
     warnings: list[dict] = []
     # Shown in queues so an officer knows who is asking, masked to the purpose.
     person_name: str | None = None

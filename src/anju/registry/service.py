@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from sqlalchemy import and_, func, or_, select
@@ -25,6 +25,7 @@ from anju.core.db import utcnow
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.events import emit
 from anju.core.idempotency import run_once
+from anju.core.paging import MAX_LIMIT, Page
 from anju.core.policy import Actor
 from anju.registry import rules
 from anju.registry.models import (
@@ -197,29 +198,48 @@ def find_persons_by_id_numbers(session: Session, actor: Actor,
     return found
 
 
+def _person_match(query: str):
+    """What a search box means for persons: an ID number, a phone, a person code or a name."""
+    normalised = idnumber.normalize_id_number(query)
+    if re.fullmatch(r"\d{17}[\dX]", normalised):
+        return Person.id_hash == cipher().lookup_hash(normalised)
+    if re.fullmatch(r"[\d+\- ]{7,}", query):
+        return Person.phone == (_normalise_phone(query) or "")
+    if rules.is_valid_person_code(query.upper()):
+        return Person.person_code == query.upper()
+    return Person.name == query
+
+
+def _found(access: Access, where, query: str, limit: int) -> list[PersonView]:
+    query = query.strip()
+    if not query:
+        return []
+    people = access.session.execute(select(Person).where(where, _person_match(query))
+                                    .order_by(Person.id).limit(min(limit, 50))).scalars().all()
+    views = [_view(access, p, masked=True) for p in people]
+    access.record(*[AuditEvent(P.PERSON_SEARCH, v.purpose, v.person_code, "person", v.person_code,
+                               {"query_kind": "search"}) for v in views])
+    return views
+
+
 def search_persons(session: Session, actor: Actor, query: str, limit: int = 20) -> list[PersonView]:
     """Find persons by ID number, phone or name within the actor's jurisdiction; masked results."""
     access = Access(session, actor)
     where = and_(access.restrict(P.PERSON_SEARCH, division_col=Person.division_code),
                  access.serves_clause(Person.birth_date))
-    query = query.strip()
-    if not query:
-        return []
-    normalised = idnumber.normalize_id_number(query)
-    if re.fullmatch(r"\d{17}[\dX]", normalised):
-        match = Person.id_hash == cipher().lookup_hash(normalised)
-    elif re.fullmatch(r"[\d+\- ]{7,}", query):
-        match = Person.phone == (_normalise_phone(query) or "")
-    elif rules.is_valid_person_code(query.upper()):
-        match = Person.person_code == query.upper()
-    else:
-        match = Person.name == query
-    people = session.execute(select(Person).where(where, match).order_by(Person.id)
-                             .limit(min(limit, 50))).scalars().all()
-    views = [_view(access, p, masked=True) for p in people]
-    access.record(*[AuditEvent(P.PERSON_SEARCH, v.purpose, v.person_code, "person", v.person_code,
-                               {"query_kind": "search"}) for v in views])
-    return views
+    return _found(access, where, query, limit)
+
+
+def search_landlords(session: Session, actor: Actor, query: str,
+                     limit: int = 20) -> list[PersonView]:
+    """`search_persons`, also finding the landlords of houses the actor reaches wherever they
+    live themselves (a grid worker looks up the landlords of their area); masked results."""
+    access = Access(session, actor)
+    lets_here = Person.person_code.in_(select(House.landlord_person_code).where(access.restrict(
+        P.HOUSE_READ, division_col=House.division_code, landlord_col=House.landlord_person_code)))
+    where = and_(or_(access.restrict(P.PERSON_SEARCH, division_col=Person.division_code),
+                     lets_here), access.serves_clause(Person.birth_date))
+    return _found(access, where, query, limit)
 
 
 def create_person(session: Session, actor: Actor, data: PersonIn) -> PersonView:
@@ -290,7 +310,8 @@ def _house_out(session: Session, house: House, with_occupancy: bool = True,
                landlord_shown: bool = True) -> HouseOut:
     """A house and its rooms. Its landlord's person code is the house's own data for those who
     reach the house as officials or as its landlord; a tenant is not told it."""
-    rooms = session.execute(select(Room).where(Room.house_id == house.id).order_by(Room.id)).scalars()
+    rooms = session.execute(select(Room).where(Room.house_id == house.id,
+                                               Room.removed_at.is_(None)).order_by(Room.id)).scalars()
     occupancy: dict[int, int] = {}
     if with_occupancy:
         occupancy = dict(session.execute(
@@ -320,8 +341,9 @@ def create_house(session: Session, actor: Actor, data: HouseIn, *,
                               "a house needs a township or community division code",
                               field="division_code")
     access.check(P.HOUSE_CREATE, "辖区", division_code=code, landlord_code=data.landlord_person_code)
+    # The landlord's row is locked: two registrations of one house cannot both pass the check.
     landlord = session.execute(select(Person).where(
-        Person.person_code == data.landlord_person_code)).scalar()
+        Person.person_code == data.landlord_person_code).with_for_update()).scalar()
     if landlord is None or not (landlord_vouched or landlord.person_code == actor.person_code
                                 or _reaches_person(access, P.PERSON_READ, landlord)):
         # unknown and out of reach answer alike
@@ -331,6 +353,7 @@ def create_house(session: Session, actor: Actor, data: HouseIn, *,
     if len(set(labels)) != len(labels):
         raise ValidationError("room_label_repeated", "房间号重复", "room labels repeat",
                               field="rooms")
+    refuse_same_house(access, data.landlord_person_code, code, data.address)
     house = House(address=data.address, division_code=code,
                   landlord_person_code=data.landlord_person_code)
     session.add(house)
@@ -340,6 +363,36 @@ def create_house(session: Session, actor: Actor, data: HouseIn, *,
     access.record(AuditEvent(P.HOUSE_CREATE, "housing_registration", landlord.person_code, "house",
                              str(house.id)))
     return _house_out(session, house)
+
+
+def same_house(session: Session, landlord_code: str, division_code: str, address: str,
+               other_than: int | None = None) -> House | None:
+    """The landlord's house at this address (compared normalised) in this division, if any."""
+    key = addresses.normalise(address)
+    for house in session.execute(select(House).where(
+            House.landlord_person_code == landlord_code,
+            House.division_code == division_code)).scalars():
+        if house.id != other_than and addresses.normalise(house.address) == key:
+            return house
+    return None
+
+
+def refuse_same_house(access: Access, landlord_code: str, division_code: str, address: str,
+                      other_than: int | None = None) -> None:
+    """One house, one record: the same landlord, division and (normalised) address is a 409
+    naming the house already registered — its number and address only, and only to an actor
+    who may see it."""
+    found = same_house(access.session, landlord_code, division_code, address, other_than)
+    if found is None:
+        return
+    if access.reaches(P.HOUSE_READ, division_code=found.division_code,
+                      landlord_code=found.landlord_person_code):
+        raise Conflict("house_exists",
+                       f"该房东在此处已登记过这处房屋（房屋编号 {found.id}：{found.address}）",
+                       f"this landlord already registered this house here (house {found.id}: "
+                       f"{found.address})", field="address")
+    raise Conflict("house_exists", "该房东在此处已登记过这处房屋",
+                   "this landlord already registered this house here", field="address")
 
 
 def _load_house(session: Session, house_id: int) -> House:
@@ -371,19 +424,23 @@ def _house_read_event(house: House) -> AuditEvent:
     return AuditEvent(P.HOUSE_READ, "housing", house.landlord_person_code, "house", str(house.id))
 
 
-def list_houses(session: Session, actor: Actor, limit: int = 100) -> list[HouseOut]:
+def list_houses(session: Session, actor: Actor, limit: int = 100,
+                query: str | None = None) -> list[HouseOut]:
+    """Houses the actor reaches, newest first; `query` finds them by part of the address."""
     access = Access(session, actor)
     where = access.restrict(P.HOUSE_READ, division_col=House.division_code,
                             landlord_col=House.landlord_person_code)
-    houses = session.execute(select(House).where(where).order_by(House.id.desc())
-                             .limit(limit)).scalars().all()
+    stmt = select(House).where(where)
+    if query and query.strip():
+        stmt = stmt.where(House.address.contains(query.strip()[:64], autoescape=True))
+    houses = session.execute(stmt.order_by(House.id.desc()).limit(limit)).scalars().all()
     access.record(*[_house_read_event(h) for h in houses
                     if h.landlord_person_code != actor.person_code])
     return [_house_out(session, h) for h in houses]
 
 
 def list_rooms_for_registration(session: Session, actor: Actor, query: str = "",
-                                limit: int = 100) -> list[dict]:
+                                limit: int = 100, landlord_code: str | None = None) -> list[dict]:
     """Rooms the actor may register someone into, found by address; no landlord data.
 
     Officials see their jurisdiction's houses and landlords their own. Someone registering
@@ -398,7 +455,10 @@ def list_rooms_for_registration(session: Session, actor: Actor, query: str = "",
     if P.Scope.SELF in scopes and len(query) >= 2:
         county = divisions.significant_prefix(actor.division_code)
         where = or_(where, House.division_code.like(county + "%"))
-    stmt = select(House, Room).join(Room, Room.house_id == House.id).where(where)
+    stmt = select(House, Room).join(Room, Room.house_id == House.id).where(
+        where, Room.removed_at.is_(None))
+    if landlord_code:  # one landlord's rooms (assisted mode: the consenting landlord)
+        stmt = stmt.where(House.landlord_person_code == landlord_code)
     if query:
         stmt = stmt.where(House.address.contains(query, autoescape=True))
     rows = session.execute(stmt.order_by(House.id, Room.id).limit(min(limit, 200))).all()
@@ -431,8 +491,9 @@ def _registration_out(access: Access, reg: Registration, warnings: list[dict] | 
         registration_id=reg.id, person_code=reg.person_code, room_id=room_id,
         division_code=reg.division_code, start_date=reg.start_date, end_date=reg.end_date,
         reason=reg.reason, status=reg.status, rejection_reason=reg.rejection_reason,
-        decided_by=reg.decided_by, decided_at=reg.decided_at, warnings=warnings or [],
-        person_name=fields.get("name"), address=address, room_label=room_label)
+        decided_by=reg.decided_by, decided_at=reg.decided_at, submitted_at=reg.created_at,
+        warnings=warnings or [], person_name=fields.get("name"), address=address,
+        room_label=room_label)
 
 
 def _load_registration(session: Session, registration_id: int, lock: bool = False) -> Registration:
@@ -460,7 +521,7 @@ def _submit_registration(session: Session, actor: Actor, data: RegistrationIn) -
     access = Access(session, actor)
     access.scopes(P.REGISTRATION_SUBMIT)
     room = session.get(Room, data.room_id)
-    if room is None:
+    if room is None or room.removed_at is not None:
         raise NotFound("not_found", "房间不存在", "room not found", field="room_id")
     house = session.get(House, room.house_id)
     # Lock the person row: two concurrent submissions for one person must not both pass the
@@ -588,23 +649,57 @@ def read_registration(session: Session, actor: Actor, registration_id: int) -> R
     return _registration_out(access, reg, person=person, house=house, room=room)
 
 
+def _registration_search(query: str):
+    """What a search box means: an ID number, a registration number, a person code, or the
+    start of a name."""
+    query = query.strip()
+    normalised = idnumber.normalize_id_number(query)
+    if re.fullmatch(r"\d{17}[\dX]", normalised):
+        return Person.id_hash == cipher().lookup_hash(normalised)
+    if re.fullmatch(r"\d{1,9}", query):  # a registration number (ids are 32-bit)
+        return Registration.id == int(query)
+    if rules.is_valid_person_code(query.upper()):
+        return Registration.person_code == query.upper()
+    return Person.name.startswith(query, autoescape=True)
+
+
 def list_registrations(session: Session, actor: Actor, status: str | None = None,
-                       person_code: str | None = None, limit: int = 50) -> list[RegistrationOut]:
-    """Registrations the actor reaches, newest first (the police approval queue uses status)."""
+                       person_code: str | None = None, limit: int = 50, *, offset: int = 0,
+                       division: str | None = None, submitted_from: date | None = None,
+                       submitted_to: date | None = None, query: str | None = None,
+                       landlord_code: str | None = None) -> Page:
+    """Registrations the actor reaches, newest first, one page of them with the total (the
+    police approval queue filters by status, township, submission date and a search)."""
     access = Access(session, actor)
-    where = access.restrict(P.REGISTRATION_READ, division_col=Registration.division_code,
-                            person_col=Registration.person_code,
-                            landlord_col=Registration.landlord_person_code)
-    query = (select(Registration, Person, Room, House)
-             .join(Person, Person.person_code == Registration.person_code)
-             .join(Room, Room.id == Registration.room_id).join(House, House.id == Room.house_id)
-             .where(where, access.serves_clause(Person.birth_date, Registration.person_code)))
+    where = [access.restrict(P.REGISTRATION_READ, division_col=Registration.division_code,
+                             person_col=Registration.person_code,
+                             landlord_col=Registration.landlord_person_code),
+             access.serves_clause(Person.birth_date, Registration.person_code)]
     if status:
-        query = query.where(Registration.status == status)
+        where.append(Registration.status == str(status))
     if person_code:
-        query = query.where(Registration.person_code == person_code)
-    rows = session.execute(query.order_by(Registration.id.desc()).limit(min(limit, 200))).all()
-    out, events = [], []
+        where.append(Registration.person_code == person_code)
+    if landlord_code:
+        where.append(Registration.landlord_person_code == landlord_code)
+    if division:
+        prefix = divisions.significant_prefix(divisions.canonical(division))
+        where.append(Registration.division_code.like(prefix + "%"))
+    # Submission dates are China Standard Time days; created_at is naive UTC.
+    if submitted_from:
+        where.append(Registration.created_at >= _cst_midnight_utc(submitted_from))
+    if submitted_to:
+        where.append(Registration.created_at < _cst_midnight_utc(submitted_to, 1))
+    if query and query.strip():
+        where.append(_registration_search(query[:64]))
+    joined = (select(Registration, Person, Room, House)
+              .join(Person, Person.person_code == Registration.person_code)
+              .join(Room, Room.id == Registration.room_id).join(House, House.id == Room.house_id))
+    total = session.execute(select(func.count()).select_from(Registration).join(
+        Person, Person.person_code == Registration.person_code).where(*where)).scalar_one()
+    limit = max(1, min(limit, MAX_LIMIT))
+    rows = session.execute(joined.where(*where).order_by(Registration.id.desc())
+                           .offset(max(offset, 0)).limit(limit)).all()
+    out, events = Page(total=total, offset=max(offset, 0), limit=limit), []
     for reg, person, room, house in rows:
         own = person.person_code == actor.person_code
         out.append(_registration_out(access, reg, person=person, house=house, room=room))
@@ -614,6 +709,10 @@ def list_registrations(session: Session, actor: Actor, status: str | None = None
                                      {"listing": True}))
     access.record(*events)
     return out
+
+
+def _cst_midnight_utc(day: date, plus_days: int = 0) -> datetime:
+    return datetime.combine(day + timedelta(days=plus_days), time.min) - timedelta(hours=8)
 
 
 # --- residence permits -----------------------------------------------------------------------

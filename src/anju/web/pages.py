@@ -16,9 +16,10 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju.core import accounts, audit, divisions, domain, identity
+from anju.core import accounts, audit, divisions, domain, identity, inputs
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError, Forbidden, NotFound
 from anju.core.identity import AuthError
@@ -32,7 +33,7 @@ from anju.core.web import (
     csrf_matches,
     csrf_token_for,
 )
-from anju.web import i18n
+from anju.web import drafts, i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANG_COOKIE = "anju_lang"
@@ -41,6 +42,7 @@ CSRF_FIELD = "csrf_token"
 PRE_SESSION_FORMS = {"/login", "/logout"}
 NOT_PAGES = ("/api/", "/static/", "/docs", "/redoc", "/openapi.json", "/healthz")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+SESSION_COOKIE_GRACE = 24 * 3600
 
 # Pages carry personal data: never cached, never framed, no inline script or style.
 PAGE_HEADERS = {
@@ -73,8 +75,11 @@ async def csrf_protect(request: Request) -> None:
     if request.url.path not in PRE_SESSION_FORMS and not request.cookies.get(SESSION_COOKIE):
         # Not signed in: that is the answer (a redirect to the login page), not a CSRF failure.
         raise AuthError("not_authenticated", "请先登录", "authentication required")
-    sent = (await request.form()).get(CSRF_FIELD, "")
-    if not csrf_matches(str(sent), _csrf_basis(request)):
+    form = await request.form()
+    # What was typed, so a page re-rendered after a refusal can fill the form again (`kept`).
+    request.state.posted = (request.url.path, drafts.fields_of(form))
+    sent = str(form.get(CSRF_FIELD, ""))
+    if not csrf_matches(sent, _csrf_basis(request)):
         raise Forbidden("csrf_failed", "表单已失效或来源不明，请刷新页面后重试",
                         "the form has expired or did not come from this site; reload and retry")
     request.state.csrf_ok = True  # get_actor lets a cookie-signed POST through only so
@@ -96,6 +101,8 @@ class PageTemplates(Jinja2Templates):
     def TemplateResponse(self, request, name, context=None, status_code=200, **kw):
         response = super().TemplateResponse(request, name, context, status_code, **kw)
         response.headers.update(PAGE_HEADERS)
+        if getattr(request.state, "draft_restored", False):  # a draft is read back once
+            drafts.forget(response, _secure(request))
         return response
 
 
@@ -104,17 +111,44 @@ def _t(context, key: str, **params) -> str:
     return i18n.t(key, context.get("lang", i18n.DEFAULT), **params)
 
 
+@jinja2.pass_context
+def _kept(context, action: str, name: str, default: object = "") -> object:
+    """What was typed into field `name` of the form posting to `action` — from a draft kept
+    across an expired session, or from the POST this page answers — else `default`."""
+    source = context.get("kept_source")
+    if source and source[0] == action and name in source[1]:
+        return source[1][name]
+    return default
+
+
+@jinja2.pass_context
+def _kept_rows(context, action: str, *names: str) -> list[tuple] | None:
+    """Repeated fields (one per row, e.g. room number and capacity) as rows, or None."""
+    columns = []
+    for name in names:
+        value = _kept(context, action, name, None)
+        if value is None:
+            return None
+        columns.append(value if isinstance(value, list) else [value])
+    return list(zip(*columns, strict=False))
+
+
 def _page_context(request: Request) -> dict:
     actor = getattr(request.state, "actor", None)
     language = lang(request)
     menus = request.app.state.menus
     # An account waiting for its person binding has no person to act as: no menu yet.
     unbound = actor is not None and actor.role in identity.PERSON_ROLES and not actor.person_code
+    source = getattr(request.state, "posted", None) if request.method == "POST" else None
+    restored = drafts.restore(request, actor.account_id if actor else None)
+    if restored:
+        request.state.draft_restored = True
+        source = restored
     return {"lang": language, "html_lang": i18n.HTML_LANG[language], "actor": actor,
             "csrf_token": csrf_token(request), "csrf_field": CSRF_FIELD,
             "menu": menus.get(actor.role.value, []) if actor and not unbound else [],
             "other_lang": "en" if language == "zh" else "zh",
-            "here": _here(request)}
+            "here": _here(request), "kept_source": source, "restored": bool(restored)}
 
 
 def _here(request: Request) -> str:
@@ -139,6 +173,8 @@ def _templates(domains: dict[str, Path]) -> PageTemplates:
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.globals["t"] = _t
+    env.globals["kept"] = _kept
+    env.globals["kept_rows"] = _kept_rows
     env.filters["cst"] = i18n.cst
     env.filters["division"] = _division_name
     return PageTemplates(env=env, context_processors=[_page_context])
@@ -167,8 +203,13 @@ def _login_page(request: Request, status_code: int = 200, **context) -> Response
 
 
 @router.get("/login")
-def login_form(request: Request, done: str | None = None):
-    return _login_page(request, notice="login.logged_out" if done == "logout" else None)
+def login_form(request: Request, done: str | None = None, expired: str | None = None):
+    if done == "logout":
+        return _login_page(request, notice="login.logged_out")
+    if expired:
+        return _login_page(request, notice="login.kept" if drafts.waiting(request)
+                           else "login.expired")
+    return _login_page(request)
 
 
 @router.post("/login")
@@ -179,9 +220,11 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form()
     except AnjuError as error:
         return _login_page(request, error.http_status, error=error, username=username)
     response = RedirectResponse(safe_next(next), status_code=303)
+    # The browser keeps the cookie a day beyond the session, so a form posted into an expired
+    # session still says whose it was (its input is then kept for that account only).
     response.set_cookie(SESSION_COOKIE, identity.start_session(session, account),
-                        max_age=get_settings().session_ttl_seconds, httponly=True,
-                        samesite="lax", secure=_secure(request))
+                        max_age=get_settings().session_ttl_seconds + SESSION_COOKIE_GRACE,
+                        httponly=True, samesite="lax", secure=_secure(request))
     response.delete_cookie(PRE_COOKIE)
     return response
 
@@ -245,18 +288,14 @@ def _install_error_pages(app: FastAPI) -> None:
         if not _is_page(request):
             return await json_anju(request, error)
         if error.http_status == 401:
-            response = RedirectResponse(f"/login?next={quote(_here(request))}", status_code=303)
-            if request.cookies.get(SESSION_COOKIE):  # expired or revoked: drop it
-                response.delete_cookie(SESSION_COOKIE)
-            return response
+            return await _sign_in_again(request)
         return render(request, "error.html", error.http_status, error=error)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError):
         if not _is_page(request):
             return await json_invalid(request, error)
-        bad = AnjuError("invalid_input", "输入不符合要求", "input not accepted")
-        return render(request, "error.html", 422, error=bad)
+        return render(request, "error.html", 422, error=inputs.explain(error.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException):
@@ -264,6 +303,33 @@ def _install_error_pages(app: FastAPI) -> None:
             return await json_http(request, error)
         missing = AnjuError("not_found", "页面不存在", "page not found")
         return render(request, "error.html", error.status_code, error=missing)
+
+
+def _session_owner(request: Request, cookie: str) -> int | None:
+    with request.app.state.db.unit_of_work() as session:
+        return identity.session_account_id(session, cookie)
+
+
+async def _sign_in_again(request: Request) -> Response:
+    """To the login page and back. A form posted into an expired session keeps its input (not
+    passwords) for the same account, and the way back leads to the page the form was on."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    target, fields = _here(request), {}
+    if request.method == "POST":
+        target = drafts.form_page(request)
+        try:
+            fields = drafts.fields_of(await request.form())
+        except Exception:  # noqa: BLE001 - an unreadable body keeps nothing, it is no error
+            fields = {}
+    account = await run_in_threadpool(_session_owner, request, cookie) if cookie else None
+    query = f"next={quote(target)}" + ("&expired=1" if account is not None else "")
+    response = RedirectResponse(f"/login?{query}", status_code=303)
+    if account is not None and target != "/":
+        drafts.keep(response, request, account_id=account, page=target,
+                    action=request.url.path, fields=fields, secure=_secure(request))
+    if cookie:  # expired or revoked: drop it
+        response.delete_cookie(SESSION_COOKIE)
+    return response
 
 
 def install(app: FastAPI) -> None:

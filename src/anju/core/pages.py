@@ -1,0 +1,31 @@
+"""What every domain's pages share without importing the web layer: the confirmation step.
+
+A change that is hard to undo (approve, reject or end a registration, revoke a key, record a
+move-out, merge two records) is posted twice: the first post answers a page saying what will
+happen, with a button that posts the same form again with confirmed=yes. No state changes until
+then, and it works without JavaScript. The page is the shared template "confirm.html".
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from fastapi import Request
+from fastapi.responses import Response
+
+CONFIRMED = "yes"
+
+
+def confirmed(value: str | None) -> bool:
+    return value == CONFIRMED
+
+
+def confirm(request: Request, *, title: str, question: str, action: str, back: str,
+            fields: Mapping[str, object], facts: Sequence[tuple[str, object]], button: str,
+            style: str = "primary", **params: object) -> Response:
+    """The confirmation page. Words are i18n keys (`question` formatted with `params`); a fact's
+    value is shown as is, or translated when it is {"key": …}; `fields` are posted again."""
+    page = {"title": title, "question": question, "params": params, "action": action,
+            "back": back, "fields": [(k, v) for k, v in fields.items() if k != "confirmed"],
+            "facts": list(facts), "button": button, "style": style}
+    return request.app.state.templates.TemplateResponse(request, "confirm.html",
+                                                        {"confirm": page, "error": None})

@@ -17,7 +17,8 @@ EXPECTED_PERSON = {
     "steward": PERSON,
 }
 REGISTRATION = {"registration_id", "person_code", "division_code", "start_date", "reason",
-                "status", "warnings", "decided_by", "decided_at", "person_name"}
+                "status", "warnings", "decided_by", "decided_at", "person_name",
+                "submitted_at"}
 HOME = {"room_id", "address", "room_label"}
 EXPECTED_REGISTRATION = {"police": REGISTRATION | HOME, "resident": REGISTRATION | HOME,
                          "grid": REGISTRATION | HOME, "landlord": REGISTRATION | HOME,

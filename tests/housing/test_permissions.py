@@ -46,10 +46,11 @@ FOREIGN_TOWN = "330523001000"  # 递铺街道, 安吉县
 
 WHERE = {"room_id", "address", "room_label"}
 FIELDS = {
+    # whose key or statement: the name masked, for every purpose that has names
     "key.read": {"key_id", "person_code", "registration_id", "kind", "status", "valid_from",
-                 "issued_at"} | WHERE,
-    "fee.read": {"statement_id", "month", "person_code", "room_id", "registration_id", "fee_fen",
-                 "amount_fen", "paid_fen", "status", "payments"},
+                 "issued_at", "person_name"} | WHERE,
+    "fee.read": {"statement_id", "month", "person_code", "registration_id", "fee_fen",
+                 "amount_fen", "paid_fen", "status", "payments", "person_name"} | WHERE,
     "task.read": {"task_id", "kind", "kind_zh", "status", "division_code", "division_name",
                   "person_code", "person_name", "key_id", "registration_id", "detail",
                   "created_at"} | WHERE,

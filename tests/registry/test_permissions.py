@@ -93,7 +93,7 @@ PERSON_FIELDS = {
 RESOLVED = {"person_code", "existing", "warnings"}  # an ID number the actor reaches already
 PROVED = {"person_code", "existing"}  # an ID number proved by the name: the code, nothing else
 REG = {"registration_id", "person_code", "division_code", "start_date", "reason", "status",
-       "warnings"}
+       "warnings", "submitted_at"}
 DECIDED = {"decided_by", "decided_at"}
 WHERE = {"room_id", "address", "room_label"}  # where the person lives
 HOUSE = {"house_id", "address", "division_code", "division_name", "rooms"}

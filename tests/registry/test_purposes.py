@@ -44,7 +44,8 @@ def test_education_reads_children_only_and_only_its_fields(world, family):
     assert view.purpose == "education"
     assert [v.person_code for v in found] == [child]
     assert _fields(reg) == {"registration_id", "person_code", "division_code", "start_date",
-                            "reason", "status", "warnings", "room_id", "address", "room_label",
+                            "reason", "status", "warnings", "submitted_at", "room_id", "address",
+                            "room_label",
                             "person_name"}
     assert [r.registration_id for r in listed] == [child_reg]  # the adult's is not theirs
     adult = world.resident.person_code
@@ -65,7 +66,7 @@ def test_human_resources_sees_name_masked_id_and_no_home(world, family):
     assert _fields(view) == {"person_code", "name", "id_number", "id_number_masked", "purpose"}
     assert view.purpose == "employment" and "*" in view.id_number
     assert _fields(reg) == {"registration_id", "person_code", "division_code", "start_date",
-                            "reason", "status", "warnings", "person_name"}
+                            "reason", "status", "warnings", "person_name", "submitted_at"}
     assert reg.person_name == "王*"
 
 

@@ -36,13 +36,13 @@ def test_auditor_verifies_and_sees_tampering(client, world):
     with world.db.unit_of_work() as s:
         s.execute(text("UPDATE audit_entries SET purpose = 'curiosity' WHERE seq = 2"))
     page = client.get("/audit?verify=true")
-    assert "审计链被篡改" in page.text and "在第 2 条记录处不一致" in page.text
+    assert "审计链被篡改" in page.text and "在第 2 条处被破坏" in page.text
     # the result line is wholly in the page's language: no English (and no codes) in Chinese
     line = page.text.split('role="status">')[1].split("</p>")[0]
     assert not re.search(r"[A-Za-z]", line), line
     client.cookies.set("anju_lang", "en")
     english = client.get("/audit?verify=true").text.split('role="status">')[1].split("</p>")[0]
-    assert "inconsistent at entry 2" in english and not re.search(r"[\u4e00-\u9fff]", english)
+    assert "broken at entry 2" in english and not re.search(r"[\u4e00-\u9fff]", english)
 
 
 def test_audit_and_access_log_pages_show_labels_never_codes(client, world):

@@ -2,13 +2,10 @@
 (over HTTP; tests/web/test_browser.py drives the same in Chromium)."""
 from __future__ import annotations
 
-import time
 from datetime import date
 
-from itsdangerous import Signer, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from anju.core.config import get_settings
 from anju.core.web import SESSION_COOKIE
 from anju.registry.models import Person, Registration
 from anju.web import drafts
@@ -18,20 +15,24 @@ FORM_PAGE = "/landlord/tenants/new"
 
 
 def _expire_session(site, actor) -> str:
-    """Replace the client's session with one of `actor` issued nine hours ago (expired), and
+    """Replace the client's session with one of `actor` that ended an hour ago (expired), and
     answer the CSRF token its pages carried."""
-    class NineHoursAgo(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - 9 * 3600
+    from datetime import timedelta
+
+    from anju.core import identity
+    from anju.core.db import utcnow
+    from anju.core.models import Account, UiSession
+    from anju.core.web import csrf_token_for
 
     with site.world.db.unit_of_work() as s:
-        from anju.core.models import Account
-        version = s.get(Account, actor.account_id).token_version
-    stale = URLSafeTimedSerializer(get_settings().secret_key, salt="ui-session",
-                                   signer=NineHoursAgo).dumps({"a": actor.account_id, "v": version})
+        stale = identity.start_session(s, s.get(Account, actor.account_id))
+        s.flush()
+        for row in s.execute(select(UiSession).where(
+                UiSession.account_id == actor.account_id)).scalars():
+            row.expires_at = utcnow() - timedelta(hours=1)
     site.client.cookies.clear()
     site.client.cookies.set(SESSION_COOKIE, stale, domain="localhost.local")
-    return Signer(get_settings().secret_key, salt="csrf").get_signature(stale).decode()
+    return csrf_token_for(stale)
 
 
 def _count(site, model) -> int:

@@ -19,7 +19,9 @@ from anju.core import policy
 from anju.web import i18n
 
 SRC = Path(__file__).parents[2] / "src" / "anju"
-ANY_PURPOSE = {p.name for p in policy.PURPOSES.values()} | {
+# A refused attempt records the action that was refused: any action of the policy.
+ANY_ACTION = {v for k, v in vars(policy).items() if k.isupper() and isinstance(v, str) and "." in v}
+ANY_PURPOSE = {p.name for p in policy.ROLE_PURPOSES.values()} | {
     p.name for p in policy.DEPARTMENT_PURPOSES.values()}
 
 
@@ -79,6 +81,8 @@ class Module:
 
     def through_calls(self, function: ast.FunctionDef, index: int, name: str,
                       purpose: bool) -> set[str]:
+        if function.name == "attempt_event" and name == "action":
+            return ANY_ACTION
         found: set[str] = set()
         for call in ast.walk(self.tree):
             if isinstance(call, ast.Call) and getattr(call.func, "id", None) == function.name:

@@ -89,6 +89,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "dataset": ("数据范围", "dataset"), "purpose": ("用途", "purpose"),
     "approve": ("是否批准", "approve"), "expires_on": ("有效期至", "expires on"),
     "request_id": ("数据申请", "data request"), "import_id": ("导入批次", "import"),
+    "job_id": ("导入任务", "import job"),
     "department": ("部门", "department"), "file": ("文件", "file"),
     "username": ("用户名", "username"), "password": ("密码", "password"),
     "role": ("角色", "role"), "idempotency_key": ("表单编号", "form id"),

@@ -326,6 +326,17 @@ def _house_out(session: Session, house: House, with_occupancy: bool = True,
                                    occupants=occupancy.get(r.id, 0)) for r in rooms])
 
 
+def _lets_within_reach(access: Access, landlord_code: str) -> bool:
+    """Whether the person already lets a house the actor reaches: naming them as the landlord
+    of another house in reach ties nobody new to the actor's jurisdiction."""
+    if not P.is_allowed(access.actor.role, P.HOUSE_READ):
+        return False
+    return access.session.execute(select(House.id).where(
+        House.landlord_person_code == landlord_code,
+        access.restrict(P.HOUSE_READ, division_col=House.division_code,
+                        landlord_col=House.landlord_person_code)).limit(1)).first() is not None
+
+
 def create_house(session: Session, actor: Actor, data: HouseIn, *,
                  landlord_vouched: bool = False) -> HouseOut:
     """Register a house and its rooms. The landlord is the actor themselves (a landlord) or a
@@ -345,7 +356,8 @@ def create_house(session: Session, actor: Actor, data: HouseIn, *,
     landlord = session.execute(select(Person).where(
         Person.person_code == data.landlord_person_code).with_for_update()).scalar()
     if landlord is None or not (landlord_vouched or landlord.person_code == actor.person_code
-                                or _reaches_person(access, P.PERSON_READ, landlord)):
+                                or _reaches_person(access, P.PERSON_READ, landlord)
+                                or _lets_within_reach(access, landlord.person_code)):
         # unknown and out of reach answer alike
         raise ValidationError("landlord_unknown", "房东人员编码不存在",
                               "landlord person code not found", field="landlord_person_code")

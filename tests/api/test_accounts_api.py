@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from anju.core import auditlog
 from anju.core import audit
 from anju.core.models import AuditEntry
 from anju.web.app import create_app
@@ -46,7 +47,7 @@ def test_only_admins_manage_accounts(client, world):
 def _person_log(db, person_code: str) -> list[tuple[str, str, bool]]:
     with db.unit_of_work() as s:
         return [(e.action, e.username, audit.is_attempt(e))
-                for e in audit.entries_for_person(s, person_code)][::-1]
+                for e in auditlog.entries_for_person(s, person_code)][::-1]
 
 
 def test_an_admin_made_account_sees_nothing_until_the_police_confirm(client, world):

@@ -16,7 +16,9 @@ from anju.core.audit import AuditEvent
 from anju.core.crypto import sm3_hex
 from anju.core.errors import Forbidden, NotFound
 from anju.core.models import AuditEntry, AuditHead
-from anju.core.policy import PERSON_READ, Actor, Role
+from anju.core.permissions import AUDIT, AUDIT_READ
+from anju.core.policy import Actor, Role
+from anju.registry.policy import PERSON_READ, PERSON_SEARCH, REGISTRATION_MANAGEMENT
 
 ACTOR = Actor(account_id=1, username="police-1", role=Role.POLICE, division_code="330522000000")
 
@@ -24,7 +26,7 @@ ACTOR = Actor(account_id=1, username="police-1", role=Role.POLICE, division_code
 def _fill(db, n: int = 6) -> None:
     for i in range(n):
         with db.unit_of_work() as s:
-            audit.append(s, ACTOR, [AuditEvent("person.read", "registration_management",
+            audit.append(s, ACTOR, [AuditEvent(PERSON_READ, REGISTRATION_MANAGEMENT,
                                                f"P{i:011d}", "person", str(i), {"i": i})])
 
 
@@ -110,14 +112,14 @@ def test_cli_audit_verify_exit_codes(cli_env):
 
 def test_entries_are_sealed_at_commit_and_savepoint_rollbacks_leave_none(db):
     with db.unit_of_work() as s:
-        audit.append(s, ACTOR, [AuditEvent("person.read", "p", "P1")])
+        audit.append(s, ACTOR, [AuditEvent(PERSON_READ, REGISTRATION_MANAGEMENT, "P1")])
         try:
             with s.begin_nested():
-                audit.append(s, ACTOR, [AuditEvent("person.read", "p", "P2")])
+                audit.append(s, ACTOR, [AuditEvent(PERSON_READ, REGISTRATION_MANAGEMENT, "P2")])
                 raise RuntimeError("the savepoint fails")
         except RuntimeError:
             pass
-        audit.append(s, ACTOR, [AuditEvent("person.read", "p", "P3")])
+        audit.append(s, ACTOR, [AuditEvent(PERSON_READ, REGISTRATION_MANAGEMENT, "P3")])
     with db.unit_of_work() as s:
         rows = s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
         assert [(e.seq, e.person_code) for e in rows] == [(1, "P1"), (2, "P3")]
@@ -139,8 +141,8 @@ def test_concurrent_writers_keep_one_gapless_chain(db):
 
     def work(i: int) -> None:
         with db.unit_of_work() as s:
-            audit.append(s, ACTOR, [AuditEvent("person.read", "p", f"P{i}"),
-                                    AuditEvent("person.read", "p", f"Q{i}")])
+            audit.append(s, ACTOR, [AuditEvent(PERSON_READ, REGISTRATION_MANAGEMENT, f"P{i}"),
+                                    AuditEvent(PERSON_READ, REGISTRATION_MANAGEMENT, f"Q{i}")])
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(work, range(60)))
@@ -282,7 +284,7 @@ def test_a_refused_attempt_is_written_after_the_rollback(db):
     outsider = Actor(account_id=9, username="outsider", role=Role.POLICE,
                      division_code="330523000000")
     with pytest.raises(NotFound), db.unit_of_work() as s:
-        audit.append(s, outsider, [AuditEvent("person.search", "p", "P-BEFORE")])  # rolled back
+        audit.append(s, outsider, [AuditEvent(PERSON_SEARCH, REGISTRATION_MANAGEMENT, "P-BEFORE")])  # rolled back
         Access(s, outsider).check(PERSON_READ, "人员", division_code="330522001000",
                                   person_codes=["P00000000001"])
     with db.unit_of_work() as s:
@@ -299,7 +301,7 @@ def test_a_refusal_caught_by_the_caller_is_written_with_its_commit(db):
     with db.unit_of_work() as s:
         with pytest.raises(Forbidden), s.begin_nested():  # a page shows it and goes on
             Access(s, analyst).scopes(PERSON_READ)
-        audit.append(s, analyst, [AuditEvent("audit.read", "audit")])
+        audit.append(s, analyst, [AuditEvent(AUDIT_READ, AUDIT)])
     with db.unit_of_work() as s:
         rows = s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
         assert [(e.action, audit.is_attempt(e)) for e in rows] == [

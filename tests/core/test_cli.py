@@ -7,6 +7,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from anju.core import auditlog
 from anju.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +73,7 @@ def test_console_binding_is_direct_but_audited_and_unknown_persons_are_refused(c
                              "long-enough-1", "--role", "resident", "--person-code", code])
     assert ok.exit_code == 0, ok.output
     with cli_db.unit_of_work() as s:
-        newest = audit.entries_for_person(s, code, limit=1)[0]
+        newest = auditlog.entries_for_person(s, code, limit=1)[0]
         assert (newest.action, newest.username, newest.object_id) == (
             "account.bind", "system", "zheng.he")
         assert audit.verify_chain(s).ok

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select, text
 from tests.factories import OTHER_COUNTY, make_account, make_person, valid_id
 
-from anju.core import audit, clock
+from anju.core import auditlog
+from anju.core import clock
 from anju.core.errors import Conflict, NotFound
 from anju.exchange import service
 from anju.exchange.models import GoldenRecord, SourceRecord
@@ -52,7 +53,7 @@ def test_import_links_encrypts_reports_and_is_idempotent(world, extracts):
         golden = s.execute(select(GoldenRecord).where(GoldenRecord.person_code == code)).scalar()
         assert golden is not None and golden.fields["name"] == "刘洋"
         n_sources = s.execute(select(SourceRecord.id)).all()
-        entries = audit.entries_for_person(s, code)
+        entries = auditlog.entries_for_person(s, code)
         assert any(e.action == "exchange.import" and e.purpose == "data_quality" for e in entries)
     # the same file again: a no-op answering the first report
     again = _import(db, world.steward, path, "gongan")
@@ -183,7 +184,7 @@ def test_subscriptions_feed_purpose_fields_and_access_log(world, extracts):
     assert item["id_number"] != number and "*" in item["id_number"] and "*" in item["phone"]
     with db.unit_of_work() as s:
         assert service.feed(s, housing, cursor=page.next_cursor).items == []
-        log = registry.my_access_log(s, resident)
+        log = auditlog.my_access_log(s, resident)
         assert any(e.action == "exchange.feed" and e.purpose == "housing_administration" for e in log)
     # a change to a subscribed person comes through after the cursor
     _import(db, world.steward, extracts.gongan([
@@ -219,7 +220,7 @@ def test_data_access_requests_approval_expiry_and_audit(world, extracts):
         assert approved.status == "approved" and not approved.expired
         delivery = service.deliver_data_request(s, housing, req.request_id)
         assert [r["person_code"] for r in delivery.records] == [code]
-        assert any(e.action == "data_request.deliver" for e in audit.entries_for_person(s, code))
+        assert any(e.action == "data_request.deliver" for e in auditlog.entries_for_person(s, code))
     clock.pin_today(date(2026, 4, 1))
     with pytest.raises(Conflict) as refused, db.unit_of_work() as s:
         service.deliver_data_request(s, housing, req.request_id)

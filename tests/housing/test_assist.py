@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from anju.core import auditlog
 from anju.core import audit, clock
 from anju.core.audit import AuditEntry
 from anju.core.errors import Forbidden, NotFound
@@ -71,7 +72,7 @@ def test_a_grid_worker_acts_for_a_landlord_with_consent_audited_with_both_names(
     assert [c.consent_id for c in consents] == [consent] and consents[0].live
     # ... and in their access log; each audit entry names the worker (actor) and the landlord
     with world.db.unit_of_work() as s:
-        log = registry.my_access_log(s, world.landlord)
+        log = auditlog.my_access_log(s, world.landlord)
         entries = s.execute(select(AuditEntry).where(
             AuditEntry.action.like("housing_assist.%")).order_by(AuditEntry.seq)).scalars().all()
     assert {e.action for e in log} >= {"housing_assist.consent", "housing_assist.house.create",

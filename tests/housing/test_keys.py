@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from anju.core import auditlog
 from anju.core import clock
 from anju.core.errors import Conflict, Forbidden, NotFound
 from anju.core.identity import SYSTEM
@@ -56,7 +57,7 @@ def test_move_out_revokes_the_key_and_everything_is_audited(world):
     assert key.status == "revoked" and key.revoke_reason == "registration_ended"
     assert key.revoke_reason_zh == "居住登记已注销"
     with world.db.unit_of_work() as s:
-        log = registry.my_access_log(s, world.resident)
+        log = auditlog.my_access_log(s, world.resident)
     actions = {(e.action, e.official) for e in log}
     assert ("key.issue", world.police.username) in actions
     assert ("key.revoke", world.landlord.username) in actions
@@ -185,7 +186,7 @@ def test_bulk_loaded_tenancies_get_keys_as_approvals_would(world):
     assert key.registration_id == regs[0] and key.valid_from == max(start, clock.today())
     with world.db.unit_of_work() as s:
         assert audit.verify_chain(s).ok
-        issued = [e for e in audit.entries_for_person(s, codes[0]) if e.action == "key.issue"]
+        issued = [e for e in auditlog.entries_for_person(s, codes[0]) if e.action == "key.issue"]
     assert len(issued) == 1 and issued[0].detail["on"] == "registration.import"
     # a re-run writes nothing twice
     with world.db.unit_of_work() as s:

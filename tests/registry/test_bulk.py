@@ -239,9 +239,14 @@ def test_permit_needs_six_months(db):
 
 def test_bulk_audit_entries_match_the_canonical_form(db):
     """append_bulk formats entries with a template; it must equal audit.canonical exactly."""
-    events = [audit.AuditEvent("person.import", "registry_import", "P123", "person", "P123"),
-              audit.AuditEvent("x.y", "用途", None, None, None, {"b": [1, "二"], "a": None}),
-              audit.AuditEvent('q"\\', "p\n", "P1", "t", "7", {})]
+    from anju.core.policy import Action, Purpose
+    from anju.registry.policy import PERSON_IMPORT, REGISTRY_IMPORT
+
+    odd = Action('q"\\', "怪", "odd")  # characters JSON must escape, in code and purpose alike
+    events = [audit.AuditEvent(PERSON_IMPORT, REGISTRY_IMPORT, "P123", "person", "P123"),
+              audit.AuditEvent(Action("x.y", "某事", "x"), Purpose("用途", "用途", "use"), None,
+                               None, None, {"b": [1, "二"], "a": None}),
+              audit.AuditEvent(odd, Purpose("p\n", "p", "p"), "P1", "t", "7", {})]
     police = make_account(db, "police")
     with db.unit_of_work() as s:
         assert audit.append_bulk(s, police, events) == 3

@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from anju.core import auditlog
 from anju.core import audit
 from anju.core.errors import Forbidden, NotFound
 from anju.core.models import AuditEntry
@@ -245,9 +246,9 @@ class Setup:
             case "permit.issue":
                 return service.issue_permit(session, actor, person)
             case "access_log.read":
-                return service.my_access_log(session, actor)
+                return auditlog.my_access_log(session, actor)
             case "audit.verify":
-                return audit.verify(session, actor)
+                return auditlog.verify(session, actor)
         raise AssertionError(op)
 
 
@@ -278,10 +279,10 @@ def test_refused_access_is_an_attempt_on_the_chain_not_a_read(db):
         assert audit.verify_chain(s).ok
     # the outsider cannot read the chain, so the entry tells them nothing …
     with pytest.raises(Forbidden), db.unit_of_work() as s:
-        audit.recent(s, outsider)
+        auditlog.recent(s, outsider)
     # … while the person sees the refused attempt in their own access log
     stranger = make_account(db, "resident", person_code=setup.stranger_code)
     with db.unit_of_work() as s:
-        log = service.my_access_log(s, stranger)
+        log = auditlog.my_access_log(s, stranger)
     refused = [e for e in log if e.refused]
     assert [(e.official, e.action) for e in refused] == [(outsider.username, "person.read")]

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from anju.core import auditlog
 from anju.core import audit, clock
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.registry import service
@@ -76,7 +77,7 @@ def test_registration_lifecycle_and_audit(world):
     with db.unit_of_work() as s:
         assert service.end_registration(s, resident, reg_id, date(2026, 6, 1)).status == "ended"
     with db.unit_of_work() as s:
-        log = service.my_access_log(s, resident)
+        log = auditlog.my_access_log(s, resident)
         officials = {(e.official, e.action) for e in log}
         assert (police.username, "registration.approve") in officials
         assert audit.verify_chain(s).ok

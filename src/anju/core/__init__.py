@@ -6,6 +6,7 @@ from anju.core.domain import Domain
 
 DOMAIN = Domain(
     name="core",
+    policy="anju.core.permissions",
     models="anju.core.models",
     api="anju.core.api:router",
 )

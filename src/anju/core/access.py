@@ -1,39 +1,63 @@
-"""The single choke point for access: every service function asks `Access` before it touches a
-person's data, and records what it did in the audit chain through it.
+"""The single choke point for access: every service function goes through `Access` to touch a
+person's data, and `Access` records the touch on the audit chain itself.
 
-Authorisation is a query filter (`restrict`) or a reach check (`check`): a record outside the
-actor's reach raises NotFound, so forbidden records look exactly like missing ones. Every refusal
-raised here (NotFound for a record out of reach, Forbidden for an action the role may never
-take) is also noted as an attempt on the audit chain — written even though the request's own
-transaction rolls back (see anju.core.audit.note_refusal). The actor cannot read the chain, so
-the entry reveals nothing to them; the person it names sees it in their access log.
+- `allow` (alias `scopes`): may the role take this action at all? (403 otherwise)
+- `reaches` / `check` / `restrict`: is the record, or which rows are, within the actor's reach
+  for the action — their jurisdiction, their own record, their own property, their department?
+  A record out of reach raises NotFound, so forbidden records look exactly like missing ones.
+- `load` / `select` (tables that declare their `Reach`) and `touch` (anything else): check the
+  reach *and* append the audit entry in one call, so a service cannot read personal data
+  without it being recorded; `view` returns only the fields the actor's purpose allows.
+
+Every refusal raised here (NotFound for a record out of reach, Forbidden for an action the role
+may never take) is also noted as an attempt on the audit chain — written even though the
+request's own transaction rolls back (see anju.core.audit.note_refusal). The actor cannot read
+the chain, so the entry reveals nothing to them; the person it names sees it in their access log.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from anju.core import audit, clock, divisions
 from anju.core.crypto import mask_id_number, mask_name, mask_phone
 from anju.core.errors import Forbidden, NotFound
+from anju.core.permissions import ADMINISTRATION, PERSONAL_DATA
 from anju.core.policy import (
-    PERSON_READ,
-    ROLE_PURPOSES,
+    Action,
     Actor,
     Purpose,
     Role,
     Scope,
+    department_code,
     purpose_for,
     scopes_for,
 )
 
 
-def _not_found(what: str) -> NotFound:
-    # Same answer whether the record is missing or out of reach, so nothing leaks.
-    return NotFound("not_found", f"{what}不存在", "not found")
+def not_found(what_zh: str = "记录", what_en: str = "record", field: str | None = None) -> NotFound:
+    """The one "not found": the same answer whether the record is missing or out of reach."""
+    return NotFound("not_found", f"{what_zh}不存在", f"{what_en} not found", field=field)
+
+
+_not_found = not_found
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Which columns of a table decide who reaches a row, and how the audit log names it.
+    Declared on a model as `__reach__ = Reach(...)`; `Access.load` and `Access.select` read it."""
+
+    kind: str  # the audit log's object type ("registration", "ekey")
+    division: str | None = None  # a canonical division code column
+    person: str | None = None  # the person the row is about (audited against them)
+    landlord: str | None = None  # the landlord's person code, for own-property reach
+    department: str | None = None  # the department's code, for own-department reach
+    key: str = "id"  # the column naming the row in the audit log
 
 
 class Access:
@@ -44,8 +68,9 @@ class Access:
         self.actor = actor
 
     # --- refusals are attempts on the record ------------------------------------------
-    def refuse(self, action: str, error: NotFound | Forbidden, *, division_code: str | None = None,
-               person_codes: Iterable[str | None] = (), **_) -> NotFound | Forbidden:
+    def refuse(self, action: Action, error: NotFound | Forbidden, *,
+               division_code: str | None = None, person_codes: Iterable[str | None] = (),
+               **_) -> NotFound | Forbidden:
         """Note the refused attempt on the audit chain and hand back `error` to raise."""
         person = next((code for code in person_codes if code), None)
         audit.note_refusal(self.session, self.actor, audit.attempt_event(
@@ -53,7 +78,7 @@ class Access:
         return error
 
     # --- may the role do this at all? ---------------------------------------------------
-    def scopes(self, action: str, **reach) -> tuple[Scope, ...]:
+    def allow(self, action: Action, **reach) -> tuple[Scope, ...]:
         scopes = scopes_for(self.actor.role, action)
         if not scopes:
             # Said without the action's code: people read this on pages too.
@@ -61,56 +86,147 @@ class Access:
                 "forbidden", "当前角色无权执行该操作", "your role may not do this"), **reach)
         return scopes
 
+    scopes = allow
+
     # --- may it reach this record? ------------------------------------------------------
-    def reaches(self, action: str, *, division_code: str | None = None,
-                person_codes: Iterable[str | None] = (),
-                landlord_code: str | None = None) -> bool:
+    def reaches(self, action: Action, *, division_code: str | None = None,
+                person_codes: Iterable[str | None] = (), landlord_code: str | None = None,
+                department: str | None = None) -> bool:
         actor, person_codes = self.actor, tuple(person_codes)
-        for scope in self.scopes(action, division_code=division_code, person_codes=person_codes):
+        for scope in self.allow(action, division_code=division_code, person_codes=person_codes):
             if scope is Scope.GLOBAL:
                 return True
-            if scope is Scope.JURISDICTION and division_code and \
+            if scope in (Scope.JURISDICTION, Scope.DEPARTMENT) and division_code and \
                     division_code.startswith(divisions.significant_prefix(actor.division_code)):
+                if scope is Scope.JURISDICTION or (
+                        department and department_code(department) ==
+                        department_code(actor.department)):
+                    return True
+            if scope is Scope.SELF and actor.person_code and actor.person_code in person_codes:
                 return True
-            if scope is Scope.SELF and actor.person_code and actor.person_code in set(person_codes):
-                return True
-            if scope is Scope.OWN_PROPERTY and actor.person_code and landlord_code == actor.person_code:
+            if scope is Scope.OWN_PROPERTY and actor.person_code and \
+                    landlord_code == actor.person_code:
                 return True
         return False
 
-    def check(self, action: str, what: str = "记录", **reach) -> None:
-        """Raise NotFound unless the actor reaches the record."""
+    def check(self, action: Action, what: str = "记录", **reach) -> None:
+        """Raise NotFound unless the actor reaches the record (noting the refused attempt)."""
         reach["person_codes"] = tuple(reach.get("person_codes", ()))
         if not self.reaches(action, **reach):
-            raise self.refuse(action, _not_found(what), **reach)
+            raise self.refuse(action, not_found(what), **reach)
 
-    def restrict(self, action: str, *, division_col=None, person_col=None,
-                 landlord_col=None) -> ColumnElement[bool]:
+    def restrict(self, action: Action, *, division_col=None, person_col=None,
+                 landlord_col=None, department_col=None) -> ColumnElement[bool]:
         """A WHERE clause selecting only the rows this actor reaches for `action`."""
         actor, clauses = self.actor, []
-        for scope in self.scopes(action):
+        prefix = divisions.significant_prefix(actor.division_code)
+        for scope in self.allow(action):
             if scope is Scope.GLOBAL:
-                return or_(True)
+                return true()
             if scope is Scope.JURISDICTION and division_col is not None:
-                clauses.append(division_col.like(divisions.significant_prefix(actor.division_code) + "%"))
+                clauses.append(division_col.like(prefix + "%"))
+            if scope is Scope.DEPARTMENT and department_col is not None and actor.department:
+                clause = department_col == department_code(actor.department)
+                if division_col is not None:
+                    clause = clause & division_col.like(prefix + "%")
+                clauses.append(clause)
             if scope is Scope.SELF and person_col is not None and actor.person_code:
                 clauses.append(person_col == actor.person_code)
             if scope is Scope.OWN_PROPERTY and landlord_col is not None and actor.person_code:
                 clauses.append(landlord_col == actor.person_code)
         return or_(*clauses) if clauses else false()
 
-    # --- purpose and audit --------------------------------------------------------------
+    # --- reads that record themselves ---------------------------------------------------
+    def touch(self, action: Action, *, person_code: str | None, kind: str,
+              object_id: str | None, what: str = "记录", purpose: Purpose | None = None,
+              detail: dict | None = None, **reach) -> Purpose | None:
+        """Check the actor reaches the record (NotFound otherwise) and record the touch on the
+        audit chain — not a person's touch of their own record. Returns the purpose the record
+        is read under (the actor's reading purpose unless one is given), to shape the answer."""
+        person_codes = tuple(reach.pop("person_codes", ())) or (person_code,)
+        self.check(action, what, person_codes=person_codes, **reach)
+        if purpose is None and person_code:
+            purpose = self.purpose(person_code)
+        if person_code != self.actor.person_code or person_code is None:
+            self.record(audit.AuditEvent(action, purpose or self._any_purpose(), person_code,
+                                         kind, object_id, detail))
+        return purpose
+
+    def load(self, action: Action, model, *where, what: str = "记录", lock: bool = False,
+             purpose: Purpose | None = None, detail: dict | None = None):
+        """The one row of `model` matching `where`, if the actor reaches it for `action`;
+        recorded on the audit chain against the person it is about. Missing or out of reach:
+        NotFound, the same answer."""
+        reach: Reach = model.__reach__
+        query = select(model).where(*where)
+        row = self.session.execute(query.with_for_update() if lock else query).scalar()
+        if row is None:
+            self.allow(action)
+            raise self.refuse(action, not_found(what))
+        self.touch(action, what=what, purpose=purpose, detail=detail, **self._reach_of(reach, row))
+        return row
+
+    def select(self, action: Action, query: Select | type, *where, model=None,
+               detail: dict | None = None) -> list:
+        """The rows the actor reaches for `action` (a model, or a select whose first entity is
+        one), each recorded on the audit chain against the person it is about (a person's own
+        rows are not)."""
+        if isinstance(query, type):
+            model, query = query, select(query)
+        model = model or query.column_descriptions[0]["entity"]
+        reach: Reach = model.__reach__
+        rows = self.session.execute(query.where(self.restrict_model(action, model), *where)).all()
+        events = []
+        for row in rows:
+            record = row[0]
+            person = getattr(record, reach.person) if reach.person else None
+            if person and person == self.actor.person_code:
+                continue
+            purpose = self.purpose(person) if person else self._any_purpose()
+            events.append(audit.AuditEvent(action, purpose, person, reach.kind,
+                                           str(getattr(record, reach.key)),
+                                           {"listing": True} | (detail or {})))
+        self.record(*events)
+        return [row[0] if len(row) == 1 else row for row in rows]
+
+    def restrict_model(self, action: Action, model) -> ColumnElement[bool]:
+        reach: Reach = model.__reach__
+        column = lambda name: getattr(model, name) if name else None  # noqa: E731
+        return self.restrict(action, division_col=column(reach.division),
+                             person_col=column(reach.person),
+                             landlord_col=column(reach.landlord),
+                             department_col=column(reach.department))
+
+    @staticmethod
+    def _reach_of(reach: Reach, row) -> dict:
+        value = lambda name: getattr(row, name) if name else None  # noqa: E731
+        person = value(reach.person)
+        return {"person_code": person, "kind": reach.kind, "object_id": str(value(reach.key)),
+                "division_code": value(reach.division), "person_codes": (person,),
+                "landlord_code": value(reach.landlord), "department": value(reach.department)}
+
+    def _any_purpose(self) -> Purpose:
+        # a record about no person (a vendor, a county setting): the actor's purpose if they
+        # have one, else the record names none of anyone's data
+        return purpose_for(self.actor.role, self.actor.department) or ADMINISTRATION
+
+    # --- purpose and fields -------------------------------------------------------------
     def purpose(self, person_code: str | None = None) -> Purpose:
         """The purpose the actor reads a person under (a person reading themselves: self-service;
         a department officer: their department's)."""
         if person_code and person_code == self.actor.person_code:
-            return ROLE_PURPOSES[Role.RESIDENT]
+            return purpose_for(Role.RESIDENT)
         purpose = purpose_for(self.actor.role, self.actor.department)
         if purpose is None:
-            raise self.refuse(PERSON_READ, Forbidden("forbidden", "当前角色不能查看个人信息",
-                                                     "your role may not see personal data"),
+            raise self.refuse(PERSONAL_DATA, Forbidden("forbidden", "当前角色不能查看个人信息",
+                                                       "your role may not see personal data"),
                               person_codes=[person_code])
         return purpose
+
+    def view(self, values: Mapping[str, object], person_code: str | None = None, *,
+             masked: bool = False) -> dict:
+        """Exactly the fields of `values` the actor's purpose for this person allows."""
+        return shown(self.purpose(person_code), values, masked=masked)
 
     def serves(self, birth_date: date | str | None, person_code: str | None = None) -> bool:
         """Whether a person of this birth date lies within the actor's purpose (education serves
@@ -119,9 +235,9 @@ class Access:
         return not purpose.minors_only or is_minor(birth_date, clock.today())
 
     def check_serves(self, birth_date: date | str | None, person_code: str | None = None,
-                     what: str = "人员") -> None:
+                     what: str = "人员", action: Action = PERSONAL_DATA) -> None:
         if not self.serves(birth_date, person_code):
-            raise _not_found(what)
+            raise self.refuse(action, not_found(what), person_codes=[person_code])
 
     def serves_clause(self, birth_col, person_col=None) -> ColumnElement[bool]:
         """`serves` as a WHERE clause over a person's birth-date column."""
@@ -133,6 +249,7 @@ class Access:
             clause = or_(clause, person_col == self.actor.person_code)
         return clause
 
+    # --- writes -------------------------------------------------------------------------
     def record(self, *events: audit.AuditEvent) -> None:
         audit.append(self.session, self.actor, events)
 
@@ -185,3 +302,4 @@ def is_minor(birth_date: date | str | None, today: date) -> bool:
         except ValueError:
             return False
     return birth_date > adult_born_by(today)
+

@@ -22,13 +22,10 @@ from anju.core.db import utcnow
 from anju.core.errors import Conflict, NotFound
 from anju.core.identity import PersonLocator
 from anju.core.models import Account, LoginFailure
-from anju.core.policy import ACCOUNT_BIND, ACCOUNT_MANAGE, Actor
-
-BIND_REQUEST = "account.bind_request"
-BIND_CONFIRM = "account.bind_confirm"
-BIND_REFUSE = "account.bind_refuse"
-PURPOSE = "account_administration"
-BINDING = "account_binding"
+from anju.core.permissions import ACCOUNT_ADMINISTRATION as PURPOSE
+from anju.core.permissions import ACCOUNT_BIND, ACCOUNT_MANAGE, BIND_CONFIRM, BIND_REFUSE, BIND_REQUEST
+from anju.core.permissions import ACCOUNT_BINDING as BINDING
+from anju.core.policy import Actor
 
 
 def _manage(session: Session, actor: Actor) -> Access:

@@ -4,12 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from anju.core import accounts, identity
-from anju.core import audit as audit_service
+from anju.core import accounts, auditlog, identity
 from anju.core.web import ActorDep, LocatorDep, SessionDep, client_address
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -60,7 +59,7 @@ class VerifyOut(BaseModel):
 
 @router.get("/audit/verify", response_model=VerifyOut)
 def audit_verify(session: SessionDep, actor: ActorDep) -> VerifyOut:
-    result = audit_service.verify(session, actor)
+    result = auditlog.verify(session, actor)
     missing = result.missing or (None, None)
     w = result.witness
     return VerifyOut(ok=result.ok, checked=result.checked, bad_seq=result.bad_seq,
@@ -163,3 +162,10 @@ def confirm_binding(username: str, session: SessionDep, actor: ActorDep,
 def refuse_binding(username: str, session: SessionDep, actor: ActorDep,
                    locate: LocatorDep) -> AccountOut:
     return _account_out(accounts.decide_binding(session, actor, locate, username, False))
+
+
+@router.get("/me/access-log", response_model=list[auditlog.AccessLogEntry])
+def my_access_log(session: SessionDep, actor: ActorDep,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 200):
+    """Who accessed my data, when and why (refused attempts included)."""
+    return auditlog.my_access_log(session, actor, limit)

@@ -25,12 +25,14 @@ from anju.core.crypto import sm3_hex
 from anju.core.db import utcnow
 from anju.core.errors import AnjuError, Conflict, ValidationError
 from anju.core.models import Account, LoginFailure, UiSession
-from anju.core.policy import DEPARTMENT_ALIASES, DEPARTMENT_PURPOSES, Actor, Role
+from anju.core.permissions import ACCOUNT_BINDING, BIND_DIRECT
+from anju.core.policy import ACCOUNT_ROLES, Actor, Role, department_code, departments
 
 # Moderate argon2 cost: login stays ~10 ms on two cores, still far beyond brute force online.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
-SYSTEM = Actor(account_id=None, username="system", role=Role.ADMIN, division_code="000000000000")
+# The operator's console: the platform acting, not anyone's account.
+SYSTEM = Actor(account_id=None, username="system", role=Role.SYSTEM, division_code="000000000000")
 
 USERNAME = re.compile(r"[A-Za-z0-9_.\-]{2,64}")
 PERSON_ROLES = (Role.RESIDENT, Role.LANDLORD)
@@ -38,12 +40,11 @@ PERSON_ROLES = (Role.RESIDENT, Role.LANDLORD)
 # The registry answers it (anju.registry.service.person_division); core cannot import it, so the
 # composition roots (the app, the CLI) hand it in.
 PersonLocator = Callable[[Session, str], str | None]
-BIND_DIRECT = "account.bind"  # audit action: bound on the server console (or a bulk setup)
 
 
 def job_actor(job_name: str) -> Actor:
     """The identity a scheduled job acts as: named after the job, so the audit log says which."""
-    return Actor(account_id=None, username=f"job:{job_name}", role=Role.ADMIN,
+    return Actor(account_id=None, username=f"job:{job_name}", role=Role.SYSTEM,
                  division_code="000000000000")
 
 
@@ -101,9 +102,11 @@ def check_fields(username: str, role: str, department: str | None,
                   person_code: str | None) -> Role:
     try:
         role_enum = Role(role)
+        if role_enum not in ACCOUNT_ROLES:  # the system role is the platform's, no account's
+            raise ValueError(role)
     except ValueError:
         raise ValidationError("role_unknown", f"未知角色：{role}",
-                              f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}",
+                              f"unknown role {role!r}; one of {', '.join(r.value for r in ACCOUNT_ROLES)}",
                               field="role") from None
     if not USERNAME.fullmatch(username):
         raise ValidationError("username_invalid", "用户名须为 2–64 位字母、数字、下划线、点或连字符",
@@ -112,7 +115,7 @@ def check_fields(username: str, role: str, department: str | None,
     if role_enum is Role.DEPT_OFFICER and not department:
         raise ValidationError("department_required", "部门人员须指定部门",
                               "a department officer needs a department", field="department")
-    if department and department not in DEPARTMENT_PURPOSES and department not in DEPARTMENT_ALIASES:
+    if department and department_code(department) not in departments():
         raise ValidationError("department_unknown", f"未知部门：{department}",
                               f"unknown department {department!r}", field="department")
     if role_enum in PERSON_ROLES and not person_code:
@@ -159,7 +162,7 @@ def create_account(session: Session, *, username: str, password: str, role: str,
     session.add(account)
     session.flush()
     if person_code and bind:
-        Access(session, by).record(AuditEvent(BIND_DIRECT, "account_binding", person_code,
+        Access(session, by).record(AuditEvent(BIND_DIRECT, ACCOUNT_BINDING, person_code,
                                               "account", account.username, {"via": "console"}))
     return account
 

@@ -1,12 +1,20 @@
-"""The one access policy: role × action × jurisdiction → allowed, and which fields a purpose sees.
+"""The one access policy: role × action × reach → allowed, and which fields a purpose sees.
 
-Pure data and functions; `anju.core.access` applies them inside service functions, so the API,
-the pages and the CLI all pass through the same check.
+Each domain declares its own part in `anju/<domain>/policy.py` — its actions and purposes (typed
+values with Chinese and English labels) and the rules saying which role may do what how far —
+and `merged()` puts them together once, refusing a rule that names an undeclared action or
+purpose. This module holds only the vocabulary they share: roles, scopes, the acting identity,
+the `Action` and `Purpose` types and the field names of a person. Pure data and functions:
+`anju.core.access` applies them inside service functions, so the API, the pages, the CLI and the
+jobs pass through the same check.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from types import ModuleType
 
 
 class Role(StrEnum):
@@ -19,6 +27,12 @@ class Role(StrEnum):
     ANALYST = "analyst"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # The platform itself: the operator's console and the scheduled jobs, each named in the
+    # audit log ("system", "job:housing.daily"). No account can hold this role.
+    SYSTEM = "system"
+
+
+ACCOUNT_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
 
 
 class Scope(StrEnum):
@@ -27,7 +41,9 @@ class Scope(StrEnum):
     JURISDICTION = "jurisdiction"  # records whose division lies in the actor's subtree
     SELF = "self"  # the actor's own person record and what hangs off it
     OWN_PROPERTY = "own_property"  # houses the actor lets, their rooms and tenants
-    GLOBAL = "global"  # not about a person (audit verification, accounts)
+    DEPARTMENT = "department"  # records of the actor's own department, in their jurisdiction
+    AGGREGATE = "aggregate"  # released aggregates of the actor's jurisdiction, never a person
+    GLOBAL = "global"  # not about a person (audit verification, accounts, county settings)
 
 
 @dataclass(frozen=True)
@@ -43,168 +59,26 @@ class Actor:
     binding_pending: bool = False  # a resident/landlord account waiting for its person binding
 
 
-# --- actions -----------------------------------------------------------------------------
-PERSON_CREATE = "person.create"
-PERSON_READ = "person.read"
-PERSON_SEARCH = "person.search"
-HOUSE_CREATE = "house.create"
-HOUSE_READ = "house.read"
-# Correct a house's address or division, add, change or remove its rooms: whoever may register
-# the house in that reach may edit it.
-HOUSE_UPDATE = "house.update"
-REGISTRATION_SUBMIT = "registration.submit"
-REGISTRATION_READ = "registration.read"
-REGISTRATION_APPROVE = "registration.approve"  # also reject
-REGISTRATION_END = "registration.end"
-PERMIT_READ = "permit.read"
-PERMIT_ISSUE = "permit.issue"
-PERMIT_ENDORSE = "permit.endorse"
-ACCESS_LOG_READ = "access_log.read"
-AUDIT_VERIFY = "audit.verify"
-AUDIT_READ = "audit.read"
-ACCOUNT_MANAGE = "account.manage"
-# Confirming (or refusing) that an account an administrator created belongs to a person: the
-# police officer whose jurisdiction reaches the person (anju.core.accounts).
-ACCOUNT_BIND = "account.bind_decide"
-# Bulk loads of registry records made elsewhere (department migrations, the demo, benchmarks).
-# No route exposes them; see anju.registry.bulk.
-PERSON_IMPORT = "person.import"
+# --- the vocabulary: actions, purposes, fields ----------------------------------------------
+class Action(str):
+    """An action the policy governs and the audit log records: its code ("person.read") is the
+    string itself; its labels say it to people in both languages."""
 
-ALL_ACTIONS = (
-    PERSON_CREATE, PERSON_READ, PERSON_SEARCH, HOUSE_CREATE, HOUSE_READ, HOUSE_UPDATE,
-    REGISTRATION_SUBMIT,
-    REGISTRATION_READ, REGISTRATION_APPROVE, REGISTRATION_END, PERMIT_READ, PERMIT_ISSUE,
-    PERMIT_ENDORSE, ACCESS_LOG_READ, AUDIT_VERIFY, AUDIT_READ, ACCOUNT_MANAGE, ACCOUNT_BIND,
-    PERSON_IMPORT,
-)
+    zh: str
+    en: str
 
-R, S, J, O, G = Role, Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL
+    def __new__(cls, code: str, zh: str, en: str) -> Action:
+        if not code or not zh or not en:
+            raise ValueError(f"action {code!r} needs a code and both labels")
+        action = super().__new__(cls, code)
+        action.zh, action.en = zh, en
+        return action
 
-# Each role lists what it may do and how far. Anything absent is denied. A role may hold more
-# than one scope for an action (a landlord reads their own record and their tenants').
-RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
-    R.RESIDENT: {
-        PERSON_READ: (S,), REGISTRATION_SUBMIT: (S,), REGISTRATION_READ: (S,),
-        REGISTRATION_END: (S,), PERMIT_READ: (S,), ACCESS_LOG_READ: (S,), HOUSE_READ: (S,),
-    },
-    R.LANDLORD: {
-        PERSON_READ: (S, O), PERSON_CREATE: (O,), HOUSE_CREATE: (O,), HOUSE_READ: (O,),
-        HOUSE_UPDATE: (O,),
-        REGISTRATION_SUBMIT: (S, O), REGISTRATION_READ: (S, O), REGISTRATION_END: (S, O),
-        PERMIT_READ: (S,), ACCESS_LOG_READ: (S,),
-    },
-    R.GRID_WORKER: {
-        PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_CREATE: (J,), HOUSE_CREATE: (J,),
-        HOUSE_UPDATE: (J,),
-        HOUSE_READ: (J,), REGISTRATION_SUBMIT: (J,), REGISTRATION_READ: (J,),
-        REGISTRATION_END: (J,), PERMIT_READ: (J,),
-    },
-    R.POLICE: {
-        PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_CREATE: (J,), HOUSE_CREATE: (J,),
-        HOUSE_UPDATE: (J,),
-        HOUSE_READ: (J,), REGISTRATION_SUBMIT: (J,), REGISTRATION_READ: (J,),
-        REGISTRATION_APPROVE: (J,), REGISTRATION_END: (J,), PERMIT_READ: (J,),
-        PERMIT_ISSUE: (J,), PERMIT_ENDORSE: (J,), PERSON_IMPORT: (J,), ACCOUNT_BIND: (J,),
-    },
-    R.DEPT_OFFICER: {
-        PERSON_READ: (J,), PERSON_SEARCH: (J,), REGISTRATION_READ: (J,), PERMIT_READ: (J,),
-    },
-    R.DATA_STEWARD: {PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_IMPORT: (J,)},
-    # Analysts see aggregates only (monitoring); no person-level action at all.
-    R.ANALYST: {},
-    R.AUDITOR: {AUDIT_VERIFY: (G,), AUDIT_READ: (G,)},
-    # Administrators manage accounts; they get no person data by virtue of being admin. Import
-    # writes but returns no personal fields; it is what the command line's SYSTEM actor runs.
-    R.ADMIN: {ACCOUNT_MANAGE: (G,), AUDIT_VERIFY: (G,), PERSON_IMPORT: (G,)},
-}
+    @property
+    def code(self) -> str:
+        return str.__str__(self)
 
 
-# --- housing: e-keys, locks, management tasks, fees --------------------------------------
-# A tenant sees their own keys and fees; a landlord their rooms' keys and fees and may revoke a
-# key on them; grid workers and police work the tasks of their jurisdiction. A lock vendor is no
-# role: it authenticates by its HMAC signature (anju.housing.events).
-KEY_READ = "key.read"
-KEY_REVOKE = "key.revoke"
-LOCK_MANAGE = "lock.manage"  # register a lock device on a room
-HOUSING_TASK_READ = "housing_task.read"
-HOUSING_TASK_RESOLVE = "housing_task.resolve"
-FEE_READ = "fee.read"
-FEE_PAY = "fee.pay"
-HOUSING_ADMIN = "housing.admin"  # vendors, county housing policy, fee runs, exemption imports
-HOUSING_ACTIONS = (KEY_READ, KEY_REVOKE, LOCK_MANAGE, HOUSING_TASK_READ, HOUSING_TASK_RESOLVE,
-                   FEE_READ, FEE_PAY, HOUSING_ADMIN)
-ALL_ACTIONS = ALL_ACTIONS + HOUSING_ACTIONS
-
-HOUSING_RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
-    R.RESIDENT: {KEY_READ: (S,), FEE_READ: (S,), FEE_PAY: (S,)},
-    R.LANDLORD: {KEY_READ: (S, O), KEY_REVOKE: (O,), LOCK_MANAGE: (O,), FEE_READ: (S, O),
-                 FEE_PAY: (S,)},
-    R.GRID_WORKER: {KEY_READ: (J,), LOCK_MANAGE: (J,), HOUSING_TASK_READ: (J,),
-                    HOUSING_TASK_RESOLVE: (J,)},
-    R.POLICE: {KEY_READ: (J,), KEY_REVOKE: (J,), LOCK_MANAGE: (J,), HOUSING_TASK_READ: (J,),
-               HOUSING_TASK_RESOLVE: (J,)},
-    R.ADMIN: {HOUSING_ADMIN: (G,), FEE_PAY: (G,)},
-}
-for _role, _granted in HOUSING_RULES.items():
-    RULES.setdefault(_role, {}).update(_granted)
-
-# Assisted mode: a grid worker records an (elderly) landlord's consent — who, how, when — and then
-# registers a house or a tenant, ends a tenancy or revokes a key for them, within the worker's
-# jurisdiction and only under a live consent (anju.housing.service). The landlord reads what was
-# done on their behalf; the grid worker reads the consents and actions of their jurisdiction.
-HOUSING_ASSIST = "housing.assist"
-HOUSING_ASSIST_READ = "housing_assist.read"
-HOUSING_ASSIST_ACTIONS = (HOUSING_ASSIST, HOUSING_ASSIST_READ)
-ALL_ACTIONS = ALL_ACTIONS + HOUSING_ASSIST_ACTIONS
-for _role, _granted in {R.GRID_WORKER: {HOUSING_ASSIST: (J,), HOUSING_ASSIST_READ: (J,)},
-                        R.LANDLORD: {HOUSING_ASSIST_READ: (S,)}}.items():
-    RULES.setdefault(_role, {}).update(_granted)
-
-
-# --- exchange: department imports, golden records, review, conflicts, sharing back --------
-# A data steward runs imports and clerical review and approves data-access requests in their
-# jurisdiction; a department officer subscribes, reads the feed and requests datasets for their
-# own department only (anju.exchange.service narrows to actor.department). Analysts: nothing.
-EXCHANGE_IMPORT = "exchange.import"  # run a department import, read import reports
-EXCHANGE_REVIEW = "exchange.review"  # clerical review of uncertain matches (read + decide)
-GOLDEN_READ = "golden.read"  # a golden record with the provenance of every value
-CONFLICT_READ = "conflict.read"  # conflict lists and the per-department/per-field summary
-SUBSCRIPTION_MANAGE = "subscription.manage"
-FEED_READ = "exchange.feed"  # the change feed of subscribed persons, purpose fields only
-DATA_REQUEST_CREATE = "data_request.create"
-DATA_REQUEST_READ = "data_request.read"
-DATA_REQUEST_DECIDE = "data_request.decide"
-DATA_REQUEST_DELIVER = "data_request.deliver"
-EXCHANGE_ACTIONS = (EXCHANGE_IMPORT, EXCHANGE_REVIEW, GOLDEN_READ, CONFLICT_READ,
-                    SUBSCRIPTION_MANAGE, FEED_READ, DATA_REQUEST_CREATE, DATA_REQUEST_READ,
-                    DATA_REQUEST_DECIDE, DATA_REQUEST_DELIVER)
-ALL_ACTIONS = ALL_ACTIONS + EXCHANGE_ACTIONS
-
-EXCHANGE_RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
-    R.DATA_STEWARD: {EXCHANGE_IMPORT: (J,), EXCHANGE_REVIEW: (J,), GOLDEN_READ: (J,),
-                     CONFLICT_READ: (J,), DATA_REQUEST_READ: (J,), DATA_REQUEST_DECIDE: (J,)},
-    R.DEPT_OFFICER: {CONFLICT_READ: (J,), SUBSCRIPTION_MANAGE: (J,), FEED_READ: (J,),
-                     DATA_REQUEST_CREATE: (J,), DATA_REQUEST_READ: (J,),
-                     DATA_REQUEST_DELIVER: (J,)},
-}
-for _role, _granted in EXCHANGE_RULES.items():
-    RULES.setdefault(_role, {}).update(_granted)
-
-
-def scopes_for(role: Role, action: str) -> tuple[Scope, ...]:
-    return RULES.get(role, {}).get(action, ())
-
-
-def is_allowed(role: Role, action: str) -> bool:
-    return bool(scopes_for(role, action))
-
-
-# --- purposes and fields -----------------------------------------------------------------
-# One purpose per role, and for department officers one per department: it decides which fields
-# of a person the actor sees, wherever they come from, and whether ID numbers and phones are whole
-# or masked. The purpose's name is recorded in the audit log. `anju.core.access.shown` is the one
-# function that applies a purpose to a record; docs/architecture.md has the table.
-#
 # The field vocabulary. A registry person holds PERSON_FIELDS; a golden record of the exchange hub
 # holds GOLDEN_FIELDS. "current_address" is where the person lives: the house address and room of
 # a registration, e-key, task or fee statement (registry, housing), or the address departments
@@ -225,89 +99,133 @@ FIELDS = tuple(dict.fromkeys(PERSON_FIELDS + GOLDEN_FIELDS))
 
 @dataclass(frozen=True)
 class Purpose:
+    """Why personal data is touched; recorded with every audit entry. A purpose under which
+    persons are *read* lists the fields it may see (`anju.core.access.shown` applies it); a
+    purpose that only names why something was written lists none."""
+
     name: str
-    fields: tuple[str, ...]
-    id_whole: bool  # False: the ID number is shown masked (330522********1234)
+    zh: str
+    en: str
+    fields: tuple[str, ...] = ()
+    id_whole: bool = False  # False: the ID number is shown masked (330522********1234)
     phone_whole: bool = True
     minors_only: bool = False  # e.g. education: adults are out of purpose and look missing
 
     def __post_init__(self) -> None:
+        if not self.name or not self.zh or not self.en:
+            raise ValueError(f"purpose {self.name!r} needs a name and both labels")
         unknown = set(self.fields) - set(FIELDS)
-        if unknown or "person_code" not in self.fields:  # every view names whom it is about
+        if self.fields and (unknown or "person_code" not in self.fields):
+            # every view names whom it is about
             raise ValueError(f"purpose {self.name}: unknown fields {sorted(unknown)} or no "
                              "person_code")
 
-
-ROLE_PURPOSES: dict[Role, Purpose] = {
-    R.RESIDENT: Purpose("self_service", PERSON_FIELDS + (ADDRESS,), id_whole=True),
-    # A landlord sees their tenants enough to know who lives there, not their papers.
-    R.LANDLORD: Purpose(
-        "tenancy_management",
-        ("person_code", "name", "id_number", "sex", "phone", "status", ADDRESS), id_whole=False,
-    ),
-    R.GRID_WORKER: Purpose(
-        "field_verification",
-        ("person_code", "name", "id_number", "sex", "birth_date", "phone", "hukou_address",
-         "division_code", "status", ADDRESS),
-        id_whole=False,
-    ),
-    R.POLICE: Purpose("registration_management", PERSON_FIELDS + (ADDRESS,), id_whole=True),
-    # Data quality compares every value of every source, but never needs a number whole.
-    R.DATA_STEWARD: Purpose("data_quality", FIELDS, id_whole=False, phone_whole=False),
-}
+    @property
+    def reads_persons(self) -> bool:
+        return bool(self.fields)
 
 
-# Department officers: the purpose follows the department, for registry reads and for what the
-# exchange hub shares back alike. Departments are named by their connector code
-# (anju/exchange/connectors/*.toml); accounts may carry a common English alias.
-DEPARTMENT_PURPOSES: dict[str, Purpose] = {
-    "gongan": Purpose(
-        "public_security",
-        ("person_code", "golden_id", "name", "id_number", "sex", "birth_date", "phone",
-         "hukou_address", "hukou_division_code", "division_code", "status", ADDRESS,
-         "current_division_code", "employer"),
-        id_whole=True, phone_whole=True),
-    "renshe": Purpose(
-        "employment", ("person_code", "golden_id", "name", "id_number", "employer", "insurance"),
-        id_whole=False),
-    "shichang": Purpose(
-        "market_regulation", ("person_code", "golden_id", "name", "id_number", "employer"),
-        id_whole=False),
-    "yibao": Purpose(
-        "medical_insurance", ("person_code", "golden_id", "name", "id_number", "sex",
-                              "birth_date", "employer", "insurance"), id_whole=True),
-    "weijian": Purpose(
-        "health", ("person_code", "golden_id", "name", "id_number", "sex", "birth_date",
-                   "phone", "division_code", ADDRESS, "current_division_code"),
-        id_whole=False, phone_whole=False),
-    "jiaoyu": Purpose(
-        "education", ("person_code", "golden_id", "name", "sex", "birth_date", "division_code",
-                      ADDRESS, "current_division_code", "school"),
-        id_whole=False, minors_only=True),
-    "minzheng": Purpose(
-        "civil_affairs", ("person_code", "golden_id", "name", "id_number", "sex", "birth_date",
-                          "hukou_address", "hukou_division_code", "division_code", ADDRESS,
-                          "civil_affairs"),
-        id_whole=False),
-    "zhujian": Purpose(
-        "housing_administration", ("person_code", "golden_id", "name", "id_number", "phone",
-                                   "division_code", ADDRESS, "current_division_code"),
-        id_whole=False, phone_whole=False),
-}
-DEPARTMENT_ALIASES = {"police": "gongan", "hrss": "renshe", "market_regulation": "shichang",
-                      "medical_insurance": "yibao", "health": "weijian", "education": "jiaoyu",
-                      "civil_affairs": "minzheng", "housing": "zhujian"}
+# --- one policy, merged from every domain's part ---------------------------------------------
+Rules = Mapping[Role, Mapping[Action, tuple[Scope, ...]]]
+
+
+class PolicyError(Exception):
+    """A domain's policy names something no domain declares (found when the policy is merged)."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    actions: dict[str, Action]
+    purposes: dict[str, Purpose]
+    rules: dict[Role, dict[str, tuple[Scope, ...]]]
+    role_purposes: dict[Role, Purpose]  # the purpose each role reads persons under
+    department_purposes: dict[str, Purpose] = field(default_factory=dict)
+    department_aliases: dict[str, str] = field(default_factory=dict)
+
+
+def merge(parts: Iterable[tuple[str, ModuleType]]) -> Policy:
+    """Merge each domain's policy module (ACTIONS, PURPOSES, RULES and optionally
+    ROLE_PURPOSES, DEPARTMENT_PURPOSES, DEPARTMENT_ALIASES) into one, checking every name."""
+    parts = list(parts)
+    actions: dict[str, Action] = {}
+    purposes: dict[str, Purpose] = {}
+    for owner, module in parts:
+        for action in getattr(module, "ACTIONS", ()):
+            if not isinstance(action, Action):
+                raise PolicyError(f"{owner}: {action!r} in ACTIONS is not an Action")
+            if action in actions:
+                raise PolicyError(f"{owner}: action {action} is declared twice")
+            actions[action] = action
+        for purpose in getattr(module, "PURPOSES", ()):
+            if purpose.name in purposes:
+                raise PolicyError(f"{owner}: purpose {purpose.name} is declared twice")
+            purposes[purpose.name] = purpose
+    policy = Policy(actions=actions, purposes=purposes, rules={}, role_purposes={})
+    for owner, module in parts:
+        for role, granted in getattr(module, "RULES", {}).items():
+            for action, scopes in granted.items():
+                if action not in actions or not isinstance(action, Action):
+                    raise PolicyError(f"{owner}: rule for {role} names undeclared action "
+                                      f"{action!r}")
+                if not scopes or not all(isinstance(s, Scope) for s in scopes):
+                    raise PolicyError(f"{owner}: rule {role} {action} needs scopes")
+                policy.rules.setdefault(Role(role), {})[str(action)] = tuple(scopes)
+        for source, target in ((getattr(module, "ROLE_PURPOSES", {}), policy.role_purposes),
+                               (getattr(module, "DEPARTMENT_PURPOSES", {}),
+                                policy.department_purposes)):
+            for key, purpose in source.items():
+                if purposes.get(purpose.name) is not purpose:
+                    raise PolicyError(f"{owner}: purpose {purpose.name} of {key} is not declared "
+                                      "in any PURPOSES")
+                if not purpose.reads_persons:
+                    raise PolicyError(f"{owner}: {key} reads persons under {purpose.name}, "
+                                      "which lists no fields")
+                if key in target:
+                    raise PolicyError(f"{owner}: a purpose for {key} is declared twice")
+                target[key] = purpose
+        policy.department_aliases.update(getattr(module, "DEPARTMENT_ALIASES", {}))
+    return policy
+
+
+@functools.cache
+def merged() -> Policy:
+    """The platform's policy: every domain's part, merged once per process."""
+    from anju.core.domain import parts
+
+    return merge((d.name, module) for d, module in parts("policy"))
+
+
+def scopes_for(role: Role, action: str) -> tuple[Scope, ...]:
+    return merged().rules.get(role, {}).get(action, ())
+
+
+def is_allowed(role: Role, action: str) -> bool:
+    return bool(scopes_for(role, action))
+
+
+def action(code: str) -> Action | None:
+    """The declared action of an audit entry's code (None for a code no domain declares)."""
+    return merged().actions.get(code)
+
+
+def purpose(name: str) -> Purpose | None:
+    return merged().purposes.get(name)
 
 
 def department_code(department: str | None) -> str | None:
     """The connector code of an account's department (aliases resolved), or None."""
     if not department:
         return None
-    return DEPARTMENT_ALIASES.get(department, department)
+    return merged().department_aliases.get(department, department)
+
+
+def departments() -> dict[str, Purpose]:
+    """Every department the platform knows, with the purpose its officers read persons under."""
+    return merged().department_purposes
 
 
 def department_purpose(department: str | None) -> Purpose | None:
-    return DEPARTMENT_PURPOSES.get(department_code(department) or "")
+    return merged().department_purposes.get(department_code(department) or "")
 
 
 def purpose_for(role: Role, department: str | None = None) -> Purpose | None:
@@ -315,4 +233,4 @@ def purpose_for(role: Role, department: str | None = None) -> Purpose | None:
     (None for a department without one: such an officer sees no person), else their role's."""
     if role is Role.DEPT_OFFICER:
         return department_purpose(department)
-    return ROLE_PURPOSES.get(role)
+    return merged().role_purposes.get(role)

@@ -5,6 +5,7 @@ from anju.core.domain import Domain
 
 DOMAIN = Domain(
     name="exchange",
+    policy="anju.exchange.policy",
     models="anju.exchange.models",
     api="anju.exchange.api:router",
     pages="anju.exchange.pages",

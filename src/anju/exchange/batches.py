@@ -22,7 +22,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from anju.core import audit, divisions
-from anju.core import policy as P
+from anju.exchange import policy as P
+from anju.registry.policy import DATA_QUALITY
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
 from anju.core.db import allocate_ids, utcnow
@@ -317,7 +318,7 @@ class Batch:
         touched = rebuild_many(session, self.dirty)
         write_errors(session, self.import_id, self.errors)
         audit.append_bulk(session, self.actor, [
-            AuditEvent(P.EXCHANGE_IMPORT, "data_quality", person, "golden_record", str(golden),
+            AuditEvent(P.EXCHANGE_IMPORT, DATA_QUALITY, person, "golden_record", str(golden),
                        {"department": self.conn.code, "import": self.import_id})
             for golden, person in touched])
         linked = dict(report.linked or {})

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions
-from anju.core import policy as P
+from anju.exchange import policy as P
 from anju.core.access import Access
 from anju.core.db import utcnow
 from anju.core.errors import NotFound, ValidationError

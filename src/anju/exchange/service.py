@@ -32,12 +32,13 @@ from sqlalchemy import and_, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions
-from anju.core import policy as P
+from anju.exchange import policy as P
+from anju.registry.policy import DATA_QUALITY
 from anju.core.access import Access, shown
 from anju.core.audit import AuditEvent
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Forbidden, NotFound, ValidationError
-from anju.core.policy import Actor
+from anju.core.policy import Actor, GOLDEN_FIELDS, Purpose, Role, department_code, department_purpose, departments
 from anju.exchange import rules
 from anju.exchange.models import Conflict as ConflictRow
 from anju.exchange.models import (
@@ -72,7 +73,7 @@ DEFAULT_MODEL = Path(__file__).parent / "default.model.json"
 REVIEW_BAND = 6.0  # match weights in [threshold - band, threshold) go to clerical review
 STANDARD = ("name", "id_number", "sex", "birth_date", "phone", "hukou_address",
             "current_address", "employer")
-PURPOSE = "data_quality"  # what a data steward's exchange work is recorded under
+PURPOSE = DATA_QUALITY  # what a data steward's exchange work is recorded under
 
 
 @functools.lru_cache(maxsize=1)
@@ -94,8 +95,8 @@ def _not_found(what: str) -> NotFound:
 
 def _department(actor: Actor) -> str:
     """The connector code of a department officer's department (their only reach)."""
-    code = P.department_code(actor.department)
-    if not code or code not in P.DEPARTMENT_PURPOSES:
+    code = department_code(actor.department)
+    if not code or code not in departments():
         raise Forbidden("department_unknown", "账号未关联可交换数据的部门",
                         "your account has no data-exchange department")
     return code
@@ -103,7 +104,7 @@ def _department(actor: Actor) -> str:
 
 def _own_department(access: Access) -> str | None:
     """Department officers are narrowed to their own department; stewards see all."""
-    return _department(access.actor) if access.actor.role is P.Role.DEPT_OFFICER else None
+    return _department(access.actor) if access.actor.role is Role.DEPT_OFFICER else None
 
 
 # --- 1. import into the hub (the batches themselves: imports.py) -------------------------------
@@ -276,7 +277,7 @@ def rebuild_many(session: Session, golden_ids: Iterable[int]) -> list[tuple[int,
 
 def _golden_values(golden: GoldenRecord) -> dict:
     """A golden record in the field vocabulary (every field present, None when unknown)."""
-    values: dict = dict.fromkeys(P.GOLDEN_FIELDS)
+    values: dict = dict.fromkeys(GOLDEN_FIELDS)
     values.update(golden.fields)
     values.update(golden_id=golden.id, person_code=golden.person_code,
                   id_number=lambda: _cipher().decrypt(golden.id_cipher) if golden.id_cipher
@@ -284,7 +285,7 @@ def _golden_values(golden: GoldenRecord) -> dict:
     return values
 
 
-def _source_out(purpose: P.Purpose, record: SourceRecord,
+def _source_out(purpose: Purpose, record: SourceRecord,
                 golden_id: int | None = None) -> SourceRecordOut:
     values = {f: getattr(record, f) for f in STANDARD if f != "id_number"}
     values["id_number"] = lambda: _cipher().decrypt(record.id_cipher) if record.id_cipher \
@@ -439,7 +440,7 @@ def list_conflicts(session: Session, actor: Actor, status: str = "open",
     if (own := _own_department(access)) is not None:
         query = query.where(ConflictRow.department == own)
     rows = session.execute(query.order_by(ConflictRow.id).limit(min(limit, 1000))).all()
-    access.record(*[AuditEvent(P.CONFLICT_READ, "data_correction", code, "conflict", str(c.id))
+    access.record(*[AuditEvent(P.CONFLICT_READ, P.DATA_CORRECTION, code, "conflict", str(c.id))
                     for c, _, code in rows])
     return [ConflictOut(conflict_id=c.id, golden_id=c.golden_id, field=c.field,
                         department=c.department, source_record_id=srid,
@@ -627,14 +628,14 @@ def subscribe(session: Session, actor: Actor, golden_ids: list[int] | None = Non
             added.append(golden)
             session.add(Subscription(department=department, golden_id=golden.id,
                                      created_by=actor.username))
-    access.record(*[AuditEvent(P.SUBSCRIPTION_MANAGE, P.department_purpose(department).name,
+    access.record(*[AuditEvent(P.SUBSCRIPTION_MANAGE, department_purpose(department),
                                g.person_code, "golden_record", str(g.id),
                                {"department": department}) for g in added])
     session.flush()
     return SubscriptionsOut(department=department, added=len(added), total=len(have))
 
 
-def _shared(golden: GoldenRecord, purpose: P.Purpose) -> dict:
+def _shared(golden: GoldenRecord, purpose: Purpose) -> dict:
     """A golden record as one department's purpose may see it: every field the purpose lists
     that a golden record holds (None when unknown), nothing else."""
     return shown(purpose, _golden_values(golden))
@@ -646,7 +647,7 @@ def feed(session: Session, actor: Actor, cursor: int = 0, limit: int = 100) -> F
     access = Access(session, actor)
     where = access.restrict(P.FEED_READ, division_col=GoldenRecord.division_code)
     department = _department(actor)
-    purpose = P.department_purpose(department)
+    purpose = department_purpose(department)
     rows = session.execute(
         select(GoldenChange.id, GoldenRecord)
         .join(GoldenRecord, GoldenRecord.id == GoldenChange.golden_id)
@@ -666,7 +667,7 @@ def feed(session: Session, actor: Actor, cursor: int = 0, limit: int = 100) -> F
         if not access.serves(golden.fields.get("birth_date")):
             continue
         items.append({"change": change_id, **_shared(golden, purpose)})
-        events.append(AuditEvent(P.FEED_READ, purpose.name, golden.person_code, "golden_record",
+        events.append(AuditEvent(P.FEED_READ, purpose, golden.person_code, "golden_record",
                                  str(golden.id), {"department": department}))
     access.record(*events)
     return FeedOut(department=department, purpose=purpose.name, cursor=cursor,
@@ -703,7 +704,7 @@ def create_data_request(session: Session, actor: Actor, dataset: str,
                       requested_by=actor.username)
     session.add(req)
     session.flush()
-    access.record(AuditEvent(P.DATA_REQUEST_CREATE, "data_request", None, "data_request",
+    access.record(AuditEvent(P.DATA_REQUEST_CREATE, P.DATA_REQUEST, None, "data_request",
                              str(req.id), {"department": department, "dataset": dataset}))
     return _request_out(req)
 
@@ -745,7 +746,7 @@ def decide_data_request(session: Session, actor: Actor, request_id: int, approve
         req.expires_on = expires_on
     req.status = "approved" if approve else "rejected"
     req.decided_by, req.decided_at = actor.username, utcnow()
-    access.record(AuditEvent(P.DATA_REQUEST_DECIDE, "data_request", None, "data_request",
+    access.record(AuditEvent(P.DATA_REQUEST_DECIDE, P.DATA_REQUEST, None, "data_request",
                              str(req.id), {"approve": approve,
                                            "expires_on": expires_on.isoformat()
                                            if approve and expires_on else None}))
@@ -764,7 +765,7 @@ def deliver_data_request(session: Session, actor: Actor, request_id: int,
     if _expired(req):
         raise Conflict("request_expired", "批准已过期，不再提供数据",
                        "the approval has expired; nothing is delivered")
-    purpose = P.department_purpose(req.department)
+    purpose = department_purpose(req.department)
     where = and_(access.restrict(P.DATA_REQUEST_DELIVER, division_col=GoldenRecord.division_code),
                  GoldenRecord.division_code.like(divisions.significant_prefix(req.division_code)
                                                  + "%"),
@@ -776,7 +777,7 @@ def deliver_data_request(session: Session, actor: Actor, request_id: int,
                               .limit(limit)).scalars().all()
     goldens = [g for g in goldens if access.serves(g.fields.get("birth_date"))]
     session.add(DataDelivery(request_id=req.id, records=len(goldens), delivered_by=actor.username))
-    access.record(*[AuditEvent(P.DATA_REQUEST_DELIVER, purpose.name, g.person_code,
+    access.record(*[AuditEvent(P.DATA_REQUEST_DELIVER, purpose, g.person_code,
                                "golden_record", str(g.id), {"data_request": req.id})
                     for g in goldens])
     return DeliveryOut(request_id=req.id, purpose=purpose.name,

@@ -13,6 +13,7 @@ _ON = "anju.housing.service"
 
 DOMAIN = Domain(
     name="housing",
+    policy="anju.housing.policy",
     models="anju.housing.models",
     api="anju.housing.api:router",
     pages="anju.housing.pages",

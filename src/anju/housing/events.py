@@ -43,6 +43,7 @@ from anju.core.db import utcnow
 from anju.core.errors import Conflict
 from anju.core.identity import AuthError
 from anju.core.policy import Actor
+from anju.housing import policy as P
 from anju.housing import rules
 from anju.housing.models import LockEventDay, LockPresence, LockVendor
 from anju.housing.rules import BatchError
@@ -702,7 +703,7 @@ def reduce_and_expire(session: Session, actor: Actor, today: date | None = None)
     session.execute(delete(LockPresence).where(LockPresence.day < keep_from))
     session.execute(delete(LockEventDay).where(LockEventDay.day < keep_from))
     Access(session, actor).record(AuditEvent(
-        "lock_events.reduce", "lock_integration", None, "lock_events", today.isoformat(),
+        P.LOCK_EVENTS_REDUCE, P.LOCK_INTEGRATION, None, "lock_events", today.isoformat(),
         {"days_reduced": report.days_reduced, "presence_rows": report.presence_rows,
          "raw_days_deleted": report.raw_days_deleted, "raw_cutoff": cutoff.isoformat()}))
     return report

@@ -21,14 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions, idnumber
-from anju.core import policy as P
+from anju.housing import policy as P
 from anju.core.access import Access, shown
 from anju.core.audit import AuditEvent, append_bulk
 from anju.core.config import get_settings
 from anju.core.crypto import IdCipher, mask_name
 from anju.core.db import bulk_insert, sql_timestamp, utcnow
 from anju.core.errors import AnjuError, Conflict, Forbidden, NotFound, ValidationError
-from anju.core.policy import Actor
+from anju.core.policy import ADDRESS, Action, Actor, Role
 from anju.housing import rules
 from anju.housing.models import (
     AssistAction,
@@ -64,9 +64,9 @@ from anju.registry import service as registry
 from anju.registry.models import House, Permit, Person, Registration, Room
 from anju.registry.schemas import HouseIn, HouseOut, PersonIn, RegistrationIn, RegistrationOut
 
-KEY_PURPOSE = "e_key"
-TASK_PURPOSE = "housing_management"
-FEE_PURPOSE = "lock_service_fee"
+KEY_PURPOSE = P.E_KEY
+TASK_PURPOSE = P.HOUSING_MANAGEMENT
+FEE_PURPOSE = P.LOCK_SERVICE_FEE
 
 
 def _not_found(what_zh: str, what_en: str, field: str | None = None) -> NotFound:
@@ -106,8 +106,8 @@ def _where(access: Access, person_code: str | None, room_id: int | None, address
         purpose = access.purpose(person_code)
     except Forbidden:
         return None, None, None
-    fields = shown(purpose, {P.ADDRESS: (room_id, address, room_label)})
-    return fields.get(P.ADDRESS, (None, None, None))
+    fields = shown(purpose, {ADDRESS: (room_id, address, room_label)})
+    return fields.get(ADDRESS, (None, None, None))
 
 
 def _county(division_code: str | None) -> str:
@@ -149,13 +149,13 @@ def set_policy(session: Session, actor: Actor, county_code: str | None = None,
         setattr(row, name, getattr(policy, name))
     row.updated_by = actor.username
     session.flush()
-    access.record(AuditEvent("housing.policy", "county_administration", None, "housing_policy",
+    access.record(AuditEvent(P.HOUSING_POLICY, P.COUNTY_ADMINISTRATION, None, "housing_policy",
                              county, {k: v for k, v in changes.items() if v is not None}))
     return _policy_out(county, policy)
 
 
 # --- e-keys: issued and revoked by registration events ---------------------------------------
-def _key_event(action: str, key: EKey, **detail) -> AuditEvent:
+def _key_event(action: Action, key: EKey, **detail) -> AuditEvent:
     return AuditEvent(action, KEY_PURPOSE, key.person_code, "ekey", key.key_id,
                       {"room_id": key.room_id, "registration_id": key.registration_id,
                        "kind": key.kind, **detail})
@@ -171,7 +171,7 @@ def _issue(session: Session, actor: Actor, reg: Registration, kind: KeyKind,
                valid_until=valid_until)
     session.add(key)
     session.flush()
-    Access(session, actor).record(_key_event("key.issue", key, on=trigger))
+    Access(session, actor).record(_key_event(P.KEY_ISSUE, key, on=trigger))
     return key
 
 
@@ -180,7 +180,7 @@ def _revoke(session: Session, actor: Actor, key: EKey, reason: RevokeReason,
     key.status = KeyStatus.REVOKED.value
     key.revoked_at, key.revoked_by = utcnow(), actor.username
     key.revoke_reason, key.revoke_note = reason.value, note
-    Access(session, actor).record(_key_event("key.revoke", key, reason=reason.value))
+    Access(session, actor).record(_key_event(P.KEY_REVOKE, key, reason=reason.value))
 
 
 def _active_keys(session: Session, registration_id: int, kind: KeyKind | None = None) -> list[EKey]:
@@ -220,7 +220,7 @@ def on_registration_ended(session: Session, actor: Actor, reg: Registration) -> 
             _revoke(session, actor, key, RevokeReason.REGISTRATION_ENDED)
         elif key.valid_until is None or key.valid_until > end:
             key.valid_until = end
-            Access(session, actor).record(_key_event("key.shorten", key, valid_until=end.isoformat()))
+            Access(session, actor).record(_key_event(P.KEY_SHORTEN, key, valid_until=end.isoformat()))
 
 
 _KEY_COLUMNS = ("key_id", "person_code", "room_id", "registration_id", "division_code",
@@ -250,7 +250,7 @@ def on_registrations_loaded(session: Session, actor: Actor, loaded: list) -> Non
         rows.append((key_id, reg.person_code, reg.room_id, reg.id, reg.division_code,
                      reg.landlord_person_code, kind.value, KeyStatus.ACTIVE.value,
                      max(reg.start_date, today).isoformat(), until and until.isoformat(), now))
-        events.append(AuditEvent("key.issue", KEY_PURPOSE, reg.person_code, "ekey", key_id,
+        events.append(AuditEvent(P.KEY_ISSUE, KEY_PURPOSE, reg.person_code, "ekey", key_id,
                                  {"room_id": reg.room_id, "registration_id": reg.id,
                                   "kind": kind.value, "on": "registration.import"}))
     bulk_insert(session, EKey.__tablename__, _KEY_COLUMNS, rows)
@@ -316,7 +316,7 @@ def list_keys(session: Session, actor: Actor, person_code: str | None = None,
     out = [_key_out(access, key, today, address, label, name)
            for key, label, address, name in rows]
     others = sorted({k.person_code for k in out if k.person_code != actor.person_code})
-    access.record(*[AuditEvent(P.KEY_READ, access.purpose(code).name, code, "person", code)
+    access.record(*[AuditEvent(P.KEY_READ, access.purpose(code), code, "person", code)
                     for code in others])
     return out
 
@@ -333,7 +333,7 @@ def revoke_key(session: Session, actor: Actor, key_id: str, note: str) -> KeyOut
     if rules.key_status(key.status, key.valid_until, clock.today()) is not KeyStatus.ACTIVE:
         raise Conflict("key_not_active", "该钥匙已失效", "the key is no longer active",
                        field="key_id")
-    reason = RevokeReason.LANDLORD if actor.role is P.Role.LANDLORD else RevokeReason.POLICE
+    reason = RevokeReason.LANDLORD if actor.role is Role.LANDLORD else RevokeReason.POLICE
     _revoke(session, actor, key, reason, note)
     return _key_out(access, key, clock.today())
 
@@ -382,7 +382,7 @@ def add_vendor(session: Session, actor: Actor, name: str) -> str:
     vendor = LockVendor(name=name, secret_cipher=vendor_cipher().encrypt(secret))
     session.add(vendor)
     session.flush()
-    access.record(AuditEvent("lock_vendor.add", "lock_integration", None, "lock_vendor", name))
+    access.record(AuditEvent(P.LOCK_VENDOR_ADD, P.LOCK_INTEGRATION, None, "lock_vendor", name))
     return secret
 
 
@@ -396,7 +396,7 @@ def rotate_vendor_secret(session: Session, actor: Actor, name: str) -> str:
         raise _not_found("厂商", "vendor", "name")
     secret = secrets.token_hex(32)
     vendor.secret_cipher = vendor_cipher().encrypt(secret)
-    access.record(AuditEvent("lock_vendor.rotate", "lock_integration", None, "lock_vendor", name))
+    access.record(AuditEvent(P.LOCK_VENDOR_ROTATE, P.LOCK_INTEGRATION, None, "lock_vendor", name))
     return secret
 
 
@@ -421,7 +421,7 @@ def register_lock(session: Session, actor: Actor, data: LockIn) -> LockOut:
     except IntegrityError:
         raise Conflict("lock_exists", "该门锁已登记", "this lock is already registered",
                        field="lock_id") from None
-    access.record(AuditEvent("lock.register", "lock_integration", None, "lock",
+    access.record(AuditEvent(P.LOCK_REGISTER, P.LOCK_INTEGRATION, None, "lock",
                              f"{vendor.name}/{lock.lock_id}", {"room_id": room.id}))
     return LockOut(lock_id=lock.lock_id, vendor=vendor.name, room_id=room.id,
                    installed_on=lock.installed_on)
@@ -445,7 +445,7 @@ def _open_tasks(session: Session, actor: Actor, kind: TaskKind, found: Iterable[
     session.add_all(tasks)
     session.flush()
     Access(session, actor).record(*[
-        AuditEvent("housing_task.open", TASK_PURPOSE, t.person_code, "housing_task", str(t.id),
+        AuditEvent(P.HOUSING_TASK_OPEN, TASK_PURPOSE, t.person_code, "housing_task", str(t.id),
                    {"kind": t.kind}) for t in tasks])
     return len(tasks)
 
@@ -549,9 +549,9 @@ def list_tasks(session: Session, actor: Actor, division: str | None = None,
 def _task_out(access: Access, task: HousingTask, label=None, address=None,
               name=None) -> TaskOut:
     purpose = access.purpose(task.person_code)
-    fields = shown(purpose, {"name": name, P.ADDRESS: (task.room_id, address, label)},
+    fields = shown(purpose, {"name": name, ADDRESS: (task.room_id, address, label)},
                    masked=True)
-    room_id, address, label = fields.get(P.ADDRESS, (None, None, None))
+    room_id, address, label = fields.get(ADDRESS, (None, None, None))
     return TaskOut(task_id=task.id, kind=task.kind, kind_zh=rules.TASK_KIND_ZH[TaskKind(task.kind)],
                    status=task.status, division_code=task.division_code,
                    division_name=divisions.full_name(task.division_code)
@@ -651,7 +651,7 @@ def import_exemptions(session: Session, actor: Actor, rows: Iterable[tuple[int, 
         else:
             report.unchanged += 1
     session.flush()
-    access.record(AuditEvent("fee.exemptions_import", "lock_service_fee", None, "fee_exemptions",
+    access.record(AuditEvent(P.FEE_EXEMPTIONS_IMPORT, P.LOCK_SERVICE_FEE, None, "fee_exemptions",
                              source, report.model_dump(include={"rows", "added", "changed",
                                                                 "unchanged"})))
     return report
@@ -694,7 +694,7 @@ def generate_statements(session: Session, actor: Actor, month: str) -> BillRepor
         session.add(statement)
         report.created += 1
         report.exempt += bool(category)
-        events.append(AuditEvent("fee.statement", FEE_PURPOSE, reg.person_code, "fee_statement",
+        events.append(AuditEvent(P.FEE_STATEMENT, FEE_PURPOSE, reg.person_code, "fee_statement",
                                  f"{reg.id}/{label}", {"exemption": category}))
     # Someone listed after their statement was made: an unpaid statement becomes exempt.
     late = session.execute(
@@ -706,7 +706,7 @@ def generate_statements(session: Session, actor: Actor, month: str) -> BillRepor
     for statement, category in late:
         statement.amount_fen, statement.exemption, statement.status = 0, category, "exempt"
         report.newly_exempted += 1
-        events.append(AuditEvent("fee.exempt", FEE_PURPOSE, statement.person_code,
+        events.append(AuditEvent(P.FEE_EXEMPT, FEE_PURPOSE, statement.person_code,
                                  "fee_statement", str(statement.id), {"exemption": category}))
     session.flush()
     access.record(*events)
@@ -799,7 +799,7 @@ def record_payment(session: Session, actor: Actor, statement_id: int, amount_fen
 
 
 # --- assisted mode: a grid worker acts for a landlord, with consent --------------------------
-ASSIST_PURPOSE = "assisted_tenancy_management"
+ASSIST_PURPOSE = P.ASSISTED_TENANCY_MANAGEMENT
 CONSENT_METHODS = {"paper_form": ("书面同意书", "signed paper form"),
                    "in_person": ("当面口头同意", "in person")}
 
@@ -833,7 +833,7 @@ def _consent_out(consent: AssistConsent, name: str | None = None) -> ConsentOut:
                       live=_consent_live(consent, clock.today()))
 
 
-def _assist_event(action: str, consent: AssistConsent, actor: Actor, object_type: str,
+def _assist_event(action: Action, consent: AssistConsent, actor: Actor, object_type: str,
                   object_id: str, **detail) -> AuditEvent:
     """An audit entry about the landlord (so it shows in their access log) naming both the
     grid worker (the entry's actor) and the landlord, and the consent it rests on."""
@@ -876,7 +876,7 @@ def record_consent(session: Session, actor: Actor, data: ConsentIn) -> ConsentOu
         valid_until=_cst_date(consented_at) + timedelta(days=data.valid_days - 1))
     session.add(consent)
     session.flush()
-    access.record(_assist_event("housing_assist.consent", consent, actor, "assist_consent",
+    access.record(_assist_event(P.ASSIST_CONSENT, consent, actor, "assist_consent",
                                 str(consent.id), valid_until=consent.valid_until.isoformat()))
     return _consent_out(consent, landlord.name)
 
@@ -888,11 +888,11 @@ def withdraw_consent(session: Session, actor: Actor, consent_id: int) -> Consent
     if consent is None or not access.reaches(
             P.HOUSING_ASSIST_READ, division_code=consent.division_code,
             person_codes=[consent.landlord_person_code]) or (
-            actor.role is P.Role.GRID_WORKER and consent.grid_worker != actor.username):
+            actor.role is Role.GRID_WORKER and consent.grid_worker != actor.username):
         raise access.refuse(P.HOUSING_ASSIST_READ, _not_found("同意记录", "consent", "consent_id"))
     if consent.withdrawn_at is None:
         consent.withdrawn_at, consent.withdrawn_by = utcnow(), actor.username
-        access.record(_assist_event("housing_assist.withdraw", consent, actor, "assist_consent",
+        access.record(_assist_event(P.ASSIST_WITHDRAW, consent, actor, "assist_consent",
                                     str(consent.id)))
     return _consent_out(consent)
 
@@ -913,14 +913,14 @@ def _live_consent(access: Access, consent_id: int | None, landlord_code: str) ->
     return consent
 
 
-def _log_assist(access: Access, consent: AssistConsent, action: str, object_type: str,
+def _log_assist(access: Access, consent: AssistConsent, action: Action, object_type: str,
                 object_id: str, division_code: str, **detail) -> None:
     access.session.add(AssistAction(
         consent_id=consent.id, landlord_person_code=consent.landlord_person_code,
-        division_code=division_code, grid_worker=access.actor.username, action=action,
+        division_code=division_code, grid_worker=access.actor.username,
+        action=action.code.removeprefix("housing_assist."),  # what was done: "house.create"
         object_type=object_type, object_id=object_id))
-    access.record(_assist_event(f"housing_assist.{action}", consent, access.actor, object_type,
-                                object_id, **detail))
+    access.record(_assist_event(action, consent, access.actor, object_type, object_id, **detail))
 
 
 def assisted_create_house(session: Session, actor: Actor, consent_id: int | None,
@@ -930,7 +930,7 @@ def assisted_create_house(session: Session, actor: Actor, consent_id: int | None
     access.check(P.HOUSING_ASSIST, "辖区", division_code=divisions.canonical(data.division_code))
     consent = _live_consent(access, consent_id, data.landlord_person_code)
     house = registry.create_house(session, actor, data, landlord_vouched=True)
-    _log_assist(access, consent, "house.create", "house", str(house.house_id),
+    _log_assist(access, consent, P.ASSIST_HOUSE_CREATE, "house", str(house.house_id),
                 house.division_code, address=house.address)
     return house
 
@@ -943,7 +943,7 @@ def assisted_register_tenant(session: Session, actor: Actor, consent_id: int | N
     access.check(P.HOUSING_ASSIST, "房间", division_code=house.division_code)
     consent = _live_consent(access, consent_id, house.landlord_person_code)
     reg, _replayed = registry.submit_registration(session, actor, data)
-    _log_assist(access, consent, "registration.submit", "registration", str(reg.registration_id),
+    _log_assist(access, consent, P.ASSIST_REGISTRATION_SUBMIT, "registration", str(reg.registration_id),
                 house.division_code, room_id=room.id, tenant=reg.person_code)
     return reg
 
@@ -958,7 +958,7 @@ def assisted_end_tenancy(session: Session, actor: Actor, consent_id: int | None,
                                                          "registration_id"))
     consent = _live_consent(access, consent_id, reg.landlord_person_code)
     out = registry.end_registration(session, actor, registration_id, end_date)
-    _log_assist(access, consent, "registration.end", "registration", str(registration_id),
+    _log_assist(access, consent, P.ASSIST_REGISTRATION_END, "registration", str(registration_id),
                 reg.division_code, tenant=reg.person_code, end_date=end_date.isoformat())
     return out
 
@@ -976,7 +976,7 @@ def assisted_revoke_key(session: Session, actor: Actor, consent_id: int | None, 
         raise Conflict("key_not_active", "该钥匙已失效", "the key is no longer active",
                        field="key_id")
     _revoke(session, actor, key, RevokeReason.LANDLORD, note)
-    _log_assist(access, consent, "key.revoke", "ekey", key.key_id, key.division_code,
+    _log_assist(access, consent, P.ASSIST_KEY_REVOKE, "ekey", key.key_id, key.division_code,
                 tenant=key.person_code)
     return _key_out(access, key, clock.today())
 

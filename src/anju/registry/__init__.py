@@ -6,6 +6,7 @@ from anju.core.domain import Domain
 
 DOMAIN = Domain(
     name="registry",
+    policy="anju.registry.policy",
     models="anju.registry.models",
     api="anju.registry.api:router",
     pages="anju.registry.pages",

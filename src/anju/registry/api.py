@@ -10,7 +10,6 @@ from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
 from anju.registry import houses, service
 from anju.registry.schemas import (
-    AccessLogEntry,
     EligibilityOut,
     EndIn,
     HouseIn,
@@ -177,8 +176,3 @@ def reject_registration(registration_id: IdPath, body: RejectIn, session: Sessio
 def end_registration(registration_id: IdPath, body: EndIn, session: SessionDep, actor: ActorDep):
     return service.end_registration(session, actor, registration_id, body.end_date)
 
-
-@router.get("/me/access-log", response_model=list[AccessLogEntry])
-def my_access_log(session: SessionDep, actor: ActorDep,
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 200):
-    return service.my_access_log(session, actor, limit)

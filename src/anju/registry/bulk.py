@@ -37,7 +37,7 @@ from sqlalchemy import ARRAY, any_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from anju.core import addresses, audit, clock, divisions, idnumber
-from anju.core import policy as P
+from anju.registry import policy as P
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
 from anju.core.db import allocate_ids, bulk_insert, sql_timestamp, utcnow
@@ -309,7 +309,7 @@ def _resolve_known(session: Session, actor: Actor, prefix: str, fresh: list[tupl
             resolved[row[0]] = code
         elif rules.same_name(names[index], name):
             if row[0] not in resolved:
-                proved.append(AuditEvent(P.PERSON_IMPORT, "registry_import", code, "person",
+                proved.append(AuditEvent(P.PERSON_IMPORT, P.REGISTRY_IMPORT, code, "person",
                                          code, {"resolved": "existing", "proved_by": "name"}))
             resolved[row[0]] = code
         else:
@@ -319,7 +319,7 @@ def _resolve_known(session: Session, actor: Actor, prefix: str, fresh: list[tupl
                                              "name and ID number do not match", field="name"))
     for _, code in refused:
         audit.note_refusal(session, actor, audit.as_attempt(
-            AuditEvent(P.PERSON_IMPORT, "registry_import", code, "person", code), 422,
+            AuditEvent(P.PERSON_IMPORT, P.REGISTRY_IMPORT, code, "person", code), 422,
             "name_id_mismatch"))
     audit.append_bulk(session, actor, proved)
     return resolved, {index for index, _ in refused}
@@ -358,7 +358,7 @@ def _write_people(session: Session, actor: Actor, start: int, prepared: list,
     result.created += len(rows)
     result.existing += len(fresh) - len(rows)
     audit.append_bulk(session, actor, (
-        AuditEvent(P.PERSON_IMPORT, "registry_import", row[0], "person", row[0]) for row in rows))
+        AuditEvent(P.PERSON_IMPORT, P.REGISTRY_IMPORT, row[0], "person", row[0]) for row in rows))
 
 
 def _fresh_codes(session: Session, count: int) -> list[str]:
@@ -431,7 +431,7 @@ def load_houses(session: Session, actor: Actor, houses: Sequence[BulkHouse]) -> 
         result[index] = [rooms_of[house_of[key]][label] for label, _ in rooms]
     result.created, result.existing = len(new_keys), len(accepted) - len(new_keys)
     audit.append_bulk(session, actor, (
-        AuditEvent("house.import", "housing_registration", k[0], "house", str(house_of[k]))
+        AuditEvent(P.HOUSE_IMPORT, P.HOUSING_REGISTRATION, k[0], "house", str(house_of[k]))
         for k in new_keys))
     return result
 
@@ -553,7 +553,7 @@ def _write_registrations(session: Session, actor: Actor, prefix: str, today: dat
                                                        division))
         if r.status == RS.APPROVED.value and division_of[r.person_code] != division:
             moves[r.person_code] = division
-        events.append(AuditEvent("registration.import", "residence_registration", r.person_code,
+        events.append(AuditEvent(P.REGISTRATION_IMPORT, P.RESIDENCE_REGISTRATION, r.person_code,
                                  "registration", str(reg_id)))
     bulk_insert(session, Registration.__tablename__, _REGISTRATION_COLUMNS, rows)
     result.created += len(rows)
@@ -651,7 +651,7 @@ def load_permits(session: Session, actor: Actor,
             rows.append((number, reg.person_code, reg.id, reg.division_code,
                          issued_on.isoformat(), _valid_until(issued_on).isoformat(), "valid",
                          actor.username))
-            events.append(AuditEvent("permit.import", "residence_permit", reg.person_code,
+            events.append(AuditEvent(P.PERMIT_IMPORT, P.RESIDENCE_PERMIT, reg.person_code,
                                      "permit", number))
     for index in repeats:
         result[index] = held[pairs[index][0]]

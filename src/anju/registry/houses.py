@@ -12,18 +12,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from anju.core import divisions
-from anju.core import policy as P
+from anju.registry import policy as P
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.events import emit
-from anju.core.policy import Actor
+from anju.core.policy import Action, Actor
 from anju.registry import service
 from anju.registry.models import House, Person, Registration, Room
 from anju.registry.schemas import HouseOut, HouseUpdateIn, RoomIn, RoomUpdateIn
 
-PURPOSE = "housing_registration"
+PURPOSE = P.HOUSING_REGISTRATION
 
 
 def _editable(access: Access, house_id: int) -> House:
@@ -52,7 +52,7 @@ def _occupants(session: Session, room_id: int) -> int:
         Registration.room_id == room_id, Registration.status.in_(service.ACTIVE))).scalar_one()
 
 
-def _event(action: str, house: House, **detail) -> AuditEvent:
+def _event(action: Action, house: House, **detail) -> AuditEvent:
     return AuditEvent(action, PURPOSE, house.landlord_person_code, "house", str(house.id),
                       detail or None)
 
@@ -123,7 +123,7 @@ def add_room(session: Session, actor: Actor, house_id: int, data: RoomIn) -> Hou
     else:
         room.removed_at, room.capacity = None, data.capacity
     session.flush()
-    access.record(_event("room.add", house, room_id=room.id, label=room.label,
+    access.record(_event(P.ROOM_ADD, house, room_id=room.id, label=room.label,
                          capacity=room.capacity))
     return service._house_out(session, house)
 
@@ -154,7 +154,7 @@ def update_room(session: Session, actor: Actor, house_id: int, room_id: int,
     after = {"label": room.label, "capacity": room.capacity}
     if after != before:
         session.flush()
-        access.record(_event("room.update", house, room_id=room.id, before=before, after=after))
+        access.record(_event(P.ROOM_UPDATE, house, room_id=room.id, before=before, after=after))
     return service._house_out(session, house)
 
 
@@ -175,5 +175,5 @@ def remove_room(session: Session, actor: Actor, house_id: int, room_id: int) -> 
                        field="room_id")
     room.removed_at = utcnow()
     session.flush()
-    access.record(_event("room.remove", house, room_id=room.id, label=room.label))
+    access.record(_event(P.ROOM_REMOVE, house, room_id=room.id, label=room.label))
     return service._house_out(session, house)

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from anju.core import clock, divisions, inputs
+from anju.core import auditlog, clock, divisions, inputs
 from anju.core.errors import AnjuError, Forbidden, ValidationError
 from anju.core.pages import confirm
 from anju.core.pages import confirmed as confirmed_
@@ -176,7 +176,7 @@ def my_permit(request: Request, session: SessionDep, actor: PersonActorDep):
 
 @router.get("/me/access-log")
 def my_access_log(request: Request, session: SessionDep, actor: PersonActorDep):
-    entries = service.my_access_log(session, actor)
+    entries = auditlog.my_access_log(session, actor)
     return _page(request, "access_log.html", entries=entries)
 
 

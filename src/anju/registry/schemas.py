@@ -154,11 +154,3 @@ class PermitOut(BaseModel):
     status: str  # valid | expired | revoked
     endorsements: list[date] = []
 
-
-class AccessLogEntry(BaseModel):
-    at: Timestamp
-    official: str
-    role: str
-    action: str
-    purpose: str
-    refused: bool = False  # a refused attempt: the official did not get to the data

@@ -15,8 +15,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from anju.core import addresses, audit, clock, divisions, idnumber
-from anju.core import policy as P
+from anju.core import addresses, clock, divisions, idnumber
+from anju.registry import policy as P
 from anju.core.access import Access, shown
 from anju.core.audit import AuditEvent
 from anju.core.config import get_settings
@@ -26,7 +26,7 @@ from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.events import emit
 from anju.core.idempotency import run_once
 from anju.core.paging import MAX_LIMIT, Page
-from anju.core.policy import Actor
+from anju.core.policy import ADDRESS, Actor, PERSON_FIELDS, Role, Scope, is_allowed
 from anju.registry import rules
 from anju.registry.models import (
     House,
@@ -39,7 +39,6 @@ from anju.registry.models import (
 )
 from anju.registry.rules import RegistrationStatus as RS
 from anju.registry.schemas import (
-    AccessLogEntry,
     EligibilityOut,
     HouseIn,
     HouseOut,
@@ -104,7 +103,7 @@ def landlord_reach(session: Session, actor: Actor, person_code: str) -> str | No
     """The actor's person code if the person rents a room of theirs under an *approved*
     registration: a landlord reaches a tenant only once the police accepted the tenancy (a
     submission of their own proves nothing)."""
-    if actor.role is not P.Role.LANDLORD or not actor.person_code:
+    if actor.role is not Role.LANDLORD or not actor.person_code:
         return None
     found = session.execute(select(Registration.id).where(
         Registration.person_code == person_code,
@@ -115,7 +114,7 @@ def landlord_reach(session: Session, actor: Actor, person_code: str) -> str | No
 
 def _view(access: Access, person: Person, *, masked: bool = False) -> PersonView:
     purpose = access.purpose(person.person_code)
-    values = {f: getattr(person, f) for f in P.PERSON_FIELDS if f != "id_number"}
+    values = {f: getattr(person, f) for f in PERSON_FIELDS if f != "id_number"}
     values["id_number"] = lambda: cipher().decrypt(person.id_cipher)
     fields = shown(purpose, values, masked=masked)
     if "id_number" in fields:
@@ -152,7 +151,7 @@ def read_person(session: Session, actor: Actor, person_code: str) -> PersonView:
     person = _load_person(session, person_code)
     _reach_person(access, P.PERSON_READ, person)
     view = _view(access, person)
-    access.record(AuditEvent(P.PERSON_READ, view.purpose, person.person_code, "person",
+    access.record(AuditEvent(P.PERSON_READ, access.purpose(person.person_code), person.person_code, "person",
                              person.person_code))
     return view
 
@@ -166,7 +165,7 @@ def find_person_by_id_number(session: Session, actor: Actor, id_number: str) -> 
         raise NotFound("not_found", "人员不存在", "person not found", field="id_number")
     _reach_person(access, P.PERSON_READ, person)
     view = _view(access, person)
-    access.record(AuditEvent(P.PERSON_READ, view.purpose, person.person_code, "person",
+    access.record(AuditEvent(P.PERSON_READ, access.purpose(person.person_code), person.person_code, "person",
                              person.person_code, {"by": "id_number"}))
     return view
 
@@ -192,7 +191,7 @@ def find_persons_by_id_numbers(session: Session, actor: Actor,
                 continue
             purpose = access.purpose(person.person_code)
             found[by_hash[person.id_hash]] = person.person_code
-            events.append(AuditEvent(P.PERSON_READ, purpose.name, person.person_code, "person",
+            events.append(AuditEvent(P.PERSON_READ, purpose, person.person_code, "person",
                                      person.person_code, {"by": "id_number"}))
     access.record(*events)
     return found
@@ -217,7 +216,7 @@ def _found(access: Access, where, query: str, limit: int) -> list[PersonView]:
     people = access.session.execute(select(Person).where(where, _person_match(query))
                                     .order_by(Person.id).limit(min(limit, 50))).scalars().all()
     views = [_view(access, p, masked=True) for p in people]
-    access.record(*[AuditEvent(P.PERSON_SEARCH, v.purpose, v.person_code, "person", v.person_code,
+    access.record(*[AuditEvent(P.PERSON_SEARCH, access.purpose(v.person_code), v.person_code, "person", v.person_code,
                                {"query_kind": "search"}) for v in views])
     return views
 
@@ -277,7 +276,7 @@ def create_person(session: Session, actor: Actor, data: PersonIn) -> PersonView:
     except IntegrityError:
         raise Conflict("person_exists", "该身份证号码已登记", "this ID number is already registered",
                        field="id_number") from None
-    access.record(AuditEvent(P.PERSON_CREATE, "registration_intake", person.person_code, "person",
+    access.record(AuditEvent(P.PERSON_CREATE, P.REGISTRATION_INTAKE, person.person_code, "person",
                              person.person_code))
     view = PersonView(person_code=person.person_code, existing=False, warnings=warnings)
     if access.reaches(P.PERSON_READ, division_code=person.division_code,
@@ -292,7 +291,7 @@ def _resolve_existing(access: Access, person: Person, name: str,
     reaches the person hears so as before. Anyone else must prove they hold the person's papers
     (a landlord with the tenant's ID card): the name must match the ID number; then the answer
     is the person code and nothing more. A mismatch says only that; both are audited."""
-    event = AuditEvent(P.PERSON_CREATE, "registration_intake", person.person_code, "person",
+    event = AuditEvent(P.PERSON_CREATE, P.REGISTRATION_INTAKE, person.person_code, "person",
                        person.person_code, {"resolved": "existing"})
     if _reaches_person(access, P.PERSON_READ, person):
         access.record(event)
@@ -329,7 +328,7 @@ def _house_out(session: Session, house: House, with_occupancy: bool = True,
 def _lets_within_reach(access: Access, landlord_code: str) -> bool:
     """Whether the person already lets a house the actor reaches: naming them as the landlord
     of another house in reach ties nobody new to the actor's jurisdiction."""
-    if not P.is_allowed(access.actor.role, P.HOUSE_READ):
+    if not is_allowed(access.actor.role, P.HOUSE_READ):
         return False
     return access.session.execute(select(House.id).where(
         House.landlord_person_code == landlord_code,
@@ -372,7 +371,7 @@ def create_house(session: Session, actor: Actor, data: HouseIn, *,
     session.flush()
     session.add_all([Room(house_id=house.id, label=r.label, capacity=r.capacity) for r in data.rooms])
     session.flush()
-    access.record(AuditEvent(P.HOUSE_CREATE, "housing_registration", landlord.person_code, "house",
+    access.record(AuditEvent(P.HOUSE_CREATE, P.HOUSING_REGISTRATION, landlord.person_code, "house",
                              str(house.id)))
     return _house_out(session, house)
 
@@ -433,7 +432,7 @@ def read_house(session: Session, actor: Actor, house_id: int) -> HouseOut:
 
 def _house_read_event(house: House) -> AuditEvent:
     # A house names its landlord, so reading it is a read of the landlord's data.
-    return AuditEvent(P.HOUSE_READ, "housing", house.landlord_person_code, "house", str(house.id))
+    return AuditEvent(P.HOUSE_READ, P.HOUSING, house.landlord_person_code, "house", str(house.id))
 
 
 def list_houses(session: Session, actor: Actor, limit: int = 100,
@@ -464,7 +463,7 @@ def list_rooms_for_registration(session: Session, actor: Actor, query: str = "",
     query = query.strip()
     where = access.restrict(P.REGISTRATION_SUBMIT, division_col=House.division_code,
                             landlord_col=House.landlord_person_code)
-    if P.Scope.SELF in scopes and len(query) >= 2:
+    if Scope.SELF in scopes and len(query) >= 2:
         county = divisions.significant_prefix(actor.division_code)
         where = or_(where, House.division_code.like(county + "%"))
     stmt = select(House, Room).join(Room, Room.house_id == House.id).where(
@@ -489,16 +488,16 @@ def _registration_out(access: Access, reg: Registration, warnings: list[dict] | 
     wrote: answers to writes carry no name, and the police see the name of someone they do not
     reach masked in a registration they submitted themselves."""
     purpose = access.purpose(reg.person_code)
-    values: dict = {P.ADDRESS: (reg.room_id, house.address if house else None,
+    values: dict = {ADDRESS: (reg.room_id, house.address if house else None,
                                 room.label if room else None)}
     if person is not None:
         values["name"] = person.name
     actor = access.actor
-    whole = reg.person_code == actor.person_code or actor.role is P.Role.POLICE and (
+    whole = reg.person_code == actor.person_code or actor.role is Role.POLICE and (
         reg.submitted_by != actor.username or person is not None and access.reaches(
             P.PERSON_READ, division_code=person.division_code))
     fields = shown(purpose, values, masked=not whole)
-    room_id, address, room_label = fields.get(P.ADDRESS, (None, None, None))
+    room_id, address, room_label = fields.get(ADDRESS, (None, None, None))
     return RegistrationOut(
         registration_id=reg.id, person_code=reg.person_code, room_id=room_id,
         division_code=reg.division_code, start_date=reg.start_date, end_date=reg.end_date,
@@ -565,7 +564,7 @@ def _submit_registration(session: Session, actor: Actor, data: RegistrationIn) -
                        status=RS.SUBMITTED.value, submitted_by=actor.username)
     session.add(reg)  # the person stays where they are until the police approve
     session.flush()
-    access.record(AuditEvent(P.REGISTRATION_SUBMIT, "residence_registration", person.person_code,
+    access.record(AuditEvent(P.REGISTRATION_SUBMIT, P.RESIDENCE_REGISTRATION, person.person_code,
                              "registration", str(reg.id)))
     emit(session, actor, "registration.submitted", reg)
     return _registration_out(access, reg, warnings)
@@ -574,7 +573,7 @@ def _submit_registration(session: Session, actor: Actor, data: RegistrationIn) -
 def _overlap(access: Access, other: Registration) -> Conflict:
     """One active registration at a time. Its number and state are told only to someone who
     reaches that registration; to anyone else, that there is one is all the answer says."""
-    told = P.is_allowed(access.actor.role, P.REGISTRATION_READ) and access.reaches(
+    told = is_allowed(access.actor.role, P.REGISTRATION_READ) and access.reaches(
         P.REGISTRATION_READ, division_code=other.division_code, person_codes=[other.person_code],
         landlord_code=other.landlord_person_code)
     if told:
@@ -613,8 +612,8 @@ def _decide(session: Session, actor: Actor, registration_id: int, target: RS,
     reg.decided_by, reg.decided_at = actor.username, utcnow()
     session.flush()
     settle_division(session, reg.person_code)
-    access.record(AuditEvent(f"registration.{'approve' if target is RS.APPROVED else 'reject'}",
-                             "registration_management", reg.person_code, "registration",
+    access.record(AuditEvent(P.REGISTRATION_APPROVE if target is RS.APPROVED else P.REGISTRATION_REJECT,
+                             P.REGISTRATION_MANAGEMENT, reg.person_code, "registration",
                              str(reg.id)))
     emit(session, actor, f"registration.{target.value}", reg)
     return _registration_out(access, reg)
@@ -641,7 +640,7 @@ def end_registration(session: Session, actor: Actor, registration_id: int,
     reg.status, reg.end_date = RS.ENDED.value, end_date
     session.flush()
     settle_division(session, reg.person_code)
-    access.record(AuditEvent(P.REGISTRATION_END, "residence_registration", reg.person_code,
+    access.record(AuditEvent(P.REGISTRATION_END, P.RESIDENCE_REGISTRATION, reg.person_code,
                              "registration", str(reg.id)))
     emit(session, actor, "registration.ended", reg)
     return _registration_out(access, reg)
@@ -656,7 +655,7 @@ def read_registration(session: Session, actor: Actor, registration_id: int) -> R
     room = session.get(Room, reg.room_id)
     house = session.get(House, room.house_id)
     access.check_serves(person.birth_date, person.person_code, "居住登记")
-    access.record(AuditEvent(P.REGISTRATION_READ, access.purpose(reg.person_code).name,
+    access.record(AuditEvent(P.REGISTRATION_READ, access.purpose(reg.person_code),
                              reg.person_code, "registration", str(reg.id)))
     return _registration_out(access, reg, person=person, house=house, room=room)
 
@@ -716,7 +715,7 @@ def list_registrations(session: Session, actor: Actor, status: str | None = None
         own = person.person_code == actor.person_code
         out.append(_registration_out(access, reg, person=person, house=house, room=room))
         if not own:
-            events.append(AuditEvent(P.REGISTRATION_READ, access.purpose(person.person_code).name,
+            events.append(AuditEvent(P.REGISTRATION_READ, access.purpose(person.person_code),
                                      person.person_code, "registration", str(reg.id),
                                      {"listing": True}))
     access.record(*events)
@@ -744,7 +743,7 @@ def permit_eligibility(session: Session, actor: Actor, person_code: str) -> Elig
                  person_codes=[person.person_code])
     access.check_serves(person.birth_date, person.person_code)
     result = rules.permit_eligibility(_spells(session, person_code), clock.today())
-    access.record(AuditEvent("permit.eligibility", access.purpose(person_code).name, person_code,
+    access.record(AuditEvent(P.PERMIT_ELIGIBILITY, access.purpose(person_code), person_code,
                              "person", person_code))
     return EligibilityOut(person_code=person_code, eligible=result.eligible,
                           eligible_from=result.eligible_from, reasons_zh=result.reasons_zh,
@@ -797,7 +796,7 @@ def issue_permit(session: Session, actor: Actor, person_code: str) -> PermitOut:
                     issued_by=actor.username)
     session.add(permit)
     session.flush()
-    access.record(AuditEvent(P.PERMIT_ISSUE, "residence_permit", person_code, "permit",
+    access.record(AuditEvent(P.PERMIT_ISSUE, P.RESIDENCE_PERMIT, person_code, "permit",
                              permit.permit_number))
     return _permit_out(session, permit)
 
@@ -827,7 +826,7 @@ def endorse_permit(session: Session, actor: Actor, permit_number: str) -> Permit
     permit.valid_until = rules.add_months(base, 12)
     session.add(PermitEndorsement(permit_id=permit.id, endorsed_on=today,
                                   valid_until=permit.valid_until, endorsed_by=actor.username))
-    access.record(AuditEvent(P.PERMIT_ENDORSE, "residence_permit", permit.person_code, "permit",
+    access.record(AuditEvent(P.PERMIT_ENDORSE, P.RESIDENCE_PERMIT, permit.person_code, "permit",
                              permit.permit_number))
     return _permit_out(session, permit)
 
@@ -842,19 +841,9 @@ def list_permits(session: Session, actor: Actor, person_code: str) -> list[Permi
     permits = session.execute(select(Permit).where(Permit.person_code == person_code)
                               .order_by(Permit.id.desc())).scalars().all()
     if person_code != actor.person_code:
-        access.record(AuditEvent(P.PERMIT_READ, access.purpose(person_code).name, person_code,
+        access.record(AuditEvent(P.PERMIT_READ, access.purpose(person_code), person_code,
                                  "person", person_code))
     return [_permit_out(session, p) for p in permits]
-
-
-# --- my access log ---------------------------------------------------------------------------
-def my_access_log(session: Session, actor: Actor, limit: int = 200) -> list[AccessLogEntry]:
-    """Who touched my record, when and why: the resident's window onto the audit chain."""
-    access = Access(session, actor)
-    access.check(P.ACCESS_LOG_READ, "访问记录", person_codes=[actor.person_code])
-    entries = audit.entries_for_person(session, actor.person_code, limit=limit)
-    return [AccessLogEntry(at=e.at, official=e.username, role=e.role, action=e.action,
-                           purpose=e.purpose, refused=audit.is_attempt(e)) for e in entries]
 
 
 # --- for core: where a person lives, for access purposes ------------------------------------

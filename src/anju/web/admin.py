@@ -18,7 +18,7 @@ from anju.core import accounts, divisions
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError
 from anju.core.models import Account
-from anju.core.policy import DEPARTMENT_PURPOSES, Actor, Role, department_code
+from anju.core.policy import ACCOUNT_ROLES, Actor, department_code, departments
 from anju.core.web import ActorDep, LocatorDep, SessionDep
 from anju.web import i18n
 from anju.web.pages import account_notice, lang, render
@@ -47,11 +47,11 @@ def _jurisdictions() -> list[dict]:
 
 
 def _departments(request: Request) -> list[tuple[str, str]]:
-    return [(code, i18n.t(f"dept.{code}", lang(request))) for code in DEPARTMENT_PURPOSES]
+    return [(code, i18n.t(f"dept.{code}", lang(request))) for code in departments()]
 
 
 def _roles(request: Request) -> list[tuple[str, str]]:
-    return [(role.value, i18n.t(f"role.{role.value}", lang(request))) for role in Role]
+    return [(role.value, i18n.t(f"role.{role.value}", lang(request))) for role in ACCOUNT_ROLES]
 
 
 def _accounts_page(request: Request, session: Session, actor: Actor, status_code: int = 200,

@@ -185,11 +185,6 @@ ZH: dict[str, str] = {
     "log.refused": "被拒绝的尝试",
     "log.refused_intro": "标为“被拒绝的尝试”的记录，是有人试图查看或办理您的信息但无权访问；系统没有向其"
                          "显示任何内容。",
-    "purpose.attempt": "无权访问", "purpose.account_binding": "账号关联",
-    "purpose.account_administration": "账号管理",
-    "action.account.manage": "管理账号", "action.account.bind": "在服务器上关联账号",
-    "action.account.bind_request": "申请关联账号", "action.account.bind_confirm": "确认关联账号",
-    "action.account.bind_refuse": "拒绝关联账号", "action.account.bind_decide": "处理账号关联",
 }
 
 EN: dict[str, str] = {
@@ -386,120 +381,19 @@ EN: dict[str, str] = {
     "log.refused": "refused attempt",
     "log.refused_intro": "Entries marked “refused attempt” are officials who tried to see or "
                          "handle your data without the right to; nothing was shown to them.",
-    "purpose.attempt": "No right of access", "purpose.account_binding": "Account binding",
-    "purpose.account_administration": "Account administration",
-    "action.account.manage": "Managed the account",
-    "action.account.bind": "Bound an account on the server",
-    "action.account.bind_request": "Requested an account binding",
-    "action.account.bind_confirm": "Confirmed an account binding",
-    "action.account.bind_refuse": "Refused an account binding",
-    "action.account.bind_decide": "Decided an account binding",
 }
 
-# What the audit chain records, as the resident's access log and the auditor's page say it:
-# every action and purpose the code can record (tests/web/test_labels.py collects them).
-ACTIONS: dict[str, tuple[str, str]] = {
-    # registry
-    "person.read": ("查看个人信息", "Viewed personal data"),
-    "person.search": ("查询人员", "Searched persons"),
-    "person.create": ("建立人员档案", "Created person record"),
-    "person.import": ("批量导入人员", "Imported person records"),
-    "house.create": ("登记房屋", "Registered house"), "house.read": ("查看房屋", "Viewed house"),
-    "house.update": ("修改房屋信息", "Corrected house"),
-    "house.import": ("批量导入房屋", "Imported houses"),
-    "room.add": ("增加房间", "Added room"), "room.update": ("修改房间", "Changed room"),
-    "room.remove": ("删除房间", "Removed room"),
-    "registration.submit": ("提交居住登记", "Submitted registration"),
-    "registration.read": ("查看居住登记", "Viewed registration"),
-    "registration.approve": ("审核通过居住登记", "Approved registration"),
-    "registration.reject": ("退回居住登记", "Returned registration"),
-    "registration.end": ("注销居住登记", "Ended registration"),
-    "registration.import": ("批量导入居住登记", "Imported registrations"),
-    "permit.read": ("查看居住证", "Viewed permit"), "permit.issue": ("签发居住证", "Issued permit"),
-    "permit.endorse": ("居住证签注", "Endorsed permit"),
-    "permit.eligibility": ("查看居住证申领条件", "Checked permit eligibility"),
-    "permit.import": ("批量导入居住证", "Imported permits"),
-    # housing
-    "key.issue": ("发放电子钥匙", "Issued e-key"), "key.revoke": ("收回电子钥匙", "Revoked e-key"),
-    "key.shorten": ("缩短钥匙有效期", "Shortened e-key validity"),
-    "key.read": ("查看电子钥匙", "Viewed e-keys"),
-    "lock.register": ("登记门锁", "Registered lock"),
-    "lock_vendor.add": ("登记门锁厂商", "Registered lock vendor"),
-    "lock_vendor.rotate": ("更换门锁厂商密钥", "Rotated lock vendor secret"),
-    "lock_events.reduce": ("汇总门锁记录", "Reduced lock events"),
-    "housing.policy": ("修改县级住房政策", "Changed county housing policy"),
-    "housing_task.open": ("生成管理任务", "Raised management task"),
-    "housing_task.read": ("查看管理任务", "Viewed management tasks"),
-    "housing_task.resolve": ("处理管理任务", "Resolved management task"),
-    "fee.statement": ("生成服务费账单", "Made fee statement"),
-    "fee.exempt": ("减免服务费", "Exempted fee"), "fee.read": ("查看服务费", "Viewed fees"),
-    "fee.pay": ("缴纳服务费", "Recorded fee payment"),
-    "fee.exemptions_import": ("导入减免名单", "Imported exemption list"),
-    "housing_assist.consent": ("记录房东同意代办", "Recorded landlord's consent"),
-    "housing_assist.withdraw": ("撤回代办同意", "Withdrew consent"),
-    "housing_assist.house.create": ("代房东登记房屋", "Registered house for landlord"),
-    "housing_assist.registration.submit": ("代房东登记租客", "Registered tenant for landlord"),
-    "housing_assist.registration.end": ("代房东注销租住", "Ended tenancy for landlord"),
-    "housing_assist.key.revoke": ("代房东收回钥匙", "Revoked key for landlord"),
-    # exchange
-    "exchange.import": ("导入部门数据", "Imported department data"),
-    "golden.read": ("查看主记录", "Viewed golden record"),
-    "conflict.read": ("查看数据冲突", "Viewed data conflicts"),
-    "exchange.review": ("复核记录匹配", "Reviewed record match"),
-    "subscription.manage": ("订阅人员变更", "Subscribed to changes"),
-    "exchange.feed": ("接收变更推送", "Received change feed"),
-    "data_request.create": ("申请共享数据", "Requested data"),
-    "data_request.decide": ("审批数据申请", "Decided data request"),
-    "data_request.deliver": ("交付共享数据", "Delivered data"),
-    "data_request.read": ("查看数据申请", "Viewed data requests"),
-    "housing.admin": ("住房管理设置", "Housing administration"),
-    "housing.assist": ("协助房东办理", "Assisted a landlord"),
-    "housing_assist.read": ("查看代办记录", "Viewed assisted actions"),
-    "lock.manage": ("管理门锁", "Managed locks"),
-    # accounts and audit
-    "access_log.read": ("查看本人访问记录", "Read own access log"),
-    "account.manage": ("管理账号", "Managed account"),
-    "audit.verify": ("校验审计链", "Verified audit chain"),
-    "audit.read": ("查阅审计日志", "Read audit log"),
-}
-PURPOSES: dict[str, tuple[str, str]] = {
-    "self_service": ("本人办理", "Self-service"),
-    "tenancy_management": ("租住管理", "Tenancy management"),
-    "field_verification": ("实地核查", "Field verification"),
-    "registration_management": ("居住登记管理", "Registration management"),
-    "public_service": ("公共服务", "Public service"), "data_quality": ("数据质量管理", "Data quality"),
-    "registration_intake": ("登记受理", "Registration intake"),
-    "housing_registration": ("房屋登记", "House registration"), "housing": ("房屋管理", "Housing"),
-    "residence_registration": ("居住登记", "Residence registration"),
-    "residence_permit": ("居住证办理", "Residence permit"),
-    "registry_import": ("数据迁移导入", "Registry import"),
-    "e_key": ("电子钥匙", "E-keys"), "housing_management": ("出租房屋管理", "Rental management"),
-    "lock_service_fee": ("门锁服务费", "Lock service fee"),
-    "lock_integration": ("智能门锁接入", "Smart-lock integration"),
-    "county_administration": ("县级管理", "County administration"),
-    "assisted_tenancy_management": ("协助房东办理", "Assisting a landlord"),
-    "data_correction": ("数据纠错", "Data correction"), "data_request": ("数据共享申请", "Data request"),
-    "exchange_public_security": ("公安数据共享", "Shared with public security"),
-    "exchange_employment": ("人社数据共享", "Shared with human resources"),
-    "exchange_market_regulation": ("市场监管数据共享", "Shared with market regulation"),
-    "exchange_medical_insurance": ("医保数据共享", "Shared with medical insurance"),
-    "exchange_health": ("卫健数据共享", "Shared with health"),
-    "exchange_education": ("教育数据共享", "Shared with education"),
-    "exchange_civil_affairs": ("民政数据共享", "Shared with civil affairs"),
-    "exchange_housing": ("住建数据共享", "Shared with housing"),
-    "public_security": ("公安管理", "Public security"),
-    "employment": ("就业和社会保障", "Employment and social security"),
-    "market_regulation": ("市场监管", "Market regulation"),
-    "medical_insurance": ("医疗保障", "Medical insurance"),
-    "health": ("卫生健康服务", "Health services"), "education": ("教育服务", "Education services"),
-    "civil_affairs": ("民政服务", "Civil affairs"),
-    "housing_administration": ("住房管理", "Housing administration"),
-    "account_administration": ("账号管理", "Account administration"),
-    "audit": ("审计", "Audit"),
-}
-for _family, _table in (("action", ACTIONS), ("purpose", PURPOSES)):
-    for _code, (_zh, _en) in _table.items():
-        ZH[f"{_family}.{_code}"], EN[f"{_family}.{_code}"] = _zh, _en
+def register_policy_labels() -> None:
+    """Every action and purpose the domains declare (anju.core.policy.merged), as the access
+    log and the auditor's page say them: "action.<code>", "purpose.<name>"."""
+    from anju.core.policy import merged
+
+    policy = merged()
+    for action in policy.actions.values():
+        ZH[f"action.{action.code}"], EN[f"action.{action.code}"] = action.zh, action.en
+    for purpose in policy.purposes.values():
+        ZH[f"purpose.{purpose.name}"], EN[f"purpose.{purpose.name}"] = purpose.zh, purpose.en
+
 
 MESSAGES = {"zh": ZH, "en": EN}
 

@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju.core import accounts, audit, divisions, domain, identity, inputs
+from anju.core import accounts, auditlog, divisions, domain, identity, inputs
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError, Forbidden, NotFound
 from anju.core.identity import AuthError
@@ -268,8 +268,8 @@ def home(request: Request, session: SessionDep, actor: ActorDep):
 @router.get("/audit")
 def audit_page(request: Request, session: SessionDep, actor: ActorDep, verify: bool = False):
     """The auditor's desk: verify the chain end to end, and read the latest entries."""
-    result = audit.verify(session, actor) if verify else None
-    entries = audit.recent(session, actor, limit=100)
+    result = auditlog.verify(session, actor) if verify else None
+    entries = auditlog.recent(session, actor, limit=100)
     return render(request, "audit.html", result=result, entries=entries)
 
 
@@ -335,6 +335,9 @@ async def _sign_in_again(request: Request) -> Response:
 def install(app: FastAPI) -> None:
     from anju.web import admin  # noqa: F401 — the account pages: routes on this module's router
 
+    i18n.register_policy_labels()
+    for described, words in domain.parts("words"):  # each domain's words, as "<domain>.<key>"
+        i18n.register(described.name, words)
     domains, menus = {}, {}
     for described, module in domain.parts("pages"):
         domains[described.name] = module.TEMPLATES

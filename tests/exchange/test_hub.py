@@ -13,7 +13,6 @@ from anju.core import clock
 from anju.core.errors import Conflict, NotFound
 from anju.exchange import service
 from anju.exchange.models import GoldenRecord, SourceRecord
-from anju.registry import service as registry
 
 BIRTH = date(1988, 11, 13)
 

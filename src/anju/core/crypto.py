@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from anju.core.config import get_settings
 from anju.core.errors import AnjuError
 
 _VERSION = b"\x01"  # token format: version | 12-byte nonce | ciphertext | 16-byte GCM tag
@@ -84,6 +86,23 @@ class IdCipher:
         h = self._mac.copy()  # copying the keyed state is ~3x faster than a new HMAC
         h.update(text.encode("utf-8"))
         return h.finalize().hex()
+
+
+@functools.lru_cache(maxsize=8)
+def _cipher(secret: str, label: str) -> IdCipher:
+    return IdCipher(secret + ("\x00" + label if label else ""))
+
+
+def id_cipher() -> IdCipher:
+    """The cipher of identity values at rest (ID numbers of persons, of department records, of
+    exemption lists), under the installation's secret."""
+    return _cipher(get_settings().secret_key, "")
+
+
+def secret_cipher(label: str) -> IdCipher:
+    """A cipher with its own key for one kind of secret (`label`, e.g.
+    "anju/housing/lock-vendor-secrets/v1"), derived from the installation's secret."""
+    return _cipher(get_settings().secret_key, label)
 
 
 # --- masking for display -------------------------------------------------------------------

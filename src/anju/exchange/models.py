@@ -2,7 +2,7 @@
 log, clerical review pairs, conflicts, subscriptions, data-access requests.
 
 ID numbers are never stored in clear: SM4 ciphertext plus the registry's keyed lookup hash
-(`anju.registry.service.cipher()`), exactly as persons are.
+(`anju.core.crypto.id_cipher()`), exactly as persons are.
 """
 from __future__ import annotations
 

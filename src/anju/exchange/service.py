@@ -36,6 +36,7 @@ from anju.exchange import policy as P
 from anju.registry.policy import DATA_QUALITY
 from anju.core.access import Access, shown
 from anju.core.audit import AuditEvent
+from anju.core.crypto import id_cipher
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from anju.core.policy import Actor, GOLDEN_FIELDS, Purpose, Role, department_code, department_purpose, departments
@@ -84,9 +85,7 @@ def default_model() -> dict:
 
 
 def _cipher():
-    from anju.registry.service import cipher
-
-    return cipher()
+    return id_cipher()
 
 
 def _not_found(what: str) -> NotFound:

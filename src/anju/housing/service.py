@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
-from functools import lru_cache
 
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +24,7 @@ from anju.housing import policy as P
 from anju.core.access import Access, shown
 from anju.core.audit import AuditEvent, append_bulk
 from anju.core.config import get_settings
-from anju.core.crypto import IdCipher, mask_name
+from anju.core.crypto import IdCipher, id_cipher, mask_name, secret_cipher
 from anju.core.db import bulk_insert, sql_timestamp, utcnow
 from anju.core.errors import AnjuError, Conflict, Forbidden, NotFound, ValidationError
 from anju.core.policy import ADDRESS, Action, Actor, Role
@@ -356,14 +355,9 @@ def sweep_keys(session: Session, actor: Actor, today: date | None = None) -> int
 
 
 # --- lock vendors and lock devices -----------------------------------------------------------
-@lru_cache(maxsize=4)
-def _vendor_cipher_for(secret_key: str) -> IdCipher:
-    # A separate key for vendor secrets: HKDF from the application secret with a distinct input.
-    return IdCipher(secret_key + "\x00anju/housing/lock-vendor-secrets/v1")
-
-
 def vendor_cipher() -> IdCipher:
-    return _vendor_cipher_for(get_settings().secret_key)
+    # A separate key for vendor secrets, derived from the application secret.
+    return secret_cipher("anju/housing/lock-vendor-secrets/v1")
 
 
 def add_vendor(session: Session, actor: Actor, name: str) -> str:
@@ -622,7 +616,7 @@ def import_exemptions(session: Session, actor: Actor, rows: Iterable[tuple[int, 
     line and skipped; a re-import of the same list changes nothing. Stores only the keyed hash."""
     access = Access(session, actor)
     access.check(P.HOUSING_ADMIN, "减免名单")
-    cipher = registry.cipher()
+    cipher = id_cipher()
     report = ImportReport(rows=0, added=0, changed=0, unchanged=0, errors=[])
     seen: dict[str, int] = {}
     for line, row in rows:

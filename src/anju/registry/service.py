@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +18,7 @@ from anju.core import addresses, clock, divisions, idnumber
 from anju.registry import policy as P
 from anju.core.access import Access, shown
 from anju.core.audit import AuditEvent
-from anju.core.config import get_settings
-from anju.core.crypto import IdCipher
+from anju.core.crypto import id_cipher
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.events import emit
@@ -54,13 +52,7 @@ ACTIVE = [s.value for s in rules.ACTIVE_STATES]
 APPROVED = RS.APPROVED.value
 
 
-@lru_cache(maxsize=4)
-def _cipher_for(secret: str) -> IdCipher:
-    return IdCipher(secret)
-
-
-def cipher() -> IdCipher:
-    return _cipher_for(get_settings().secret_key)
+cipher = id_cipher  # the one cipher of identity values (anju.core.crypto)
 
 
 # --- persons ---------------------------------------------------------------------------------

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import json
 import time
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from anju.core.config import get_settings
-from anju.core.crypto import CipherError, IdCipher
+from anju.core.crypto import CipherError, IdCipher, secret_cipher
 
 COOKIE = "anju_draft"
 TTL_SECONDS = 15 * 60
@@ -30,14 +28,8 @@ MAX_COOKIE = 3800  # bytes: browsers keep cookies up to 4 KB
 NEVER_KEPT = ("csrf_token", "confirmed")  # and every field whose name says "password"
 
 
-@lru_cache(maxsize=4)
-def _cipher_for(secret: str) -> IdCipher:
-    # Its own key, derived from the application secret with a distinct input.
-    return IdCipher(secret + "\x00anju/web/form-drafts/v1")
-
-
 def _cipher() -> IdCipher:
-    return _cipher_for(get_settings().secret_key)
+    return secret_cipher("anju/web/form-drafts/v1")  # its own key
 
 
 def _encode(data: dict) -> str:

@@ -71,3 +71,27 @@ class ValidationIssue:
 
     def __str__(self) -> str:
         return f"{self.message_zh} / {self.message_en}"
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One rejected row (or value) of an import or a bulk load: where it was and why, in both
+    languages. Every import and bulk load reports with this one type; it holds no personal data,
+    only the location. `row` is 1-based in the file's data (the header excluded; a JSON array's
+    index + 1; a bulk load's input position + 1)."""
+
+    row: int
+    code: str
+    message_zh: str
+    message_en: str
+    field: str | None = None
+    file: str | None = None
+
+    @classmethod
+    def of(cls, row: int, error: AnjuError, *, file: str | None = None) -> RowError:
+        """The row error saying what `error` says (its code, field and both messages)."""
+        return cls(row, error.code, error.message_zh, error.message_en, error.field, file)
+
+    def to_dict(self) -> dict:
+        return {"row": self.row, "code": self.code, "field": self.field, "file": self.file,
+                "message_zh": self.message_zh, "message_en": self.message_en}

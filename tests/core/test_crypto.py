@@ -1,5 +1,4 @@
 import base64
-import time
 
 import pytest
 
@@ -105,15 +104,20 @@ def test_lookup_hash(cipher):
     assert sm3_hex(ID) != h  # not a plain hash that anyone could recompute
 
 
-def test_speed_is_enough_for_bulk_loading(cipher):
-    # 1,000,000 persons at >= 20,000/s leaves 50 us per person; measured here ~12 us
-    n = 2000
-    start = time.perf_counter()
-    for _ in range(n):
-        cipher.decrypt(cipher.encrypt(ID))
-        cipher.lookup_hash(ID)
-    per_op = (time.perf_counter() - start) / n
-    assert per_op < 250e-6  # loose bound: slow CI machines must not fail this
+def test_keys_are_derived_once_not_per_value(monkeypatch):
+    """What keeps bulk loading fast (benchmarks/registry measures the rate): the HKDF key
+    derivation runs when a cipher is made, never per value encrypted, decrypted or hashed."""
+    from anju.core import crypto
+
+    derived = []
+    real = crypto.derive_key
+    monkeypatch.setattr(crypto, "derive_key", lambda *a, **k: derived.append(a) or real(*a, **k))
+    made = crypto.IdCipher(SECRET)
+    assert len(derived) == 2  # one key for the cipher, one for the lookup hash
+    for _ in range(500):
+        assert made.decrypt(made.encrypt(ID)) == ID
+        made.lookup_hash(ID)
+    assert len(derived) == 2
 
 
 # --- masking -----------------------------------------------------------------------------------

@@ -163,7 +163,8 @@ def parse(data: bytes, today: date | None = None) -> ParsedYear:
         errors.sort(key=lambda e: e.row)
         raise CalendarFileRefused(
             "calendar_rows", f"文件有 {len(errors)} 行错误，未载入任何数据",
-            f"{len(errors)} rows of the file are wrong; nothing was loaded",
+            f"{len(errors)} row{'s' if len(errors) > 1 else ''} of the file "
+            f"{'are' if len(errors) > 1 else 'is'} wrong; nothing was loaded",
             errors[:MAX_ROW_ERRORS])
     assert year is not None
     return _plausible(ParsedYear(year, days), today or clock.today())
@@ -232,9 +233,9 @@ def load(session: Session, actor: Actor, data: bytes, file_name: str | None = No
                           parsed.warnings)
     before = {d: k for d, k in row.days} if row is not None else {}
     version = (session.scalar(select(func.max(CalendarYear.version))) or 0) + 1
-    values = dict(days=parsed.rows(), holidays=parsed.holidays, workdays=parsed.workdays,
-                  digest=parsed.digest, file_name=(file_name or "")[:200] or None,
-                  version=version, loaded_at=utcnow(), loaded_by=actor.username)
+    values = {"days": parsed.rows(), "holidays": parsed.holidays, "workdays": parsed.workdays,
+              "digest": parsed.digest, "file_name": (file_name or "")[:200] or None,
+              "version": version, "loaded_at": utcnow(), "loaded_by": actor.username}
     outcome = "created" if row is None else "replaced"
     try:
         with session.begin_nested():
@@ -287,10 +288,11 @@ def overview(session: Session, actor: Actor, today: date | None = None) -> Overv
     loaded = {row.year: row for row in loaded_years(session, actor)}
     status = calendar_status(session, today)
     rows = []
+    recent = status.today.year - 1
     for first, last, source in runs(status.sources):
-        if last < status.today.year - 1:
-            rows.append(YearRow(first, last, source))
-            continue
+        if first < recent:  # long ago: one row for the run
+            rows.append(YearRow(first, min(last, recent - 1), source))
+            first = recent
         for year in range(first, last + 1):
             row = loaded.get(year) if source == workdays.LOADED else None
             warnings = _statutory_warnings(ParsedYear(year, {

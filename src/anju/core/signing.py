@@ -57,7 +57,7 @@ def canonical(payload: object) -> bytes:
 
 
 def _crypt(private: int | None, point: bytes) -> sm2.CryptSM2:
-    crypt = sm2.CryptSM2(private_key="%064x" % private if private else "", public_key="")
+    crypt = sm2.CryptSM2(private_key=f"{private:064x}" if private else "", public_key="")
     crypt.public_key = point.hex()  # set after: the constructor strips leading 0s and 4s
     return crypt
 
@@ -151,7 +151,7 @@ class KeyPair:
         """The signature over `payload`'s canonical form, r ‖ s in base64url (86 characters)."""
         data, crypt = canonical(payload), _crypt(self.private, self.public.point)
         while True:  # a nonce that makes r or s zero is drawn again (a 2^-256 chance)
-            signed = crypt.sign_with_sm3(data, "%064x" % (secrets.randbelow(_N - 1) + 1))
+            signed = crypt.sign_with_sm3(data, f"{secrets.randbelow(_N - 1) + 1:064x}")
             if signed:
                 return base64.urlsafe_b64encode(bytes.fromhex(signed)).decode().rstrip("=")
 
@@ -174,7 +174,7 @@ def ensure_key(settings: Settings | None = None) -> tuple[Path, bool]:
     pair = KeyPair.generate()
     text = json.dumps({
         "format": KEY_FILE_FORMAT, "algorithm": "SM2", "curve": "sm2p256v1",
-        "private_key": "%064x" % pair.private, "public_key": pair.public.point.hex(),
+        "private_key": f"{pair.private:064x}", "public_key": pair.public.point.hex(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "note": "Anju installation signing key. Keep secret; back it up apart from the "
                 "database; never store it in the database."}, indent=2) + "\n"

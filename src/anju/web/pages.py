@@ -336,8 +336,7 @@ async def _sign_in_again(request: Request) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    from anju.web import admin  # noqa: F401 — the account pages: routes on this module's router
-    from anju.web import calendar
+    from anju.web import admin, calendar  # the account pages, the working-day calendar page
 
     i18n.register_policy_labels()
     i18n.register("calendar", calendar.WORDS)

@@ -37,7 +37,7 @@ WORDS = {
         "submit": "载入", "row": "行", "reason": "原因",
         "done.created": "{year} 年的放假安排已载入。", "done.replaced": "{year} 年的放假安排已替换为新文件。",
         "done.unchanged": "文件与已载入的 {year} 年放假安排相同，未作改动。",
-        "holidays": "放假 {h} 天，调休上班 {w} 天",
+        "holidays": "放假 {h} 天，调休上班 {w} 天", "sep": "；",
     },
     "en": {
         "menu": "Working-day calendar", "title": "Working-day calendar and holiday arrangements",
@@ -59,7 +59,7 @@ WORDS = {
         "done.created": "The {year} holiday arrangement is loaded.",
         "done.replaced": "The {year} holiday arrangement was replaced by the new file.",
         "done.unchanged": "The file is the same as the loaded {year} arrangement; nothing changed.",
-        "holidays": "{h} holidays, {w} adjusted working days",
+        "holidays": "{h} holidays, {w} adjusted working days", "sep": "; ",
     },
 }
 

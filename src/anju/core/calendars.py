@@ -101,10 +101,6 @@ def _text(data: bytes) -> str:
                               "cannot read the file (expected a UTF-8 or GBK CSV file)")
 
 
-def _row_error(row: int, code: str, zh: str, en: str, field: str) -> RowError:
-    return RowError(row, code, zh, en, field)
-
-
 def parse(data: bytes, today: date | None = None) -> ParsedYear:
     """Check a year's arrangement file whole; raise CalendarFileRefused naming every bad row."""
     if len(data) > MAX_BYTES:
@@ -127,23 +123,23 @@ def parse(data: bytes, today: date | None = None) -> ParsedYear:
         raw_date, raw_kind = cells[columns["date"]], cells[columns["kind"]]
         day = _date(raw_date)
         if day is None:
-            errors.append(_row_error(number, "calendar_date", f"日期“{raw_date}”无法识别（应为 2027-01-01）",
+            errors.append(RowError(number, "calendar_date", f"日期“{raw_date}”无法识别（应为 2027-01-01）",
                                      f"cannot read the date {raw_date!r} (expected 2027-01-01)",
                                      "date"))
             continue
         kind = KINDS.get(raw_kind.lower())
         if kind is None:
-            errors.append(_row_error(number, "calendar_kind", f"类型“{raw_kind}”无法识别（应为 放假 或 上班）",
+            errors.append(RowError(number, "calendar_kind", f"类型“{raw_kind}”无法识别（应为 放假 或 上班）",
                                      f"unknown kind {raw_kind!r} (expected holiday or workday)",
                                      "kind"))
             continue
         if day in seen:
-            errors.append(_row_error(number, "calendar_duplicate",
+            errors.append(RowError(number, "calendar_duplicate",
                                      f"{day.isoformat()} 与第 {seen[day]} 行重复",
                                      f"{day.isoformat()} repeats row {seen[day]}", "date"))
             continue
         if kind and day.weekday() < 5:
-            errors.append(_row_error(number, "calendar_workday_weekday",
+            errors.append(RowError(number, "calendar_workday_weekday",
                                      f"{day.isoformat()} 是周一至周五，本来就上班，不是调休上班日",
                                      f"{day.isoformat()} is a weekday, a working day anyway, not an "
                                      "adjusted working weekend day", "kind"))
@@ -155,7 +151,7 @@ def parse(data: bytes, today: date | None = None) -> ParsedYear:
     year = Counter(d.year for d in days).most_common(1)[0][0] if days else None
     for day, number in seen.items():
         if year is not None and not _belongs(day, year):
-            errors.append(_row_error(number, "calendar_other_year",
+            errors.append(RowError(number, "calendar_other_year",
                                      f"{day.isoformat()} 不属于 {year} 年；每个文件只载入一年",
                                      f"{day.isoformat()} is not in {year}; load one year per file",
                                      "date"))

@@ -168,9 +168,7 @@ def ensure_key(settings: Settings | None = None) -> tuple[Path, bool]:
     if path.exists():
         installation_key(settings)  # an existing file must be usable, or say why not
         return path, False
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True)
-        path.parent.chmod(0o700)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a folder that exists is kept
     pair = KeyPair.generate()
     text = json.dumps({
         "format": KEY_FILE_FORMAT, "algorithm": "SM2", "curve": "sm2p256v1",

@@ -270,3 +270,49 @@ def test_statutory_rules_follow_their_revisions():
     assert date(2025, 5, 2) in statutory_holidays(2025)
     assert date(2024, 5, 2) not in statutory_holidays(2024)
     assert len(statutory_holidays(2027)) == 13
+
+
+# The State Council's notices, 2020–2026: (first day off, last day off, adjusted working days).
+SPRING_FESTIVAL = {
+    2020: ("2020-01-24", "2020-02-02", ["2020-01-19"]),  # extended to Feb 2 (epidemic)
+    2021: ("2021-02-11", "2021-02-17", ["2021-02-07", "2021-02-20"]),
+    2022: ("2022-01-31", "2022-02-06", ["2022-01-29", "2022-01-30"]),
+    2023: ("2023-01-21", "2023-01-27", ["2023-01-28", "2023-01-29"]),
+    2024: ("2024-02-10", "2024-02-17", ["2024-02-04", "2024-02-18"]),
+    2025: ("2025-01-28", "2025-02-04", ["2025-01-26", "2025-02-08"]),
+    2026: ("2026-02-15", "2026-02-23", ["2026-02-14", "2026-02-28"]),
+}
+NATIONAL_DAY = {
+    2020: ("2020-10-01", "2020-10-08", ["2020-09-27", "2020-10-10"]),
+    2021: ("2021-10-01", "2021-10-07", ["2021-09-26", "2021-10-09"]),
+    2022: ("2022-10-01", "2022-10-07", ["2022-10-08", "2022-10-09"]),
+    2023: ("2023-09-29", "2023-10-06", ["2023-10-07", "2023-10-08"]),  # with Mid-Autumn
+    2024: ("2024-10-01", "2024-10-07", ["2024-09-29", "2024-10-12"]),
+    2025: ("2025-10-01", "2025-10-08", ["2025-09-28", "2025-10-11"]),  # with Mid-Autumn
+    2026: ("2026-10-01", "2026-10-07", ["2026-09-20", "2026-10-10"]),
+}
+
+
+@pytest.mark.parametrize("first, last, working", [*SPRING_FESTIVAL.values(),
+                                                  *NATIONAL_DAY.values()])
+def test_the_long_holidays_of_2020_to_2026(first, last, working):
+    cal = wd.shipped()
+    first, last = date.fromisoformat(first), date.fromisoformat(last)
+    working = [date.fromisoformat(d) for d in working]
+    day = first
+    while day <= last:
+        assert cal.is_working_day(day) == (False, False), day
+        day += timedelta(days=1)
+    for adjusted in working:  # 调休: weekend days worked
+        assert adjusted.weekday() >= 5 and cal.is_working_day(adjusted) == (True, False)
+    # accepted on the first day off: the clock starts on the first working day after the holiday
+    after = last + timedelta(days=1)
+    while after.weekday() >= 5 and after not in working:
+        after += timedelta(days=1)
+    assert cal.add(first, 1) == (after, False)
+    # the whole holiday counts for nothing; each working weekend counts one
+    before = first - timedelta(days=1)
+    span = cal.between(before, last + timedelta(days=7)).value
+    weekdays_after = sum(1 for i in range(1, 8) if (last + timedelta(days=i)).weekday() < 5)
+    assert span == weekdays_after + sum(1 for d in working if before < d <= last
+                                        + timedelta(days=7))

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from anju.core import divisions
+from anju.core import clock, divisions
 from anju.core.errors import ValidationError, ValidationIssue
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -79,7 +79,7 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumberInfo:
     if not (s[:17].isascii() and s[:17].isdigit()) or s[17] not in "0123456789X":
         raise _error("id_chars", "身份证号码含非法字符（前17位须为数字，末位为数字或X）",
                      "ID number has invalid characters (17 digits then a digit or X)")
-    birth = _birth_date(s[6:14], today or date.today())
+    birth = _birth_date(s[6:14], today or clock.today())
     if check_digit(s[:17]) != s[17]:
         raise _error("id_checksum", "身份证号码校验位错误，请核对号码",
                      "ID number check digit does not match; please re-check the number")

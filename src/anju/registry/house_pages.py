@@ -1,7 +1,7 @@
 """House pages after registration: officials find the houses of their area by address; a
 landlord (their own) or an official (their jurisdiction) corrects a house's address or place and
 adds, changes or removes rooms. Part of the registry's pages (included by pages.py); every
-change goes through anju.registry.houses, which checks policy and audits it.
+change goes through anju.registry.service (its houses module), which checks policy and audits it.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from anju.core.errors import AnjuError
 from anju.core.pages import confirm, confirmed
 from anju.core.policy import Actor, Role
 from anju.core.web import ActorDep, SessionDep
-from anju.registry import houses, service
+from anju.registry import service
 from anju.registry.schemas import HouseUpdateIn, RoomIn, RoomUpdateIn
 
 router = APIRouter(include_in_schema=False)
@@ -70,7 +70,7 @@ def edit_house(house_id: IdPath, request: Request, session: SessionDep, actor: A
 @router.post("/houses/{house_id}")
 def update_house(house_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
                  address: Text = "", division_code: Text = ""):
-    return _edited(request, session, actor, house_id, "house_updated", lambda: houses.update_house(
+    return _edited(request, session, actor, house_id, "house_updated", lambda: service.update_house(
         session, actor, house_id, inputs.parse(HouseUpdateIn, {
             "address": address or None, "division_code": division_code or None})))
 
@@ -78,14 +78,14 @@ def update_house(house_id: IdPath, request: Request, session: SessionDep, actor:
 @router.post("/houses/{house_id}/rooms")
 def add_room(house_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
              label: Text = "", capacity: Text = ""):
-    return _edited(request, session, actor, house_id, "room_added", lambda: houses.add_room(
+    return _edited(request, session, actor, house_id, "room_added", lambda: service.add_room(
         session, actor, house_id, inputs.parse(RoomIn, {"label": label, "capacity": capacity})))
 
 
 @router.post("/houses/{house_id}/rooms/{room_id}")
 def update_room(house_id: IdPath, room_id: IdPath, request: Request, session: SessionDep,
                 actor: ActorDep, label: Text = "", capacity: Text = ""):
-    return _edited(request, session, actor, house_id, "room_updated", lambda: houses.update_room(
+    return _edited(request, session, actor, house_id, "room_updated", lambda: service.update_room(
         session, actor, house_id, room_id, inputs.parse(RoomUpdateIn, {
             "label": label or None, "capacity": capacity or None})))
 
@@ -110,4 +110,4 @@ def remove_room(house_id: IdPath, room_id: IdPath, request: Request, session: Se
                                   ("field.capacity", room.capacity)],
                            button="confirm.remove_room_button")
     return _edited(request, session, actor, house_id, "room_removed",
-                   lambda: houses.remove_room(session, actor, house_id, room_id))
+                   lambda: service.remove_room(session, actor, house_id, room_id))

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from anju.core import divisions, inputs
 from anju.core.errors import AnjuError
 from anju.core.pages import confirm, confirmed
-from anju.core.policy import Actor, Role
+from anju.core.policy import Actor, Scope, scopes_for
 from anju.core.web import ActorDep, SessionDep
+from anju.registry import policy as P
 from anju.registry import service
 from anju.registry.schemas import HouseUpdateIn, RoomIn, RoomUpdateIn
 
@@ -35,8 +36,11 @@ def division_groups(actor: Actor) -> list[tuple[str, list[tuple[str, str]]]]:
 def _edit_page(request: Request, session: Session, actor: Actor, house_id: int,
                error: AnjuError | None = None) -> Response:
     house = service.read_house(session, actor, house_id)
-    notices = [f"notice.{n}" for n in request.query_params.getlist("notice") if n in NOTICES]
-    back = "/landlord/houses" if actor.role is Role.LANDLORD else "/houses"
+    notices = [f"registry.notice.{n}" for n in request.query_params.getlist("notice")
+               if n in NOTICES]
+    # Back to the houses one edits as their landlord, or to the area's houses (an official).
+    own = Scope.OWN_PROPERTY in scopes_for(actor.role, P.HOUSE_UPDATE)
+    back = "/landlord/houses" if own else "/houses"
     return request.app.state.templates.TemplateResponse(
         request, "registry/house_edit.html",
         {"house": house, "groups": division_groups(actor), "error": error, "notices": notices,
@@ -101,13 +105,13 @@ def remove_room(house_id: IdPath, room_id: IdPath, request: Request, session: Se
             return _edit_page(request, session, actor, house_id, error)
         room = next((r for r in house.rooms if r.room_id == room_id and not r.occupants), None)
         if room is not None:
-            return confirm(request, title="confirm.remove_room_title",
-                           question="confirm.remove_room_question",
+            return confirm(request, title="registry.confirm.remove_room_title",
+                           question="registry.confirm.remove_room_question",
                            action=f"/houses/{house_id}/rooms/{room_id}/remove",
                            back=f"/houses/{house_id}/edit", fields={},
                            facts=[("field.address", house.address),
-                                  ("field.room_label", room.label),
-                                  ("field.capacity", room.capacity)],
-                           button="confirm.remove_room_button")
+                                  ("registry.field.room_label", room.label),
+                                  ("registry.field.capacity", room.capacity)],
+                           button="registry.confirm.remove_room_button")
     return _edited(request, session, actor, house_id, "room_removed",
                    lambda: service.remove_room(session, actor, house_id, room_id))

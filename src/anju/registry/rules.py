@@ -322,7 +322,6 @@ def check_registration_record(status: str, reason: str, start: date, end: date |
 # --- residence permit (居住证暂行条例 第九条) -------------------------------------------------
 PERMIT_MONTHS_REQUIRED = 6
 PERMIT_REASONS = (Reason.WORK, Reason.STUDY, Reason.STABLE_HOME)
-PERMIT_VALID_DAYS = 365
 
 
 def add_months(d: date, months: int) -> date:

@@ -155,7 +155,9 @@ def test_language_switch(site):
 def test_every_template_key_is_translated(sqlite_db):
     from anju.web.app import create_app
 
-    create_app(db=sqlite_db)  # the app registers the words kept outside i18n (the calendar page)
+    # the app registers the words kept outside i18n: each domain's declared words
+    # ("<domain>.<key>"), the calendar page's
+    create_app(db=sqlite_db)
     keys = set()
     for path in [*(SRC / "web" / "templates").glob("*.html"),
                  *(SRC / "registry" / "templates").glob("*.html"),

@@ -139,15 +139,17 @@ class Access:
     # --- reads that record themselves ---------------------------------------------------
     def touch(self, action: Action, *, person_code: str | None, kind: str,
               object_id: str | None, what: str = "记录", purpose: Purpose | None = None,
-              detail: dict | None = None, **reach) -> Purpose | None:
+              detail: dict | None = None, own: bool = False, **reach) -> Purpose | None:
         """Check the actor reaches the record (NotFound otherwise) and record the touch on the
-        audit chain — not a person's touch of their own record. Returns the purpose the record
-        is read under (the actor's reading purpose unless one is given), to shape the answer."""
+        audit chain — not a person's touch of their own record, unless `own` says that one is
+        kept on the trail too (a person reading their own registry record). Returns the purpose
+        the record is read under (the actor's reading purpose unless one is given), to shape
+        the answer."""
         person_codes = tuple(reach.pop("person_codes", ())) or (person_code,)
         self.check(action, what, person_codes=person_codes, **reach)
         if purpose is None and person_code:
             purpose = self.purpose(person_code)
-        if person_code != self.actor.person_code or person_code is None:
+        if own or person_code != self.actor.person_code or person_code is None:
             self.record(audit.AuditEvent(action, purpose or self._any_purpose(), person_code,
                                          kind, object_id, detail))
         return purpose

@@ -53,7 +53,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         64 * 1024 * 1024, ge=1024, description="largest request body accepted (department "
         "uploads included); larger ones are refused with 413 while they stream in")
-    room_capacity_warning: bool = Field(True, description="accept over-capacity rooms with a warning")
+    room_capacity_warning: bool = Field(
+        True, description="accept a registration into a full room with a warning; false refuses "
+        "it (409 room_full), in bulk loads too (anju.registry.rules.room_capacity)")
     lock_event_retention_days: int = Field(
         3, ge=1, le=30, description="days raw smart-lock events are kept (Parquet under "
         "data_dir/lock_events) before only daily presence per key remains")

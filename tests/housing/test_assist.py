@@ -12,8 +12,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from anju.core import auditlog
-from anju.core import audit, clock
+from anju.core import audit, auditlog, clock
 from anju.core.audit import AuditEntry
 from anju.core.errors import Forbidden, NotFound
 from anju.housing import service

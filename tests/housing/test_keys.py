@@ -6,8 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from anju.core import auditlog
-from anju.core import clock
+from anju.core import auditlog, clock
 from anju.core.errors import Conflict, Forbidden, NotFound
 from anju.core.identity import SYSTEM
 from anju.housing import service

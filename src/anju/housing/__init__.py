@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from anju.core.domain import Domain, Job
 
-_ON = "anju.housing.service"
+_ON = "anju.housing.service.keys"
 
 DOMAIN = Domain(
     name="housing",

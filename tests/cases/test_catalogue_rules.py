@@ -78,7 +78,7 @@ def test_the_state_machine():
 
 def test_warnings_and_ratings():
     assert rules.warning_of(5) is rules.Warning.NONE
-    assert rules.warning_of(2) is rules.Warning.YELLOW and rules.warning_of(0) is rules.Warning.YELLOW
+    assert rules.warning_of(2) is rules.warning_of(0) is rules.Warning.YELLOW
     assert rules.warning_of(-1) is rules.Warning.RED
     assert [s for s in range(1, 6) if rules.needs_rectification(s)] == [1, 2]
     assert rules.RATING_WORDS[2] == ("不满意", "dissatisfied")

@@ -9,4 +9,7 @@ DOMAIN = Domain(
     name="cases",
     models="anju.cases.models",
     policy="anju.cases.policy",
+    api="anju.cases.api:router",
+    pages="anju.cases.pages",
+    words="anju.cases.words:WORDS",
 )

@@ -27,6 +27,9 @@ class Role(StrEnum):
     ANALYST = "analyst"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    WINDOW_CLERK = "window_clerk"  # 综合窗口: opens cases for people, with their consent
+    DEPT_SUPERVISOR = "dept_supervisor"  # a department's supervisor: overdue cases, satisfaction
+    SERVICE_PROVIDER = "service_provider"  # a legal-aid station, social organisation, …
     # The platform itself: the operator's console and the scheduled jobs, each named in the
     # audit log ("system", "job:housing.daily"). No account can hold this role.
     SYSTEM = "system"

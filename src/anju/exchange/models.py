@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from anju.core.access import Reach
 from anju.core.db import Base, utcnow
 
 
@@ -32,6 +33,7 @@ class ExchangeImport(Base):
     commit with each batch of records, so an interrupted import resumes after its last batch."""
 
     __tablename__ = "exchange_imports"
+    __reach__ = Reach(kind="exchange_import", division="division_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department: Mapped[str] = mapped_column(String(32))
@@ -84,6 +86,7 @@ class GoldenRecord(Base):
     """
 
     __tablename__ = "golden_records"
+    __reach__ = Reach(kind="golden_record", division="division_code", person="person_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_code: Mapped[str | None] = mapped_column(String(16), unique=True)
@@ -101,6 +104,8 @@ class SourceRecord(Base):
     """One department record in the common standard, linked to a golden record."""
 
     __tablename__ = "source_records"
+    __reach__ = Reach(kind="source_record", division="division_code",
+                      department="department")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department: Mapped[str] = mapped_column(String(32))
@@ -144,6 +149,7 @@ class ReviewPair(Base):
     """A pair in the uncertain band, for clerical review. Never proposed twice (unique)."""
 
     __tablename__ = "review_pairs"
+    __reach__ = Reach(kind="review_pair", division="division_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     left_source_id: Mapped[int] = mapped_column(ForeignKey("source_records.id"))
@@ -165,6 +171,7 @@ class Conflict(Base):
     """A department's value that disagrees with the surviving one: theirs to correct."""
 
     __tablename__ = "exchange_conflicts"
+    __reach__ = Reach(kind="conflict", division="division_code", department="department")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     golden_id: Mapped[int] = mapped_column(ForeignKey("golden_records.id"), index=True)
@@ -184,6 +191,7 @@ class Conflict(Base):
 
 class Subscription(Base):
     __tablename__ = "exchange_subscriptions"
+    __reach__ = Reach(kind="subscription", department="department")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department: Mapped[str] = mapped_column(String(32))
@@ -199,6 +207,8 @@ class DataRequest(Base):
     """A department's request for a dataset for a stated purpose; a steward decides."""
 
     __tablename__ = "data_requests"
+    __reach__ = Reach(kind="data_request", division="division_code",
+                      department="department")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department: Mapped[str] = mapped_column(String(32))

@@ -5,7 +5,6 @@ from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session
 
 from anju.core.access import Access
-from anju.core.audit import AuditEvent
 from anju.core.policy import (
     Actor,
 )
@@ -21,25 +20,23 @@ from anju.exchange.schemas import (
     ConflictSummaryOut,
     RateOut,
 )
-from anju.exchange.service.hub import (
-    _own_department,
-)
 
 
 def list_conflicts(session: Session, actor: Actor, status: str = "open",
                    limit: int = 200) -> list[ConflictOut]:
-    """Conflicts in reach; a department officer sees only those their department should fix."""
+    """Conflicts in reach: a steward's jurisdiction; a department officer's own department's
+    (those it should fix), each recorded against the person it is about."""
     access = Access(session, actor)
-    where = access.restrict(P.CONFLICT_READ, division_col=ConflictRow.division_code)
     query = (select(ConflictRow, SourceRecord.source_record_id, GoldenRecord.person_code)
              .join(SourceRecord, SourceRecord.id == ConflictRow.source_id)
              .join(GoldenRecord, GoldenRecord.id == ConflictRow.golden_id)
-             .where(where, ConflictRow.status == status))
-    if (own := _own_department(access)) is not None:
-        query = query.where(ConflictRow.department == own)
+             .where(access.restrict_model(P.CONFLICT_READ, ConflictRow),
+                    ConflictRow.status == status))
     rows = session.execute(query.order_by(ConflictRow.id).limit(min(limit, 1000))).all()
-    access.record(*[AuditEvent(P.CONFLICT_READ, P.DATA_CORRECTION, code, "conflict", str(c.id))
-                    for c, _, code in rows])
+    for conflict, _, code in rows:  # the person is the golden record's, hence touch
+        access.touch(P.CONFLICT_READ, person_code=code, kind="conflict",
+                     object_id=str(conflict.id), purpose=P.DATA_CORRECTION,
+                     division_code=conflict.division_code, department=conflict.department)
     return [ConflictOut(conflict_id=c.id, golden_id=c.golden_id, field=c.field,
                         department=c.department, source_record_id=srid,
                         authority_department=c.authority_department, status=c.status,
@@ -49,13 +46,10 @@ def list_conflicts(session: Session, actor: Actor, status: str = "open",
 def conflict_summary(session: Session, actor: Actor) -> ConflictSummaryOut:
     """Rates of disagreement per department and per field (aggregates: nothing personal)."""
     access = Access(session, actor)
-    src_where = access.restrict(P.CONFLICT_READ, division_col=SourceRecord.division_code)
-    con_where = access.restrict(P.CONFLICT_READ, division_col=ConflictRow.division_code)
-    own = _own_department(access)
-    if own is not None:
-        src_where = and_(src_where, SourceRecord.department == own)
-        con_where = and_(con_where, ConflictRow.department == own)
-    con_where = and_(con_where, ConflictRow.status == "open")
+    # a department officer: their own department's records and conflicts (Scope.DEPARTMENT)
+    src_where = access.restrict_model(P.CONFLICT_READ, SourceRecord)
+    con_where = and_(access.restrict_model(P.CONFLICT_READ, ConflictRow),
+                     ConflictRow.status == "open")
     records = dict(session.execute(select(SourceRecord.department, func.count())
                                    .where(src_where).group_by(SourceRecord.department)).all())
     goldens = session.execute(select(func.count(distinct(SourceRecord.golden_id)))

@@ -8,7 +8,6 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from anju.core.access import Access, shown
-from anju.core.audit import AuditEvent
 from anju.core.crypto import id_cipher
 from anju.core.db import utcnow
 from anju.core.policy import (
@@ -29,9 +28,8 @@ from anju.exchange.schemas import (
 from anju.exchange.service.hub import (
     PURPOSE,
     STANDARD,
-    _golden_values,
-    _not_found,
-    _source_out,
+    golden_values,
+    source_out,
 )
 
 
@@ -130,33 +128,28 @@ def rebuild_many(session: Session, golden_ids: Iterable[int]) -> list[tuple[int,
 def read_golden(session: Session, actor: Actor, golden_id: int) -> GoldenOut:
     """A golden record with the provenance of every value and its source records (masked)."""
     access = Access(session, actor)
-    access.scopes(P.GOLDEN_READ)
-    golden = session.get(GoldenRecord, golden_id)
-    if golden is None:
-        raise _not_found("主记录")
-    access.check(P.GOLDEN_READ, "主记录", division_code=golden.division_code)
+    return _golden_out(access, access.load(P.GOLDEN_READ, GoldenRecord,
+                                           GoldenRecord.id == golden_id, what="主记录",
+                                           purpose=PURPOSE))
+
+
+def golden_for_person(session: Session, actor: Actor, person_code: str) -> GoldenOut:
+    access = Access(session, actor)
+    return _golden_out(access, access.load(P.GOLDEN_READ, GoldenRecord,
+                                           GoldenRecord.person_code == person_code,
+                                           what="主记录", purpose=PURPOSE))
+
+
+def _golden_out(access: Access, golden: GoldenRecord) -> GoldenOut:
+    """A golden record `access` has loaded (and recorded), as the reader's purpose shows it."""
     purpose = access.purpose()
-    fields = {k: v for k, v in shown(purpose, _golden_values(golden)).items()
+    fields = {k: v for k, v in shown(purpose, golden_values(golden)).items()
               if k not in ("golden_id", "person_code") and v is not None}
-    sources = session.execute(select(SourceRecord).where(
+    sources = access.session.execute(select(SourceRecord).where(
         SourceRecord.golden_id == golden.id).order_by(SourceRecord.id)).scalars().all()
-    access.record(AuditEvent(P.GOLDEN_READ, PURPOSE, golden.person_code, "golden_record",
-                             str(golden.id)))
     return GoldenOut(golden_id=golden.id, person_code=golden.person_code,
                      registered=golden.person_code is not None,
                      division_code=golden.division_code, merged_into=golden.merged_into,
                      fields=fields,
                      provenance={f: ProvenanceOut(**p) for f, p in golden.provenance.items()},
-                     sources=[_source_out(purpose, s) for s in sources])
-
-
-def golden_for_person(session: Session, actor: Actor, person_code: str) -> GoldenOut:
-    access = Access(session, actor)
-    access.scopes(P.GOLDEN_READ)
-    golden_id = session.execute(select(GoldenRecord.id).where(
-        GoldenRecord.person_code == person_code)).scalar()
-    if golden_id is None:
-        raise _not_found("主记录")
-    return read_golden(session, actor, golden_id)
-
-
+                     sources=[source_out(purpose, s) for s in sources])

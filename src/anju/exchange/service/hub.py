@@ -1,4 +1,6 @@
-"""What the exchange use cases share: the shipped linkage model, the hub's records as the matcher reads them, following merges, and a golden or source record in the field vocabulary."""
+"""What the exchange use cases share: the shipped linkage model, the department an officer acts
+for, the hub's records as the matcher reads them, following merges, and golden and source records
+in the field vocabulary."""
 from __future__ import annotations
 
 import functools
@@ -11,22 +13,10 @@ from sqlalchemy.orm import Session
 
 from anju.core.access import Access, shown
 from anju.core.crypto import id_cipher
-from anju.core.errors import Forbidden, NotFound
-from anju.core.policy import (
-    GOLDEN_FIELDS,
-    Actor,
-    Purpose,
-    Role,
-    department_code,
-    departments,
-)
-from anju.exchange.models import (
-    GoldenRecord,
-    SourceRecord,
-)
-from anju.exchange.schemas import (
-    SourceRecordOut,
-)
+from anju.core.errors import Forbidden
+from anju.core.policy import GOLDEN_FIELDS, Action, Purpose, department_code, departments
+from anju.exchange.models import GoldenRecord, SourceRecord
+from anju.exchange.schemas import SourceRecordOut
 from anju.registry.policy import DATA_QUALITY
 
 DEFAULT_MODEL = Path(__file__).parent.parent / "default.model.json"
@@ -43,23 +33,16 @@ def default_model() -> dict:
     return json.loads(DEFAULT_MODEL.read_text("utf-8"))
 
 
-def _not_found(what: str) -> NotFound:
-    return NotFound("not_found", f"{what}不存在", "not found")
-
-
-def _department(actor: Actor) -> str:
-    """The connector code of a department officer's department (their only reach)."""
-    code = department_code(actor.department)
+def acting_department(access: Access, action: Action) -> str:
+    """The department (its connector code) an officer subscribes, reads the feed or requests
+    data for: their own. Which rows they reach is the policy's `Scope.DEPARTMENT`; this only
+    says whom they act for, and refuses (noted as an attempt) an account without one."""
+    access.allow(action)
+    code = department_code(access.actor.department)
     if not code or code not in departments():
-        raise Forbidden("department_unknown", "账号未关联可交换数据的部门",
-                        "your account has no data-exchange department")
+        raise access.refuse(action, Forbidden("department_unknown", "账号未关联可交换数据的部门",
+                                              "your account has no data-exchange department"))
     return code
-
-
-def _own_department(access: Access) -> str | None:
-    """Department officers are narrowed to their own department; stewards see all."""
-    return _department(access.actor) if access.actor.role is Role.DEPT_OFFICER else None
-
 
 
 def hub_records(session: Session, prefix: str) -> dict:
@@ -109,7 +92,7 @@ def active_ids(session: Session, golden_ids: Iterable[int]) -> dict[int, int]:
     return out
 
 
-def _golden_values(golden: GoldenRecord) -> dict:
+def golden_values(golden: GoldenRecord) -> dict:
     """A golden record in the field vocabulary (every field present, None when unknown)."""
     values: dict = dict.fromkeys(GOLDEN_FIELDS)
     values.update(golden.fields)
@@ -119,7 +102,7 @@ def _golden_values(golden: GoldenRecord) -> dict:
     return values
 
 
-def _source_out(purpose: Purpose, record: SourceRecord,
+def source_out(purpose: Purpose, record: SourceRecord,
                 golden_id: int | None = None) -> SourceRecordOut:
     values = {f: getattr(record, f) for f in STANDARD if f != "id_number"}
     values["id_number"] = lambda: id_cipher().decrypt(record.id_cipher) if record.id_cipher \

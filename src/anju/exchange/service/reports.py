@@ -9,7 +9,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anju.core.access import Access
+from anju.core.access import Access, not_found
 from anju.core.errors import ValidationError
 from anju.core.policy import (
     Actor,
@@ -26,7 +26,6 @@ from anju.exchange.schemas import (
 )
 from anju.exchange.service.hub import (
     REVIEW_BAND,
-    _not_found,
 )
 
 
@@ -78,7 +77,7 @@ def _report(session: Session, report: ExchangeImport, *, status: str | None = No
 
 def list_imports(session: Session, actor: Actor, limit: int = 100) -> list[ImportReportOut]:
     access = Access(session, actor)
-    where = access.restrict(P.EXCHANGE_IMPORT, division_col=ExchangeImport.division_code)
+    where = access.restrict_model(P.EXCHANGE_IMPORT, ExchangeImport)
     rows = session.execute(select(ExchangeImport).where(where).order_by(
         ExchangeImport.id.desc()).limit(min(limit, 500))).scalars().all()
     return [_report(session, r, with_errors=False) for r in rows]
@@ -86,10 +85,10 @@ def list_imports(session: Session, actor: Actor, limit: int = 100) -> list[Impor
 
 def _load_import(session: Session, actor: Actor, import_id: int) -> ExchangeImport:
     access = Access(session, actor)
-    access.scopes(P.EXCHANGE_IMPORT)
+    access.allow(P.EXCHANGE_IMPORT)
     report = session.get(ExchangeImport, import_id)
     if report is None:
-        raise _not_found("导入记录")
+        raise access.refuse(P.EXCHANGE_IMPORT, not_found("导入记录"))
     access.check(P.EXCHANGE_IMPORT, "导入记录", division_code=report.division_code)
     return report
 

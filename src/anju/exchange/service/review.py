@@ -4,8 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from anju.core.access import Access
-from anju.core.audit import AuditEvent
+from anju.core.access import Access, not_found
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, ValidationError
 from anju.core.policy import (
@@ -26,9 +25,8 @@ from anju.exchange.schemas import (
 from anju.exchange.service.golden import rebuild
 from anju.exchange.service.hub import (
     PURPOSE,
-    _not_found,
-    _source_out,
     active_id,
+    source_out,
 )
 
 
@@ -38,8 +36,8 @@ def _pair_out(access: Access, pair: ReviewPair) -> ReviewPairOut:
     right = session.get(SourceRecord, pair.right_source_id)
     return ReviewPairOut(
         pair_id=pair.id, weight=pair.weight, status=pair.status,
-        left=_source_out(purpose, left, active_id(session, left.golden_id)),
-        right=_source_out(purpose, right, active_id(session, right.golden_id)),
+        left=source_out(purpose, left, active_id(session, left.golden_id)),
+        right=source_out(purpose, right, active_id(session, right.golden_id)),
         decided_by=pair.decided_by, decided_at=pair.decided_at)
 
 
@@ -51,24 +49,36 @@ def _pair_persons(session: Session, pair: ReviewPair) -> list[str | None]:
     return list(dict.fromkeys(codes))
 
 
+def _touch(access: Access, pair: ReviewPair, persons: list[str | None],
+           detail: dict | None = None) -> None:
+    """Check the steward reaches the pair and record it against each person it is about (a
+    pair names two records, so one entry per person: `Access.touch`, not `load`)."""
+    for code in persons:
+        access.touch(P.EXCHANGE_REVIEW, person_code=code, kind="review_pair",
+                     object_id=str(pair.id), what="复核记录", purpose=PURPOSE, detail=detail,
+                     division_code=pair.division_code)
+
+
 def list_review_pairs(session: Session, actor: Actor, status: str = "pending",
                       limit: int = 100) -> list[ReviewPairOut]:
     access = Access(session, actor)
-    where = access.restrict(P.EXCHANGE_REVIEW, division_col=ReviewPair.division_code)
+    where = access.restrict_model(P.EXCHANGE_REVIEW, ReviewPair)
     pairs = session.execute(select(ReviewPair).where(where, ReviewPair.status == status)
                             .order_by(ReviewPair.weight.desc(), ReviewPair.id)
                             .limit(min(limit, 500))).scalars().all()
-    out = [_pair_out(access, p) for p in pairs]
-    access.record(*[AuditEvent(P.EXCHANGE_REVIEW, PURPOSE, code, "review_pair", str(p.id))
-                    for p in pairs for code in _pair_persons(session, p)])
-    return out
+    for pair in pairs:
+        _touch(access, pair, _pair_persons(session, pair))
+    return [_pair_out(access, p) for p in pairs]
 
 
 def _load_pair(access: Access, pair_id: int, lock: bool = False) -> ReviewPair:
+    """The pair, if the steward reaches it (NotFound otherwise, noted as an attempt); recorded
+    by the caller once it knows what it did with it."""
     query = select(ReviewPair).where(ReviewPair.id == pair_id)
     pair = access.session.execute(query.with_for_update() if lock else query).scalar()
     if pair is None:
-        raise _not_found("复核记录")
+        access.allow(P.EXCHANGE_REVIEW)
+        raise access.refuse(P.EXCHANGE_REVIEW, not_found("复核记录"))
     access.check(P.EXCHANGE_REVIEW, "复核记录", division_code=pair.division_code)
     return pair
 
@@ -76,10 +86,8 @@ def _load_pair(access: Access, pair_id: int, lock: bool = False) -> ReviewPair:
 def read_review_pair(session: Session, actor: Actor, pair_id: int) -> ReviewPairOut:
     """The two records side by side (ID numbers and phones masked)."""
     access = Access(session, actor)
-    access.scopes(P.EXCHANGE_REVIEW)
     pair = _load_pair(access, pair_id)
-    access.record(*[AuditEvent(P.EXCHANGE_REVIEW, PURPOSE, code, "review_pair", str(pair.id))
-                    for code in _pair_persons(session, pair)])
+    _touch(access, pair, _pair_persons(session, pair))
     return _pair_out(access, pair)
 
 
@@ -88,7 +96,7 @@ def decide_review_pair(session: Session, actor: Actor, pair_id: int,
     """"match" merges the two golden records into one; "non_match" is remembered (the pair is
     never proposed again). Either way the decision is audited against both persons."""
     access = Access(session, actor)
-    access.scopes(P.EXCHANGE_REVIEW)
+    access.allow(P.EXCHANGE_REVIEW)
     decision = str(decision)
     if decision not in ("match", "non_match"):
         raise ValidationError("decision_unknown", "复核结论应为“同一人”或“不是同一人”",
@@ -102,9 +110,7 @@ def decide_review_pair(session: Session, actor: Actor, pair_id: int,
         merged = _merge(session, session.get(SourceRecord, pair.left_source_id).golden_id,
                         session.get(SourceRecord, pair.right_source_id).golden_id)
     pair.status, pair.decided_by, pair.decided_at = decision, actor.username, utcnow()
-    access.record(*[AuditEvent(P.EXCHANGE_REVIEW, PURPOSE, code, "review_pair", str(pair.id),
-                               {"decision": decision, "golden": merged})
-                    for code in persons])
+    _touch(access, pair, persons, {"decision": decision, "golden": merged})
     session.flush()
     return _pair_out(access, pair)
 

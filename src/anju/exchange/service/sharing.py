@@ -1,21 +1,23 @@
-"""Sharing back: subscriptions, the change feed, and data-access requests (create, decide, deliver), each with only the department purpose's fields."""
+"""Sharing back: subscriptions, the change feed, and data-access requests (create, decide,
+deliver), each with only the department purpose's fields.
+
+Department officers act for their own department only: the policy gives them
+`Scope.DEPARTMENT`, so a subscription, a request or a feed row of another department is out of
+reach. Golden records belong to no department; read for a department's subscription or request,
+they are in reach when that department is the officer's and the record in their jurisdiction
+(`_for`)."""
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, literal, select
 from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions
-from anju.core.access import Access, shown
-from anju.core.audit import AuditEvent
+from anju.core.access import Access, not_found
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, ValidationError
-from anju.core.policy import (
-    Actor,
-    Purpose,
-    department_purpose,
-)
+from anju.core.policy import Action, Actor, department_purpose
 from anju.exchange import policy as P
 from anju.exchange.models import (
     DataDelivery,
@@ -25,79 +27,75 @@ from anju.exchange.models import (
     SourceRecord,
     Subscription,
 )
-from anju.exchange.schemas import (
-    DataRequestOut,
-    DeliveryOut,
-    FeedOut,
-    SubscriptionsOut,
-)
-from anju.exchange.service.hub import (
-    _department,
-    _golden_values,
-    _not_found,
-    _own_department,
-)
+from anju.exchange.schemas import DataRequestOut, DeliveryOut, FeedOut, SubscriptionsOut
+from anju.exchange.service.hub import acting_department, golden_values
+
+
+def _for(access: Access, action: Action, department: str):
+    """The golden records the officer reaches for `action` on behalf of `department`."""
+    return access.restrict(action, division_col=GoldenRecord.division_code,
+                           department_col=literal(department))
+
+
+def _touch(access: Access, action: Action, golden: GoldenRecord, department: str,
+           detail: dict) -> None:
+    access.touch(action, person_code=golden.person_code, kind="golden_record",
+                 object_id=str(golden.id), what="主记录",
+                 purpose=department_purpose(department), detail=detail,
+                 division_code=golden.division_code, department=department)
 
 
 def subscribe(session: Session, actor: Actor, golden_ids: list[int] | None = None,
               served: bool = False) -> SubscriptionsOut:
     """Subscribe the officer's department to persons it serves (or to named golden records)."""
     access = Access(session, actor)
-    access.scopes(P.SUBSCRIPTION_MANAGE)
-    department = _department(actor)
-    where = access.restrict(P.SUBSCRIPTION_MANAGE, division_col=GoldenRecord.division_code)
+    department = acting_department(access, P.SUBSCRIPTION_MANAGE)
     wanted: list[GoldenRecord] = []
     if served:
         wanted += session.execute(select(GoldenRecord).where(
-            where, GoldenRecord.merged_into.is_(None), GoldenRecord.id.in_(
-                select(SourceRecord.golden_id).where(SourceRecord.department == department))
+            _for(access, P.SUBSCRIPTION_MANAGE, department), GoldenRecord.merged_into.is_(None),
+            GoldenRecord.id.in_(select(SourceRecord.golden_id).where(
+                SourceRecord.department == department))
         ).order_by(GoldenRecord.id)).scalars().all()
     for golden_id in golden_ids or []:
         golden = session.get(GoldenRecord, golden_id)
         if golden is None or golden.merged_into is not None:
-            raise _not_found("主记录")
-        access.check(P.SUBSCRIPTION_MANAGE, "主记录", division_code=golden.division_code)
+            raise access.refuse(P.SUBSCRIPTION_MANAGE, not_found("主记录"))
+        access.check(P.SUBSCRIPTION_MANAGE, "主记录", division_code=golden.division_code,
+                     department=department)
         wanted.append(golden)
     have = set(session.execute(select(Subscription.golden_id).where(
-        Subscription.department == department)).scalars())
-    added = []
+        access.restrict_model(P.SUBSCRIPTION_MANAGE, Subscription))).scalars())
+    added = 0
     for golden in wanted:
         if golden.id not in have:
             have.add(golden.id)
-            added.append(golden)
+            added += 1
             session.add(Subscription(department=department, golden_id=golden.id,
                                      created_by=actor.username))
-    access.record(*[AuditEvent(P.SUBSCRIPTION_MANAGE, department_purpose(department),
-                               g.person_code, "golden_record", str(g.id),
-                               {"department": department}) for g in added])
+            _touch(access, P.SUBSCRIPTION_MANAGE, golden, department, {"department": department})
     session.flush()
-    return SubscriptionsOut(department=department, added=len(added), total=len(have))
-
-
-def _shared(golden: GoldenRecord, purpose: Purpose) -> dict:
-    """A golden record as one department's purpose may see it: every field the purpose lists
-    that a golden record holds (None when unknown), nothing else."""
-    return shown(purpose, _golden_values(golden))
+    return SubscriptionsOut(department=department, added=added, total=len(have))
 
 
 def feed(session: Session, actor: Actor, cursor: int = 0, limit: int = 100) -> FeedOut:
     """Changes to the persons the officer's department subscribed to, after `cursor`, with only
     its purpose's fields. Every delivered person is written to the audit chain."""
     access = Access(session, actor)
-    where = access.restrict(P.FEED_READ, division_col=GoldenRecord.division_code)
-    department = _department(actor)
-    purpose = department_purpose(department)
+    department = acting_department(access, P.FEED_READ)
     rows = session.execute(
         select(GoldenChange.id, GoldenRecord)
         .join(GoldenRecord, GoldenRecord.id == GoldenChange.golden_id)
         .join(Subscription, and_(Subscription.golden_id == GoldenChange.golden_id,
                                  Subscription.department == department))
-        .where(where, GoldenChange.id > cursor)
+        .where(access.restrict(P.FEED_READ, division_col=GoldenRecord.division_code,
+                               department_col=Subscription.department),
+               GoldenChange.id > cursor)
         .order_by(GoldenChange.id).limit(max(1, min(limit, 500)))).all()
     latest: dict[int, tuple[int, GoldenRecord]] = {}
     for change_id, golden in rows:
         latest[golden.id] = (change_id, golden)
-    items, events = [], []
+    items = []
     for change_id, golden in sorted(latest.values(), key=lambda t: t[0]):
         if golden.merged_into is not None:
             items.append({"change": change_id, "golden_id": golden.id,
@@ -105,12 +103,11 @@ def feed(session: Session, actor: Actor, cursor: int = 0, limit: int = 100) -> F
             continue
         if not access.serves(golden.fields.get("birth_date")):
             continue
-        items.append({"change": change_id, **_shared(golden, purpose)})
-        events.append(AuditEvent(P.FEED_READ, purpose, golden.person_code, "golden_record",
-                                 str(golden.id), {"department": department}))
-    access.record(*events)
-    return FeedOut(department=department, purpose=purpose.name, cursor=cursor,
-                   next_cursor=rows[-1][0] if rows else cursor, items=items)
+        _touch(access, P.FEED_READ, golden, department, {"department": department})
+        items.append({"change": change_id,
+                      **access.view(golden_values(golden), golden.person_code)})
+    return FeedOut(department=department, purpose=department_purpose(department).name,
+                   cursor=cursor, next_cursor=rows[-1][0] if rows else cursor, items=items)
 
 
 def _request_out(req: DataRequest) -> DataRequestOut:
@@ -129,8 +126,9 @@ def _expired(req: DataRequest) -> bool:
 def create_data_request(session: Session, actor: Actor, dataset: str,
                         purpose: str) -> DataRequestOut:
     access = Access(session, actor)
-    access.check(P.DATA_REQUEST_CREATE, "辖区", division_code=actor.division_code)
-    department = _department(actor)
+    department = acting_department(access, P.DATA_REQUEST_CREATE)
+    access.check(P.DATA_REQUEST_CREATE, "辖区", division_code=actor.division_code,
+                 department=department)
     dataset = str(dataset)
     if dataset not in ("served", "all"):
         raise ValidationError("dataset_unknown", "数据范围应为“服务对象”或“辖区全部人员”",
@@ -143,38 +141,29 @@ def create_data_request(session: Session, actor: Actor, dataset: str,
                       requested_by=actor.username)
     session.add(req)
     session.flush()
-    access.record(AuditEvent(P.DATA_REQUEST_CREATE, P.DATA_REQUEST, None, "data_request",
-                             str(req.id), {"department": department, "dataset": dataset}))
+    access.touch(P.DATA_REQUEST_CREATE, person_code=None, kind="data_request",
+                 object_id=str(req.id), purpose=P.DATA_REQUEST,
+                 detail={"department": department, "dataset": dataset},
+                 division_code=req.division_code, department=req.department)
     return _request_out(req)
 
 
 def list_data_requests(session: Session, actor: Actor, limit: int = 100) -> list[DataRequestOut]:
+    """A steward's: every request of their jurisdiction; an officer's: their department's."""
     access = Access(session, actor)
-    where = access.restrict(P.DATA_REQUEST_READ, division_col=DataRequest.division_code)
-    query = select(DataRequest).where(where)
-    if (own := _own_department(access)) is not None:
-        query = query.where(DataRequest.department == own)
-    rows = session.execute(query.order_by(DataRequest.id.desc()).limit(min(limit, 500))).scalars()
+    rows = session.execute(select(DataRequest).where(
+        access.restrict_model(P.DATA_REQUEST_READ, DataRequest))
+        .order_by(DataRequest.id.desc()).limit(min(limit, 500))).scalars()
     return [_request_out(r) for r in rows]
-
-
-def _load_request(access: Access, action: str, request_id: int, lock: bool = False) -> DataRequest:
-    query = select(DataRequest).where(DataRequest.id == request_id)
-    req = access.session.execute(query.with_for_update() if lock else query).scalar()
-    if req is None:
-        raise _not_found("数据申请")
-    access.check(action, "数据申请", division_code=req.division_code)
-    own = _own_department(access)
-    if own is not None and req.department != own:
-        raise _not_found("数据申请")
-    return req
 
 
 def decide_data_request(session: Session, actor: Actor, request_id: int, approve: bool,
                         expires_on: date | None = None) -> DataRequestOut:
     access = Access(session, actor)
-    access.scopes(P.DATA_REQUEST_DECIDE)
-    req = _load_request(access, P.DATA_REQUEST_DECIDE, request_id, lock=True)
+    detail = {"approve": approve,
+              "expires_on": expires_on.isoformat() if approve and expires_on else None}
+    req = access.load(P.DATA_REQUEST_DECIDE, DataRequest, DataRequest.id == request_id,
+                      what="数据申请", lock=True, purpose=P.DATA_REQUEST, detail=detail)
     if req.status != "pending":
         raise Conflict("request_decided", "该申请已处理", "this request was already decided")
     if approve:
@@ -185,10 +174,6 @@ def decide_data_request(session: Session, actor: Actor, request_id: int, approve
         req.expires_on = expires_on
     req.status = "approved" if approve else "rejected"
     req.decided_by, req.decided_at = actor.username, utcnow()
-    access.record(AuditEvent(P.DATA_REQUEST_DECIDE, P.DATA_REQUEST, None, "data_request",
-                             str(req.id), {"approve": approve,
-                                           "expires_on": expires_on.isoformat()
-                                           if approve and expires_on else None}))
     return _request_out(req)
 
 
@@ -197,15 +182,20 @@ def deliver_data_request(session: Session, actor: Actor, request_id: int,
     """The approved dataset, purpose fields only; each person delivered is audited. An expired
     (or not approved) request delivers nothing."""
     access = Access(session, actor)
-    access.scopes(P.DATA_REQUEST_DELIVER)
-    req = _load_request(access, P.DATA_REQUEST_DELIVER, request_id)
+    query = select(DataRequest).where(DataRequest.id == request_id)
+    req = session.execute(query).scalar()
+    if req is None:
+        access.allow(P.DATA_REQUEST_DELIVER)
+        raise access.refuse(P.DATA_REQUEST_DELIVER, not_found("数据申请"))
+    # the persons delivered are recorded below, the request itself names none
+    access.check(P.DATA_REQUEST_DELIVER, "数据申请", division_code=req.division_code,
+                 department=req.department)
     if req.status != "approved":
         raise Conflict("request_not_approved", "申请尚未批准", "the request is not approved")
     if _expired(req):
         raise Conflict("request_expired", "批准已过期，不再提供数据",
                        "the approval has expired; nothing is delivered")
-    purpose = department_purpose(req.department)
-    where = and_(access.restrict(P.DATA_REQUEST_DELIVER, division_col=GoldenRecord.division_code),
+    where = and_(_for(access, P.DATA_REQUEST_DELIVER, req.department),
                  GoldenRecord.division_code.like(divisions.significant_prefix(req.division_code)
                                                  + "%"),
                  GoldenRecord.merged_into.is_(None))
@@ -216,9 +206,9 @@ def deliver_data_request(session: Session, actor: Actor, request_id: int,
                               .limit(limit)).scalars().all()
     goldens = [g for g in goldens if access.serves(g.fields.get("birth_date"))]
     session.add(DataDelivery(request_id=req.id, records=len(goldens), delivered_by=actor.username))
-    access.record(*[AuditEvent(P.DATA_REQUEST_DELIVER, purpose, g.person_code,
-                               "golden_record", str(g.id), {"data_request": req.id})
-                    for g in goldens])
-    return DeliveryOut(request_id=req.id, purpose=purpose.name,
-                       records=[_shared(g, purpose) for g in goldens])
-
+    records = []
+    for golden in goldens:
+        _touch(access, P.DATA_REQUEST_DELIVER, golden, req.department, {"data_request": req.id})
+        records.append(access.view(golden_values(golden), golden.person_code))
+    return DeliveryOut(request_id=req.id, purpose=department_purpose(req.department).name,
+                       records=records)

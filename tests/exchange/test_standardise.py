@@ -153,7 +153,7 @@ def test_standardise_frame_reports_each_rejected_value():
                    (3, "id_number", "id_length"), (3, "sex", "sex_code"),
                    (3, "birth_date", "date_format"), (3, "phone", "phone_format"),
                    (3, "hukou_address", "address_unresolved")}
-    assert all(e.file == "x.csv" and e.reason_zh and e.reason_en for e in errors)
+    assert all(e.file == "x.csv" and e.message_zh and e.message_en for e in errors)
     assert set(REASONS) >= {e.code for e in errors}
 
 

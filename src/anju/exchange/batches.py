@@ -26,6 +26,7 @@ from anju.core.access import Access
 from anju.core.audit import AuditEvent
 from anju.core.crypto import id_cipher
 from anju.core.db import allocate_ids, utcnow
+from anju.core.errors import RowError
 from anju.core.policy import Actor
 from anju.exchange import policy as P
 from anju.exchange import rules
@@ -36,7 +37,7 @@ from anju.exchange.models import (
     ReviewPair,
     SourceRecord,
 )
-from anju.exchange.reasons import RowError
+from anju.exchange.reasons import WHOLE_ROW, row_error
 from anju.registry.policy import DATA_QUALITY
 
 LINKED = ("exact_id", "registry", "matched", "review", "new")
@@ -150,8 +151,8 @@ class Batch:
         batch_pairs = self._pairs(fresh)
         for index, rec in zip(range(begin, end), rows, strict=True):
             if index in plan.skip:
-                self.errors.append(RowError.of(self.report.file_name, rec["_row"],
-                                               "*", plan.skip[index]))
+                self.errors.append(row_error(self.report.file_name, rec["_row"], WHOLE_ROW,
+                                             plan.skip[index]))
                 continue
             if index not in plan.fresh_uid or plan.srid[index] in existing:
                 self._known(existing.get(plan.srid[index]), rec, plan.division[index])
@@ -343,5 +344,6 @@ class Batch:
 def write_errors(session: Session, import_id: int, errors: list[RowError]) -> None:
     if errors:
         session.execute(insert(ImportErrorRow).execution_options(render_nulls=True), [
-            {"import_id": import_id, "row": e.row, "field": e.field[:32], "code": e.code,
-             "reason_zh": e.reason_zh[:200], "reason_en": e.reason_en[:200]} for e in errors])
+            {"import_id": import_id, "row": e.row, "field": e.field[:32],
+             "code": e.code, "message_zh": e.message_zh[:200], "message_en": e.message_en[:200]}
+            for e in errors])

@@ -64,17 +64,18 @@ class ExchangeImport(Base):
 
 
 class ImportErrorRow(Base):
-    """One rejected value or row of an import (location and reason only, no personal data)."""
+    """One rejected value or row of an import (location and reason only, no personal data): an
+    `anju.core.errors.RowError` as stored, its file being the import's."""
 
     __tablename__ = "exchange_import_errors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("exchange_imports.id"), index=True)
-    row: Mapped[int] = mapped_column(Integer)
-    field: Mapped[str] = mapped_column(String(32))
+    row: Mapped[int] = mapped_column(Integer)  # 1-based data row; 0: the header
+    field: Mapped[str] = mapped_column(String(32))  # "*": the row as a whole
     code: Mapped[str] = mapped_column(String(32))
-    reason_zh: Mapped[str] = mapped_column(String(200))
-    reason_en: Mapped[str] = mapped_column(String(200))
+    message_zh: Mapped[str] = mapped_column(String(200))
+    message_en: Mapped[str] = mapped_column(String(200))
 
 
 class GoldenRecord(Base):

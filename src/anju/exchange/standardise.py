@@ -13,8 +13,9 @@ import datetime as dt
 import polars as pl
 
 from anju.core import idnumber
+from anju.core.errors import RowError
 from anju.exchange import names as _names
-from anju.exchange.reasons import RowError
+from anju.exchange.reasons import WHOLE_ROW, row_error
 
 STANDARD_FIELDS = (
     "source", "source_record_id", "name", "id_number", "sex", "birth_date", "phone",
@@ -194,7 +195,7 @@ def standardise_frame(
     )
     errors = _collect_errors(file, out["_row"], errors_by_field)
     unidentifiable = out.filter(pl.col("name").is_null() & pl.col("id_number").is_null())["_row"]
-    errors += [RowError.of(file, r, "*", "row_unidentifiable") for r in unidentifiable.to_list()]
+    errors += [row_error(file, r, WHOLE_ROW, "row_unidentifiable") for r in unidentifiable.to_list()]
     out = out.filter(pl.col("name").is_not_null() | pl.col("id_number").is_not_null())
     return out, errors
 
@@ -203,5 +204,5 @@ def _collect_errors(file: str, rows: pl.Series, by_field: dict[str, pl.Series]) 
     errors = []
     for field, codes in by_field.items():
         hit = pl.DataFrame({"row": rows, "code": codes}).drop_nulls("code")
-        errors += [RowError.of(file, r, field, c) for r, c in hit.iter_rows()]
+        errors += [row_error(file, r, field, c) for r, c in hit.iter_rows()]
     return sorted(errors, key=lambda e: (e.row, e.field))

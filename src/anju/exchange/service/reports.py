@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core.access import Access, not_found
-from anju.core.errors import ValidationError
+from anju.core.errors import RowError, ValidationError
 from anju.core.policy import (
     Actor,
 )
@@ -22,7 +22,6 @@ from anju.exchange.models import (
 from anju.exchange.schemas import (
     ImportJobOut,
     ImportReportOut,
-    RowErrorOut,
 )
 from anju.exchange.service.hub import (
     REVIEW_BAND,
@@ -60,8 +59,8 @@ def _report(session: Session, report: ExchangeImport, *, status: str | None = No
             with_errors: bool = True) -> ImportReportOut:
     errors = None
     if with_errors:
-        errors = [RowErrorOut(row=e.row, field=e.field, code=e.code, reason_zh=e.reason_zh,
-                              reason_en=e.reason_en)
+        errors = [RowError(e.row, e.code, e.message_zh, e.message_en, e.field,
+                           report.file_name)
                   for e in session.execute(select(ImportErrorRow).where(
                       ImportErrorRow.import_id == report.id).order_by(
                       ImportErrorRow.row, ImportErrorRow.id)).scalars()]

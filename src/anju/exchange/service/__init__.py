@@ -26,12 +26,7 @@ reading a golden record), `conflicts`, `review` (clerical review and merges), `s
 from __future__ import annotations
 
 from anju.exchange.service.conflicts import conflict_summary, list_conflicts
-from anju.exchange.service.golden import (
-    golden_for_person,
-    read_golden,
-    rebuild,
-    rebuild_many,
-)
+from anju.exchange.service.golden import golden_for_person, read_golden, rebuild, rebuild_many
 from anju.exchange.service.hub import (
     DEFAULT_MODEL,
     PURPOSE,
@@ -50,11 +45,7 @@ from anju.exchange.service.reports import (
     read_import,
     submit_import,
 )
-from anju.exchange.service.review import (
-    decide_review_pair,
-    list_review_pairs,
-    read_review_pair,
-)
+from anju.exchange.service.review import decide_review_pair, list_review_pairs, read_review_pair
 from anju.exchange.service.sharing import (
     create_data_request,
     decide_data_request,

@@ -1,25 +1,17 @@
-"""Conflicts: the values a department holds that disagree with the surviving ones, and the rates of disagreement."""
+"""Conflicts: the values a department holds that disagree with the surviving ones, and the rates of
+disagreement."""
 from __future__ import annotations
 
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session
 
 from anju.core.access import Access
-from anju.core.policy import (
-    Actor,
-)
+from anju.core.policy import Actor
 from anju.exchange import policy as P
 from anju.exchange import rules
 from anju.exchange.models import Conflict as ConflictRow
-from anju.exchange.models import (
-    GoldenRecord,
-    SourceRecord,
-)
-from anju.exchange.schemas import (
-    ConflictOut,
-    ConflictSummaryOut,
-    RateOut,
-)
+from anju.exchange.models import GoldenRecord, SourceRecord
+from anju.exchange.schemas import ConflictOut, ConflictSummaryOut, RateOut
 
 
 def list_conflicts(session: Session, actor: Actor, status: str = "open",

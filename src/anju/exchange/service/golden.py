@@ -1,4 +1,5 @@
-"""Golden records: survivorship with provenance and the conflicts it finds (`rebuild_many`, run by every import batch and merge), and reading one golden record."""
+"""Golden records: survivorship with provenance and the conflicts it finds (`rebuild_many`, run by
+every import batch and merge), and reading one golden record."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,27 +11,13 @@ from sqlalchemy.orm import Session
 from anju.core.access import Access, shown
 from anju.core.crypto import id_cipher
 from anju.core.db import utcnow
-from anju.core.policy import (
-    Actor,
-)
+from anju.core.policy import Actor
 from anju.exchange import policy as P
 from anju.exchange import rules
 from anju.exchange.models import Conflict as ConflictRow
-from anju.exchange.models import (
-    GoldenChange,
-    GoldenRecord,
-    SourceRecord,
-)
-from anju.exchange.schemas import (
-    GoldenOut,
-    ProvenanceOut,
-)
-from anju.exchange.service.hub import (
-    PURPOSE,
-    STANDARD,
-    golden_values,
-    source_out,
-)
+from anju.exchange.models import GoldenChange, GoldenRecord, SourceRecord
+from anju.exchange.schemas import GoldenOut, ProvenanceOut
+from anju.exchange.service.hub import PURPOSE, STANDARD, golden_values, source_out
 
 
 def _source_values(record: SourceRecord) -> rules.SourceValues:

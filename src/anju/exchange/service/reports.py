@@ -1,4 +1,6 @@
-"""Department imports as the steward sees them: run one in the caller's unit of work, submit an upload as a background job, and read the import reports and jobs (the batches themselves: `anju.exchange.imports`, `anju.exchange.batches`)."""
+"""Department imports as the steward sees them: run one in the caller's unit of work, submit an
+upload as a background job, and read the import reports and jobs (the batches themselves:
+`anju.exchange.imports`, `anju.exchange.batches`)."""
 from __future__ import annotations
 
 import contextlib
@@ -11,21 +13,11 @@ from sqlalchemy.orm import Session
 
 from anju.core.access import Access, not_found
 from anju.core.errors import RowError, ValidationError
-from anju.core.policy import (
-    Actor,
-)
+from anju.core.policy import Actor
 from anju.exchange import policy as P
-from anju.exchange.models import (
-    ExchangeImport,
-    ImportErrorRow,
-)
-from anju.exchange.schemas import (
-    ImportJobOut,
-    ImportReportOut,
-)
-from anju.exchange.service.hub import (
-    REVIEW_BAND,
-)
+from anju.exchange.models import ExchangeImport, ImportErrorRow
+from anju.exchange.schemas import ImportJobOut, ImportReportOut
+from anju.exchange.service.hub import REVIEW_BAND
 
 
 def import_extract(session: Session, actor: Actor, path: str | Path, department: str, *,

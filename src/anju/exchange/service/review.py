@@ -1,4 +1,5 @@
-"""Clerical review: the pairs in the uncertain band, side by side, and the decision (a match merges the two golden records)."""
+"""Clerical review: the pairs in the uncertain band, side by side, and the decision (a match merges
+the two golden records)."""
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -7,27 +8,13 @@ from sqlalchemy.orm import Session
 from anju.core.access import Access, not_found
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, ValidationError
-from anju.core.policy import (
-    Actor,
-)
+from anju.core.policy import Actor
 from anju.exchange import policy as P
 from anju.exchange.models import Conflict as ConflictRow
-from anju.exchange.models import (
-    GoldenChange,
-    GoldenRecord,
-    ReviewPair,
-    SourceRecord,
-    Subscription,
-)
-from anju.exchange.schemas import (
-    ReviewPairOut,
-)
+from anju.exchange.models import GoldenChange, GoldenRecord, ReviewPair, SourceRecord, Subscription
+from anju.exchange.schemas import ReviewPairOut
 from anju.exchange.service.golden import rebuild
-from anju.exchange.service.hub import (
-    PURPOSE,
-    active_id,
-    source_out,
-)
+from anju.exchange.service.hub import PURPOSE, active_id, source_out
 
 
 def _pair_out(access: Access, pair: ReviewPair) -> ReviewPairOut:

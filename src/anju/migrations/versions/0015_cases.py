@@ -2,7 +2,7 @@
 and rectification; suggestions; service providers
 
 Revision ID: 0015
-Revises: 0008
+Revises: 0012
 Create Date: 2026-12-06 02:28:17.900133
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0015'
-down_revision = '0008'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -127,13 +127,19 @@ class CaseEvidence(Base):
 
 
 class Notification(Base):
-    """An in-app notice to a person (the inbox), and its delivery through the outbound channel."""
+    """A notice in an inbox, and its delivery through the outbound channel. Addressed to a
+    person (a resident's inbox), or to the officers of a department in a jurisdiction (their
+    home page: due soon, escalations), never to both."""
 
     __tablename__ = "notifications"
-    __reach__ = Reach(kind="notification", person="person_code")
+    __reach__ = Reach(kind="notification", person="person_code", division="division_code",
+                      department="department")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_code: Mapped[str] = mapped_column(ForeignKey("persons.person_code"), index=True)
+    person_code: Mapped[str | None] = mapped_column(ForeignKey("persons.person_code"), index=True)
+    department: Mapped[str | None] = mapped_column(String(32), index=True)  # officers' notice
+    division_code: Mapped[str | None] = mapped_column(String(12))
+    role: Mapped[str | None] = mapped_column(String(32))  # officers' notice: which role
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     template: Mapped[str] = mapped_column(String(40))
     essential: Mapped[bool] = mapped_column(Boolean, default=True)

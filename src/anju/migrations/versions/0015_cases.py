@@ -1,9 +1,9 @@
-"""cases: services catalogue cases, their timeline, approvals and evidence; notices; ratings
-and rectification; suggestions; service providers
+"""cases: cases, their timeline, approvals and evidence; notices; ratings and rectification;
+suggestions; service providers
 
 Revision ID: 0015
 Revises: 0012
-Create Date: 2026-12-06 02:28:17.900133
+Create Date: 2026-12-06 03:29:26.284612
 """
 from alembic import op
 import sqlalchemy as sa
@@ -162,7 +162,10 @@ def upgrade() -> None:
 
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('person_code', sa.String(length=16), nullable=False),
+    sa.Column('person_code', sa.String(length=16), nullable=True),
+    sa.Column('department', sa.String(length=32), nullable=True),
+    sa.Column('division_code', sa.String(length=12), nullable=True),
+    sa.Column('role', sa.String(length=32), nullable=True),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('template', sa.String(length=40), nullable=False),
     sa.Column('essential', sa.Boolean(), nullable=False),
@@ -177,6 +180,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notifications_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_department'), ['department'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_person_code'), ['person_code'], unique=False)
 
     op.create_table('rectifications',
@@ -209,6 +213,7 @@ def downgrade() -> None:
     op.drop_table('rectifications')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_person_code'))
+        batch_op.drop_index(batch_op.f('ix_notifications_department'))
         batch_op.drop_index(batch_op.f('ix_notifications_created_at'))
 
     op.drop_table('notifications')

@@ -482,7 +482,7 @@ def _measure(server, gen, pg, args, out_path, work, label) -> dict:
         except subprocess.TimeoutExpired:
             gen.kill()
             gen.wait(timeout=10)
-            raise RuntimeError("load generator did not finish in time")
+            raise RuntimeError("load generator did not finish in time") from None
         if gen.returncode != 0:
             raise RuntimeError(f"load generator failed ({gen.returncode})")
         result = json.loads(out_path.read_text())

@@ -7,8 +7,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from anju.core import auditlog
 from anju.cli.main import app
+from anju.core import auditlog
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()

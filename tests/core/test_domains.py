@@ -43,7 +43,6 @@ def test_every_consumer_reads_the_one_list(sqlite_db):
     from anju.core.db import Base
     from anju.migrations.models import import_all_models
     from anju.web.app import create_app
-
     from tests.api.test_route_contract import all_routes
 
     app = create_app(db=sqlite_db)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from anju.core.policy import Action, Purpose, Role, Scope
 
-S, J, O, G = Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL
+S, J, O, G = Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL  # noqa: E741
 
 KEY_READ = Action("key.read", "查看电子钥匙", "Viewed e-keys")
 KEY_REVOKE = Action("key.revoke", "收回电子钥匙", "Revoked e-key")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from anju.core.policy import ADDRESS, FIELDS, PERSON_FIELDS, Action, Purpose, Role, Scope
 
-S, J, O, G = Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL
+S, J, O, G = Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL  # noqa: E741
 
 PERSON_CREATE = Action("person.create", "建立人员档案", "Created person record")
 PERSON_READ = Action("person.read", "查看个人信息", "Viewed personal data")

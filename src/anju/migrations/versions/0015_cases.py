@@ -5,9 +5,8 @@ Revision ID: 0015
 Revises: 0012
 Create Date: 2026-12-06 03:29:26.284612
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0015'
 down_revision = '0012'

@@ -135,7 +135,7 @@ def _resolve_known(session: Session, actor: Actor, prefix: str, fresh: list[tupl
             resolved[row[0]] = code
         else:
             refused.append((index, code))
-    for index, code in refused:
+    for index, _code in refused:
         result.reject(index, rules.name_id_mismatch())
     for _, code in refused:
         audit.note_refusal(session, actor, audit.as_attempt(
@@ -169,7 +169,7 @@ def _write_people(session: Session, actor: Actor, start: int, prepared: list,
     codes = _fresh_codes(session, len(new))
     now = sql_timestamp(utcnow())
     rows = []
-    for (index, row), code in zip(new, codes):
+    for (_index, row), code in zip(new, codes):
         seen[row[0]] = code
         rows.append((code, row[2], row[1], row[0], *row[3:9], row[8], "active", now, now))
     bulk_insert(session, Person.__tablename__, _PERSON_COLUMNS, rows)

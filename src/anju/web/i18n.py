@@ -231,6 +231,14 @@ EN: dict[str, str] = {
     "log.refused": "refused attempt",
 }
 
+# --- cases core (issue 9): the case roles and the justice bureau ---------------------------------
+ZH.update({"role.window_clerk": "综合窗口工作人员", "role.dept_supervisor": "部门负责人",
+           "role.service_provider": "服务机构", "role.system": "系统", "dept.sifa": "司法局"})
+EN.update({"role.window_clerk": "Window clerk", "role.dept_supervisor": "Department supervisor",
+           "role.service_provider": "Service provider", "role.system": "System",
+           "dept.sifa": "Justice bureau"})
+
+
 def register_policy_labels() -> None:
     """Every action and purpose the domains declare (anju.core.policy.merged), as the access
     log and the auditor's page say them: "action.<code>", "purpose.<name>"."""

@@ -159,6 +159,21 @@ def find_applicant(session: Session, actor: Actor, id_number: str) -> ApplicantO
     return ApplicantOut(person_code=place.person_code, name=mask_name(place.name))
 
 
+def applicant(session: Session, actor: Actor, person_code: str) -> ApplicantOut:
+    """The person a case would be opened for, if the actor may open one for them (a window
+    clerk: a person of their jurisdiction); the look-up is on the person's trail."""
+    access = Access(session, actor)
+    access.allow(P.CASE_OPEN)
+    place = reads.person_place(session, person_code)
+    if place is None:
+        raise access.refuse(P.CASE_OPEN, not_found("人员", "person", "person_code"))
+    access.touch(P.CASE_OPEN, person_code=place.person_code, kind="person",
+                 object_id=place.person_code, what="人员",
+                 purpose=purpose_of(actor, place.person_code), detail={"lookup": True},
+                 division_code=place.division_code)
+    return ApplicantOut(person_code=place.person_code, name=mask_name(place.name))
+
+
 def open_case(session: Session, actor: Actor, data: CaseIn) -> CaseOut:
     """Open a case and route it to the service's department; the evidence is looked for at
     once (cases.service.evidence) and the department's officers are told."""

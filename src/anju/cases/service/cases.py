@@ -185,14 +185,17 @@ def open_case(session: Session, actor: Actor, data: CaseIn) -> CaseOut:
         raise ValidationError("person_required", "请指定申请人", "say whose case this is",
                               field="person_code")
     if actor.role in PERSON_ROLES and actor.role.value not in service.applicants:
-        raise Forbidden("service_not_for_role", "该服务不能以当前身份申请",
-                        "this service cannot be applied for in your role", field="service_code")
+        raise access.refuse(P.CASE_OPEN, Forbidden(
+            "service_not_for_role", "该服务不能以当前身份申请",
+            "this service cannot be applied for in your role", field="service_code"),
+            person_codes=(person_code,))
     consent = None
     if actor.role is Role.WINDOW_CLERK:
         if data.consent is None:
-            raise Forbidden("consent_required", "代为申请须记录申请人本人的同意",
-                            "opening a case for someone needs their recorded consent",
-                            field="consent")
+            raise access.refuse(P.CASE_OPEN, Forbidden(
+                "consent_required", "代为申请须记录申请人本人的同意",
+                "opening a case for someone needs their recorded consent", field="consent"),
+                person_codes=(person_code,))
         consent = {"method": data.consent.method, "reference": data.consent.reference,
                    "method_zh": CONSENT_METHODS[data.consent.method][0],
                    "recorded_by": actor.username, "recorded_at": utcnow().isoformat()}

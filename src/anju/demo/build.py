@@ -19,7 +19,7 @@ from anju.core.db import Database
 from anju.core.errors import AnjuError, Conflict, ValidationError
 from anju.core.identity import SYSTEM
 from anju.core.models import Account
-from anju.demo import synth
+from anju.demo import cases_core, synth
 from anju.housing import service as housing  # subscribes housing: tenancies get their e-keys
 from anju.registry import bulk
 from anju.registry.bulk import BulkHouse, BulkPerson, BulkRegistration
@@ -55,6 +55,11 @@ ACCOUNTS = (
                 "aggregates only, never a person (dashboards not built yet)"),
     DemoAccount("auditor", "auditor", "校验审计链、查阅访问日志（/audit）", "verify the audit chain (/audit)"),
     DemoAccount("admin", "admin", "管理账号", "manage accounts"),
+    # cases core (issue 9): the one-stop window and human resources' supervisor
+    DemoAccount("window_clerk", "clerk", "综合窗口：凭身份证号查找群众，经本人同意代为申请办事",
+                "one-stop window: find a person by ID number, apply for them with consent"),
+    DemoAccount("dept_supervisor", "supervisor", "人社逾期办件督办、办件统计",
+                "human resources' overdue cases and case figures", "hrss"),
 )
 
 
@@ -99,6 +104,7 @@ def ensure_demo(db: Database, persons: int = 20000,
         codes = _load(session, plan, progress)
         progress("demo: creating demo accounts…")
         _accounts(session, plan, codes)
+        cases_core.build(session, codes, progress)  # cases core: demo cases for every case role
         counts = bulk.table_counts(session)
     seconds = time.perf_counter() - started
     progress(f"demo: built in {seconds:.1f} s")

@@ -155,3 +155,24 @@ def test_the_supervisor_sees_the_overdue_case_escalated(site):
     assert page.status_code == 200 and f"/cases/{case_id}" in page.text
     assert "已逾期 2 个工作日" in page.text and "已报负责人督办" in page.text
     assert "劳动合同备案" in page.text
+
+
+def test_every_word_the_case_pages_build_at_run_time_is_in_both_languages():
+    """The families the templates compose (t("cases.act_" ~ action) …) and the menus."""
+    from anju.cases.pages.cases import MENU
+    from anju.cases.rules import Transition
+    from anju.cases.words.cases import WORDS
+
+    keys = {f"act_{a}" for a in [t.value for t in Transition] + ["open", "approve_step",
+                                                                 "escalate"]}
+    keys |= {f"approval_{s}" for s in ("pending", "approved", "rejected")}
+    keys |= {f"channel_{c}" for c in ("online", "window")}
+    keys |= {f"done_{d}" for d in ("open", "accept", "not_accept", "start",
+                                   "request_supplement", "supply", "decide", "withdraw",
+                                   "transfer")}
+    keys |= {t.value for t in Transition if t.value != "supply"} | {"supply"}
+    keys |= {f"warning_{w}" for w in ("none", "yellow", "red")}
+    keys |= {key.removeprefix("cases.") for links in MENU.values() for _, key in links}
+    assert not keys - WORDS["zh"].keys(), "missing Chinese"
+    assert not keys - WORDS["en"].keys(), "missing English"
+    assert WORDS["zh"].keys() == WORDS["en"].keys()

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, update  # noqa: E402
 
 from anju.cases import catalogue  # noqa: E402
-from anju.cases.models import Case  # noqa: E402
+from anju.cases.models import Case, CaseApproval  # noqa: E402
 from anju.cases.service import deadlines  # noqa: E402
 from anju.cases.service.sweep import sweep  # noqa: E402
 from anju.core import calendars, clock, identity, migrate  # noqa: E402
@@ -96,6 +96,20 @@ def setup(db: Database, total: int, rng: random.Random) -> None:
             rows.append(row)
         with db.unit_of_work() as s:
             s.execute(insert(Case), rows)
+            # accepted cases carry one approval per department of their step (并联审批)
+            # accepted cases carry their department's approval, and a third of them a second
+            # department's approving in parallel (并联审批)
+            approvals = []
+            for n, row in enumerate(rows):
+                if not row.get("accepted_on"):
+                    continue
+                approvals.append({"case_id": lo + n + 1, "step": "review",
+                                  "department": row["department"], "status": "pending"})
+                if (lo + n) % 3 == 0:
+                    other = HANDLERS[(HANDLERS.index(row["department"]) + 1) % 9]
+                    approvals.append({"case_id": lo + n + 1, "step": "review",
+                                      "department": other, "status": "pending"})
+            s.execute(insert(CaseApproval), approvals)
     log(f"setup: {persons:,} persons, {total:,} open cases")
 
 

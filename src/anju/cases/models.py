@@ -105,7 +105,9 @@ class CaseApproval(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("case_id", "step", "department",
-                                       name="uq_case_approvals_case_step_dept"),)
+                                       name="uq_case_approvals_case_step_dept"),
+                      # cases core (0016): a department's queue finds its parallel approvals
+                      Index("ix_case_approvals_department_case", "department", "case_id"))
 
 
 class CaseEvidence(Base):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from anju.cases import policy as P
@@ -54,10 +54,11 @@ def reach_clause(access: Access, action: Action):
 
 
 def _warning_clause(today: date, yellow_until: date, warning: str | None):
+    clocked = Case.status.op("||")("").in_(CLOCKED)  # see `queue` on the status index
     if warning == "red":
-        return and_(Case.status.in_(CLOCKED), Case.due_date < today)
+        return and_(clocked, Case.due_date < today)
     if warning == "yellow":
-        return and_(Case.status.in_(CLOCKED), Case.due_date >= today,
+        return and_(clocked, Case.due_date >= today,
                     Case.due_date <= yellow_until)
     return None
 
@@ -133,7 +134,9 @@ def queue(session: Session, actor: Actor, *, status: str | None = None,
                                   field="status")
         where.append(Case.status == status)
     else:
-        where.append(Case.status.in_(OPEN))
+        # `status || ''`: the open states are most of the table, so an index on the status
+        # only misleads SQLite's planner away from the department's indexes (10x slower)
+        where.append(Case.status.op("||")("").in_(OPEN))
     if service_code:
         where.append(Case.service_code == service_of(service_code).code)
     if warning:

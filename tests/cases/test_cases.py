@@ -126,6 +126,8 @@ def test_accept_supplement_pause_and_parallel_approval_to_the_end(county):
     assert (out.status, out.paused_working_days, out.due_date) == (
         "in_progress", 3, date(2026, 3, 26))
     # medical insurance reaches the case through its approval, approves first: not yet done
+    with pytest.raises(NotFound):  # accepting, starting, transferring are the handler's
+        act(county, county.yibao, cases.transfer, case_id, "jiaoyu", on=date(2026, 3, 10))
     out = act(county, county.yibao, cases.decide, case_id, "approved", None, on=date(2026, 3, 10))
     assert out.status == "in_progress"
     with pytest.raises(Conflict) as twice:

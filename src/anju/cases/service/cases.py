@@ -69,6 +69,11 @@ def case_departments(session: Session, case: Case) -> tuple[str | None, ...]:
     return (case.department, case.provider_code, *dict.fromkeys(others))
 
 
+# What a department approving in parallel may do with a case it does not handle: see it, decide
+# its own approval, ask for a supplement. Accepting, starting and transferring are the handler's.
+CO_APPROVER = {P.CASE_READ, P.CASE_DECIDE, P.CASE_REQUEST_SUPPLEMENT}
+
+
 def load_case(access: Access, action: Action, case_id: int, *, lock: bool = False) -> Case:
     """The case if the role may take `action` (403) and reaches it (404, the same as missing)."""
     access.allow(action)
@@ -76,9 +81,10 @@ def load_case(access: Access, action: Action, case_id: int, *, lock: bool = Fals
     case = access.session.execute(query.with_for_update() if lock else query).scalar()
     if case is None:
         raise access.refuse(action, not_found("办件", "case", "case_id"))
+    handlers = case_departments(access.session, case) if action in CO_APPROVER else \
+        (case.department, case.provider_code)
     access.check(action, "办件", division_code=case.division_code,
-                 person_codes=(case.person_code,),
-                 department=case_departments(access.session, case))
+                 person_codes=(case.person_code,), department=handlers)
     return case
 
 

@@ -246,3 +246,30 @@ def test_a_step_the_state_forbids_is_a_409_naming_the_state(sqlite_db, state, st
         assert s.execute(select(CaseApproval).where(
             CaseApproval.case_id == case_id)).first() is not None or \
             Transition.ACCEPT not in ROUTES[state]
+
+
+def test_the_queue_is_paged_filtered_and_the_departments_own(county):
+    from anju.cases.service import stats
+
+    ids = [open_transfer(county) for _ in range(3)]
+    act(county, county.renshe, cases.accept, ids[0], on=date(2026, 3, 2))  # due 03-23
+    with county.db.unit_of_work() as s:
+        first = stats.queue(s, county.renshe, limit=2)
+        assert (first.total, [c.case_id for c in first]) == (3, [ids[0], ids[1]])
+        assert [c.case_id for c in stats.queue(s, county.renshe, offset=2, limit=2)] == [ids[2]]
+        beyond = stats.queue(s, county.renshe, offset=10, limit=2)
+        assert (beyond.total, list(beyond)) == (3, [])
+        assert stats.queue(s, county.renshe, status="accepted").total == 1
+        assert stats.queue(s, county.jiaoyu).total == 0
+        assert stats.queue(s, county.renshe_other).total == 0
+        # medical insurance approves the accepted one in parallel: it is in their queue too
+        assert [c.case_id for c in stats.queue(s, county.yibao)] == [ids[0]]
+    clock_day = date(2026, 3, 20)  # two working days before the due date
+    with county.db.unit_of_work() as s:
+        from anju.core import clock
+
+        clock.pin_today(clock_day)
+        assert [c.case_id for c in stats.queue(s, county.renshe, warning="yellow")] == [ids[0]]
+        assert list(stats.queue(s, county.renshe, warning="red")) == []
+        with pytest.raises(ValidationError):
+            stats.queue(s, county.renshe, warning="blue")

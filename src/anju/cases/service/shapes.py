@@ -1,7 +1,7 @@
 """Request and response models of cases (the API's and the pages' shapes)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -144,7 +144,3 @@ class SweepOut(BaseModel):
     overdue: int
     escalated: int
     refreshed: int
-
-
-def naive(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=None)

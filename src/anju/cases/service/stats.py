@@ -146,13 +146,15 @@ def queue(session: Session, actor: Actor, *, status: str | None = None,
         today = clock.today()
         yellow_until = calendars.current(session).add(today, rules.YELLOW_WITHIN).value
         where.append(_warning_clause(today, yellow_until, warning))
-    limit = max(1, min(limit, MAX_LIMIT))
-    total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
-    cases = session.execute(select(Case).where(*where).order_by(
+    limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
+    # the page and the number of matching cases in one pass (a window count), not two
+    found = session.execute(select(Case, func.count().over()).where(*where).order_by(
         case((Case.due_date.is_(None), 1), else_=0), Case.due_date, Case.id)
-        .offset(max(0, offset)).limit(limit)).scalars().all()
-    return Page(_rows(access, P.CASE_READ, list(cases)), total=total, offset=max(0, offset),
-                limit=limit)
+        .offset(offset).limit(limit)).all()
+    total = found[0][1] if found else (session.scalar(
+        select(func.count()).select_from(Case).where(*where)) or 0 if offset else 0)
+    return Page(_rows(access, P.CASE_READ, [row[0] for row in found]), total=total,
+                offset=offset, limit=limit)
 
 
 def overdue(session: Session, actor: Actor, offset: int = 0, limit: int = 50) -> Page:

@@ -80,6 +80,19 @@ def test_the_api_contract_from_opening_to_decision(site):
     assert client.get("/api/v1/cases/999999", headers=officer).status_code == 404
 
 
+def test_a_provisional_due_date_says_so_on_the_pages(site):
+    from anju.cases.service import cases
+
+    county, client = site
+    case_id = open_transfer(county, on=date(2026, 12, 21))
+    with county.db.unit_of_work() as s:
+        cases.accept(s, county.renshe, case_id)
+    _login(client, county.resident.username)
+    page = client.get(f"/cases/{case_id}").text
+    assert "2027-01-12" in page and "推算日历" in page
+    assert "推算" in client.get("/me/cases").text
+
+
 def test_resident_and_officer_pages(site):
     county, client = site
     case_id = open_transfer(county)

@@ -132,3 +132,22 @@ def test_the_sweep_warns_once_and_escalates_overdue_cases_once(db):
     with db.unit_of_work() as s, pytest.raises(Forbidden):
         sweep(s, county.supervisor, date(2026, 3, 10))
     clock.pin_today(None)
+
+
+def test_a_case_accepted_in_december_2026_shows_its_2027_due_date_as_provisional(db):
+    county = build_county(db)
+    case_id = open_transfer(county, on=date(2026, 12, 21))
+    out = act(county, county.renshe, cases.accept, case_id, on=date(2026, 12, 21))
+    assert (out.due_date, out.provisional_calendar, out.working_days_left) == (
+        date(2027, 1, 12), True, 15)
+    with db.unit_of_work() as s:
+        case = s.get(Case, case_id)
+        assert (case.due_date, case.due_provisional) == (date(2027, 1, 12), True)
+        accepted = s.execute(select(CaseEvent.detail).where(
+            CaseEvent.case_id == case_id, CaseEvent.action == "accept")).scalar()
+        assert accepted["provisional"] is True  # said on the timeline too
+    # a December case due within the official year is not
+    other = open_transfer(county, on=date(2026, 12, 1), service="labour_contract_filing",
+                          form={"employer": "长兴某厂", "start_date": "2026-01-05"})
+    out = act(county, county.renshe, cases.accept, other, on=date(2026, 12, 1))
+    assert (out.due_date, out.provisional_calendar) == (date(2026, 12, 8), False)

@@ -34,7 +34,6 @@ from anju.core.web import ActorDep, SessionDep
 router = APIRouter(include_in_schema=False)
 MENU: dict[str, list[tuple[str, str]]] = {
     "resident": [("/me/cases", "cases.menu_my_cases")],
-    "landlord": [("/me/cases", "cases.menu_my_cases")],
     "window_clerk": [("/window", "cases.menu_window")],
     "dept_officer": [("/cases/queue", "cases.menu_queue")],
     "dept_supervisor": [("/cases/queue", "cases.menu_queue"),

@@ -189,3 +189,20 @@ def test_every_word_the_case_pages_build_at_run_time_is_in_both_languages():
     assert not keys - WORDS["zh"].keys(), "missing Chinese"
     assert not keys - WORDS["en"].keys(), "missing English"
     assert WORDS["zh"].keys() == WORDS["en"].keys()
+
+
+def test_a_department_approving_in_parallel_is_offered_only_its_decision(site):
+    from anju.cases.service import cases
+
+    county, client = site
+    case_id = open_transfer(county)
+    with county.db.unit_of_work() as s:
+        cases.accept(s, county.renshe, case_id)
+    _login(client, county.yibao.username)
+    page = client.get(f"/cases/{case_id}").text
+    assert f'action="/cases/{case_id}/decide"' in page
+    assert f'action="/cases/{case_id}/transfer"' not in page
+    assert f'action="/cases/{case_id}/start"' not in page
+    _login(client, county.renshe.username)
+    page = client.get(f"/cases/{case_id}").text
+    assert f'action="/cases/{case_id}/transfer"' in page and f"/cases/{case_id}/start" in page

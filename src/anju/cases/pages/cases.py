@@ -27,7 +27,7 @@ from anju.cases.rules import MACHINE, CaseStatus, Transition
 from anju.cases.service import cases, stats
 from anju.cases.service.shapes import CaseIn, ConsentIn
 from anju.core.errors import AnjuError, ValidationError
-from anju.core.policy import Actor, Role, departments, is_allowed
+from anju.core.policy import Actor, Role, department_code, departments, is_allowed
 from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
 
@@ -117,6 +117,9 @@ def _steps(actor: Actor, case) -> list[str]:
         steps.append(Transition.DECIDE_REJECT.value)
     if actor.person_code != case.person_code and actor.role is not Role.WINDOW_CLERK:
         steps = [s for s in steps if s not in ("supply", "withdraw")]
+    if department_code(actor.department) not in (None, case.department, case.provider_code):
+        # a department approving in parallel decides its approval or asks for a supplement
+        steps = [s for s in steps if s in ("approve", "reject", "request_supplement")]
     return steps
 
 

@@ -12,4 +12,6 @@ DOMAIN = Domain(
     api="anju.cases.api:router",
     pages="anju.cases.pages",
     words="anju.cases.words:WORDS",
+    emits=("case.evidence_wanted",),  # evidence asked of the exchange hub (service.evidence)
+    cli=(("permit", "anju.cases.cli:app"),),
 )

@@ -13,9 +13,10 @@ from anju.core.access import Access, not_found
 from anju.core.audit import AuditEvent
 from anju.core.errors import Conflict
 from anju.core.policy import Actor
+from anju.registry import epermit
 from anju.registry import policy as P
 from anju.registry import rules
-from anju.registry.models import Permit, PermitEndorsement, PermitSerial, Registration
+from anju.registry.models import Permit, PermitEndorsement, PermitSerial, Person, Registration
 from anju.registry.rules import RegistrationStatus as RS
 from anju.registry.schemas import EligibilityOut, PermitOut
 from anju.registry.service.persons import load_person, person_reach
@@ -53,9 +54,14 @@ def _permit_out(session: Session, permit: Permit) -> PermitOut:
         status = "expired"
     endorsed = session.execute(select(PermitEndorsement.endorsed_on).where(
         PermitEndorsement.permit_id == permit.id).order_by(PermitEndorsement.id)).scalars().all()
+    payload = None
+    if status == "valid":
+        name = session.execute(select(Person.name).where(
+            Person.person_code == permit.person_code)).scalar()
+        payload = epermit.sign(epermit.facts_of(permit, name))
     return PermitOut(permit_number=permit.permit_number, person_code=permit.person_code,
                      issued_on=permit.issued_on, valid_until=permit.valid_until, status=status,
-                     endorsements=list(endorsed))
+                     endorsements=list(endorsed), qr_payload=payload)
 
 
 def take_serials(session: Session, county_year: str, count: int) -> int:

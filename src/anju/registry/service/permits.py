@@ -16,9 +16,8 @@ from anju.core.audit import AuditEvent
 from anju.core.errors import Conflict
 from anju.core.policy import Actor
 from anju.core.signing import KeyFileError
-from anju.registry import epermit
+from anju.registry import epermit, rules
 from anju.registry import policy as P
-from anju.registry import rules
 from anju.registry.models import Permit, PermitEndorsement, PermitSerial, Person, Registration
 from anju.registry.rules import RegistrationStatus as RS
 from anju.registry.schemas import EligibilityOut, PermitOut

@@ -146,3 +146,19 @@ def plan(rng: random.Random, people: Iterable[Insured], today: date, id_number,
         if (first or rng.random() < 0.1) and p.phone:
             jiaoyu.append(child_of(rng, p, today, id_number))
     return {"renshe": renshe, "yibao": yibao, "minzheng": minzheng, "jiaoyu": jiaoyu}
+
+
+DEMO_PEOPLE = 600  # residents the departments' demo extracts draw from (the first: the persona)
+
+
+def ensure(session, county, steward, today: date, folder: Path, seed: int) -> dict[str, int]:
+    """The demo builder's step: the departments' extracts about the demo county's residents,
+    imported by the demo steward. Answers department → records."""
+    from anju.demo import synth
+
+    rng, maker = random.Random(seed), synth.People(seed + 7)
+    people = [Insured(p.name, p.id_number, p.sex, p.birth, p.phone)
+              for p in county.migrants[:DEMO_PEOPLE]]
+    lists = plan(rng, people, today, maker.id_number)
+    files = extracts(folder, as_of=today, **lists)
+    return load(session, steward, files, as_of=today)

@@ -16,7 +16,7 @@ from anju.core.access import Access
 from anju.core.db import Database
 from anju.core.models import Account
 from anju.demo import build
-from anju.registry import service
+from anju.registry import service as registry
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_the_demo_resident_gets_most_evidence_pulled(demo):
     assert per_service["permit_endorsement"] == "1/2", per_service
     # the persona is eligible: once the police issue the permit, the target is reached
     with db.unit_of_work() as s:
-        service.issue_permit(s, _actor(db, "police"), resident.person_code)
+        registry.issue_permit(s, _actor(db, "police"), resident.person_code)
     pulled, total, per_service = _measure(db, resident)
     assert (pulled, total) == (31, 36) and pulled / total >= 0.8, per_service
     # every source the catalogue names answers for the demo resident

@@ -14,10 +14,22 @@ from anju.cases.service import evidence
 from anju.core import clock, signing
 from anju.core.access import Access
 from anju.registry import service as registry
-from tests.factories import submit
-from tests.web.conftest import Site, site  # noqa: F401  (the page fixture)
+from tests.factories import build_world, submit
+from tests.web.conftest import Site
 
 PDF = b"%PDF-1.4\n%\n"
+
+
+@pytest.fixture
+def site(sqlite_db):
+    """The page tests' small county behind the real app (as tests/web/conftest.py)."""
+    from fastapi.testclient import TestClient
+
+    from anju.web.app import create_app
+
+    world = build_world(sqlite_db)
+    with TestClient(create_app(db=sqlite_db), base_url="http://localhost") as client:
+        yield Site(world, client)
 
 
 def _visible(html: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -49,8 +50,9 @@ class Reading:
         return date.fromisoformat(self.facts[name])
 
 
-def read(text: str, key: signing.PublicKey) -> Reading:
-    """Check a payload's form and signature against `key`. Nothing unsigned is returned."""
+def read(text: str, key: signing.PublicKey | Callable[[], signing.PublicKey]) -> Reading:
+    """Check a payload's form and signature against `key` (or the function giving it, asked
+    only for a payload of the right form). Nothing unsigned is returned."""
     parts = (text or "").strip().split(".")
     if len(parts) != 3 or parts[0] != PREFIX:
         return Reading(None, "malformed")
@@ -62,6 +64,7 @@ def read(text: str, key: signing.PublicKey) -> Reading:
     if not isinstance(facts, dict) or set(facts) != set(FACTS) or \
             not all(isinstance(facts[k], str) for k in FACTS):
         return Reading(None, "malformed")
+    key = key() if callable(key) else key
     # the signature covers the canonical form; a payload re-encoded any other way is refused
     if signing.canonical(facts) != raw or not key.verify(facts, parts[2]):
         return Reading(None, "bad_signature")

@@ -14,7 +14,7 @@ from anju.cases.service import evidence
 from anju.core import clock, signing
 from anju.core.access import Access
 from anju.registry import service as registry
-from tests.factories import build_world, submit
+from tests.factories import build_world, make_account, submit
 from tests.web.conftest import Site
 
 PDF = b"%PDF-1.4\n%\n"
@@ -112,6 +112,15 @@ def test_my_case_evidence_shows_sources_and_takes_uploads(site: Site):
     assert done.status_code == 303, done.text
     page = site.client.get(done.headers["location"])
     assert "材料已上传" in page.text and "工资条.pdf" in page.text
+    # the officer handling it opens the file; nobody else reaches it
+    officer = make_account(site.world.db, "dept_officer", department="renshe",
+                           username="renshe-officer")
+    site.login(officer.username)
+    file = site.client.get(f"/cases/{case_id}/evidence/pay_records/document")
+    assert file.status_code == 200 and file.content == PDF
+    assert file.headers["content-type"] == "application/pdf"
+    site.login(site.world.landlord.username)
+    assert site.client.get(f"/cases/{case_id}/evidence/pay_records/document").status_code == 404
 
 
 def test_someone_elses_case_evidence_looks_missing(site: Site):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from anju.cases.service import evidence, guide, permits
@@ -145,6 +145,13 @@ def upload(case_id: RecordId, item: str, request: Request, session: SessionDep,
             raise
         return _evidence_page(request, session, actor, case_id, error)
     return RedirectResponse(f"/me/cases/{case_id}/evidence?notice=uploaded", status_code=303)
+
+
+@router.get("/cases/{case_id}/evidence/{item}/document")
+def evidence_document(case_id: RecordId, item: str, session: SessionDep, actor: ActorDep):
+    path, name, media = evidence.document(session, actor, case_id, item)
+    return FileResponse(path, media_type=media, filename=name,
+                        headers={"X-Content-Type-Options": "nosniff"})
 
 
 # --- the public check of an electronic permit -------------------------------------------------

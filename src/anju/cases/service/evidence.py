@@ -236,6 +236,25 @@ def supply(session, actor: Actor, case_id: int, item: str, file_name: str | None
     return _out(items[item], row)
 
 
+MEDIA = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
+
+
+def document(session, actor: Actor, case_id: int, item: str) -> tuple[Path, str, str]:
+    """An uploaded item's file, for whoever may read the case (the officer checking it):
+    (path, the name it was sent under, media type). The read is on the applicant's trail."""
+    access = Access(session, actor)
+    case = access.load(P.CASE_READ, Case, Case.id == case_id, what="办件",
+                       purpose=_purpose(actor), detail={"document": item})
+    row = next((r for r in _rows(session, case) if r.item == item and r.document), None)
+    if row is None:
+        raise not_found("材料", "document", "item")
+    stored, _, sent = row.document.partition("/")
+    path = upload_dir() / str(case.id) / stored
+    if "/" in stored or not path.is_file():
+        raise not_found("材料", "document", "item")
+    return path, sent or stored, MEDIA.get(stored.rsplit(".", 1)[-1], "application/pdf")
+
+
 # --- the measure -----------------------------------------------------------------------------
 def pulled_share(services: dict[str, Service] | None = None) -> dict[str, tuple[int, int]]:
     """Per service of the catalogue: (items pulled from a source, items in all). Report the

@@ -107,7 +107,8 @@ def test_each_pull_is_audited_under_the_case_purpose_on_the_persons_log(db, coun
         log = my_access_log(s, county.resident)
     assert len(entries) == 3  # residence, employment, identity: one look-up each
     assert {e.purpose for e in entries} == {CP.CASE_EVIDENCE.name}
-    assert {(e.object_type, e.object_id) for e in entries} == {("case", str(case_id))}
+    assert {(e.object_type, e.object_id.split("/")[0]) for e in entries} == {
+        ("case_evidence", str(case_id))}
     assert {e.person_code for e in entries} == {county.resident.person_code}
     assert {e.detail["item"] for e in entries} == {"residence", "employment", "identity"}
     pulls = [e for e in log if e.action == CP.EVIDENCE_PULL.code]

@@ -121,8 +121,9 @@ def collect(access: Access, case: Case, service: Service) -> list[CaseEvidence]:
         if not item.pulled:
             continue
         found = _pull(session, case, item, today)
-        puller.touch(P.EVIDENCE_PULL, person_code=case.person_code, kind="case",
-                     object_id=str(case.id), purpose=P.CASE_EVIDENCE,
+        # named "<case>/<item>": the case is the reason, its own timeline stays its events
+        puller.touch(P.EVIDENCE_PULL, person_code=case.person_code, kind="case_evidence",
+                     object_id=f"{case.id}/{item.item}", purpose=P.CASE_EVIDENCE,
                      detail={"case_id": case.id, "item": item.item, "source": row.source,
                              "found": found is not None, "for": access.actor.username})
         if found is None:

@@ -156,3 +156,20 @@ def test_public_verify_api_and_page_need_no_login(db, holder, client):
     assert "有效" in page.text
     page = client.get("/verify", params={"payload": "nonsense", "lang": "en"})
     assert page.status_code == 200 and "王*" not in page.text
+
+
+def test_cli_registry_check_sees_a_revocation_the_offline_check_cannot(db, holder, monkeypatch):
+    from anju.cli.main import app
+    from anju.core.config import reset_settings_cache
+
+    _, permit = holder
+    with db.unit_of_work() as s:
+        s.execute(select(Permit).where(Permit.permit_number == permit.permit_number)
+                  ).scalar().status = "revoked"
+    monkeypatch.setenv("ANJU_DATABASE_URL", db.url)
+    reset_settings_cache()
+    runner = CliRunner()
+    offline = runner.invoke(app, ["permit", "verify", permit.qr_payload])
+    assert offline.exit_code == 0, offline.output  # the signature and dates still hold
+    online = runner.invoke(app, ["permit", "verify", permit.qr_payload, "--registry"])
+    assert online.exit_code == 1 and "revoked" in online.output, online.output

@@ -16,7 +16,7 @@ from anju.cases.service import evidence
 from anju.core import clock, signing
 from anju.core.access import Access
 from anju.core.auditlog import my_access_log
-from anju.core.errors import Conflict, NotFound, TooLarge, ValidationError
+from anju.core.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationError
 from anju.core.models import AuditEntry
 from anju.core.policy import FIELDS
 from anju.demo import departments
@@ -200,3 +200,18 @@ def test_the_demo_department_plan_covers_the_demo_resident():
                                                                      "minzheng"))
     assert plan["jiaoyu"][0].guardian_phone == people[0].phone
     assert 15 < len(plan["renshe"]) < 50
+
+
+def test_the_apply_form_preview_reads_the_applicants_own_sources_and_keeps_nothing(db, county):
+    service = catalogue.load()["school_enrollment"]
+    with db.unit_of_work() as s:
+        before = s.execute(select(AuditEntry.id).order_by(AuditEntry.id.desc())).scalar()
+        shown = {e.item: e for e in evidence.preview(s, county.resident, service,
+                                                     {"child_name": "王子涵"})}
+        assert s.execute(select(AuditEntry.id).where(AuditEntry.id > before)).first() is None
+        assert s.execute(select(CaseEvidence.id)).first() is None
+    assert not shown["school_record"].needed and shown["school_record"].obtained_on is None
+    assert shown["employment"].value["as_of"] == "2026-02-28"
+    assert [i for i, e in shown.items() if e.needed] == ["birth_certificate"]
+    with pytest.raises(Forbidden), db.unit_of_work() as s:  # police open no cases
+        evidence.preview(s, county.police, service)

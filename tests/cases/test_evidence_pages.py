@@ -64,6 +64,14 @@ def test_the_apply_form_offers_names_not_codes(site: Site):
     assert "wages" not in text and "injury" not in text  # codes stay in value attributes
     assert 'value="wages"' in page.text
     assert "部门共享：民政局" in text  # where each evidence item will come from
+    # pre-filled: what the sources hold now (the register knows where the applicant comes
+    # from; civil affairs knows nothing of them; the papers are theirs to bring)
+    rows = {label: state for label, state in re.findall(
+        r"<tr><td[^>]*>([^<]+)</td>\s*<td[^>]*>[^<]+</td>\s*<td[^>]*>(?:<span[^>]*>)?([^<]+)",
+        page.text)}
+    assert rows["户籍地"] == "已查到，将自动调取"
+    assert rows["经济困难状况（低保、特困）"] == "暂未查到，提交后如仍无将请您上传"
+    assert rows["与案件有关的材料"] == "待上传"
     site.client.get("/lang/en")
     text = _visible(site.client.get("/services/legal_aid/apply").text)
     assert "unpaid wages" in text and "Short account" in text and "追索" not in text

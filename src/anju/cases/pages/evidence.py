@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from anju.cases import catalogue
 from anju.cases.service import evidence, guide, permits
 from anju.core import identity
 from anju.core.errors import AnjuError, Forbidden
@@ -74,23 +75,19 @@ def service_guide(code: str, request: Request, session: SessionDep):
 
 
 # --- applying ------------------------------------------------------------------------------
-def _apply_page(request: Request, code: str, actor: Actor, error: AnjuError | None = None,
-                form: dict | None = None) -> Response:
+def _apply_page(request: Request, session: Session, code: str, actor: Actor,
+                error: AnjuError | None = None, form: dict | None = None) -> Response:
     service = guide.public_service(code)
-    allowed = actor.role.value in {a for a in _applicants(code)}
+    entry = catalogue.load()[code]
+    allowed = actor.role.value in entry.applicants
+    found = evidence.preview(session, actor, entry, form) if allowed else []
     return _page(request, "apply.html", error.http_status if error else 200, service=service,
-                 error=error, form=form or {}, allowed=allowed)
-
-
-def _applicants(code: str) -> tuple[str, ...]:
-    from anju.cases import catalogue
-
-    return catalogue.load()[code].applicants
+                 error=error, form=form or {}, allowed=allowed, found=found)
 
 
 @router.get("/services/{code}/apply")
-def apply_form(code: str, request: Request, actor: ApplicantDep):
-    return _apply_page(request, code, actor)
+def apply_form(code: str, request: Request, session: SessionDep, actor: ApplicantDep):
+    return _apply_page(request, session, code, actor)
 
 
 @router.post("/services/{code}/apply")
@@ -104,7 +101,7 @@ async def apply(code: str, request: Request, session: SessionDep, actor: Applica
         session.rollback()
         if error.field and error.field.startswith("form."):
             error.field = error.field[len("form."):]  # the page's inputs are named plainly
-        return _apply_page(request, code, actor, error, form)
+        return _apply_page(request, session, code, actor, error, form)
     return RedirectResponse(f"/me/cases/{case_id}/evidence?notice=opened", status_code=303)
 
 

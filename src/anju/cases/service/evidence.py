@@ -82,7 +82,7 @@ def _source(item: EvidenceItem) -> str:
     return f"exchange:{item.department}" if item.source == "exchange" else item.source
 
 
-def _pull(session, case: Case, item: EvidenceItem, today: date) -> Found | None:
+def _pull(session, case, item: EvidenceItem, today: date) -> Found | None:
     if item.source == "registry":
         found = reads.registry_evidence(session, case.person_code, item.field, today)
         return Found(found.value, found.as_of) if found else None
@@ -133,6 +133,33 @@ def collect(access: Access, case: Case, service: Service) -> list[CaseEvidence]:
             row.obtained_on = today
     session.flush()
     return rows
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A case not opened yet: whose, and what the form says so far."""
+
+    person_code: str
+    form: dict
+    id: None = None
+
+
+def preview(session, actor: Actor, service: Service, form: dict | None = None) -> list[EvidenceOut]:
+    """What the apply form shows before anything is sent: for the applicant's own application
+    only, which items their sources hold now (and as of when), and which they will be asked to
+    upload. Nothing is kept; a person looking at their own data is not on their own trail."""
+    access = Access(session, actor)
+    access.allow(P.CASE_OPEN)
+    if not actor.person_code:
+        return []
+    draft, today, out = _Draft(actor.person_code, form or {}), clock.today(), []
+    for item in service.evidence:
+        found = _pull(session, draft, item, today) if item.pulled else None
+        out.append(EvidenceOut(
+            item=item.item, label_zh=item.label.zh, label_en=item.label.en, source=_source(item),
+            obtained_on=None, supplied_by_applicant=False, needed=found is None,
+            value={item.field: found.value, "as_of": found.as_of.isoformat()} if found else None))
+    return out
 
 
 def needed(rows: list[CaseEvidence]) -> list[str]:

@@ -27,6 +27,8 @@ WORDS: dict[str, dict[str, str]] = {
         "apply.form": "填写申请",
         "apply.evidence_note": "提交后，安居将按以下来源自动调取材料；调取不到的，再请您上传。",
         "apply.submit": "提交申请",
+        "apply.found": "已查到，将自动调取",
+        "apply.not_found": "暂未查到，提交后如仍无将请您上传",
         "apply.not_for_role": "该事项不能以当前身份在线申请。",
         "evidence.title": "办件材料",
         "evidence.case": "办件编号",
@@ -89,6 +91,9 @@ WORDS: dict[str, dict[str, str]] = {
         "apply.evidence_note": "Once you submit, Anju fetches the evidence from these sources; "
                                "you are asked to upload only what it cannot find.",
         "apply.submit": "Submit the application",
+        "apply.found": "Found: it will be fetched",
+        "apply.not_found": "Not found yet: if still missing after you submit, you will be "
+                           "asked to upload it",
         "apply.not_for_role": "This service cannot be applied for online in your role.",
         "evidence.title": "Evidence of the case",
         "evidence.case": "Case number",

@@ -19,4 +19,6 @@ DOMAIN = Domain(
             "case deadlines: warn the department of cases due within two working days, escalate "
             "overdue cases to the department's supervisor"),
     ),
+    emits=("case.evidence_wanted",),  # evidence asked of the exchange hub (service.evidence)
+    cli=(("permit", "anju.cases.cli:app"),),
 )

@@ -82,3 +82,14 @@ RULES = {
     Role.ADMIN: {SERVICES_READ: (G,), PROVIDER_MANAGE: (G,)},
     Role.SYSTEM: {CASE_SWEEP: (G,), NOTICE_SEND: (G,), CASE_ESCALATE: (G,)},
 }
+
+# --- evidence and the electronic permit (ca2) ------------------------------------------------
+# Evidence is pulled by Anju itself for the case (not by the applicant or the clerk who opened
+# it), so the person's access log names the pull and the case as its reason. A permit's QR code
+# is checked by anyone; a validly signed one is looked up (revoked? endorsed since?) and that
+# look-up is on the holder's trail.
+PERMIT_VERIFY = Action("permit.verify", "核验电子居住证", "Verified an electronic permit")
+PERMIT_CHECK = Purpose("permit_verification", "电子居住证核验", "Verifying an electronic permit")
+ACTIONS = (*ACTIONS, PERMIT_VERIFY)
+PURPOSES = (*PURPOSES, PERMIT_CHECK)
+RULES[Role.SYSTEM] = {**RULES[Role.SYSTEM], EVIDENCE_PULL: (G,), PERMIT_VERIFY: (G,)}

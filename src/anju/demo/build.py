@@ -104,6 +104,7 @@ def ensure_demo(db: Database, persons: int = 20000,
         codes = _load(session, plan, progress)
         progress("demo: creating demo accounts…")
         _accounts(session, plan, codes)
+        _department_data(session, plan, seed, progress)
         cases_core.build(session, codes, progress)  # cases core: demo cases for every case role
         counts = bulk.table_counts(session)
     seconds = time.perf_counter() - started
@@ -167,6 +168,20 @@ def _accounts(session, plan: synth.County, codes: dict[str, str]) -> None:
             division=township if a.role == "grid_worker" else None, department=a.department,
             person_code=codes.get(a.username),
             display_name=names.get(a.username, f"演示{a.username}"))
+
+
+def _department_data(session, plan: synth.County, seed: int, progress) -> None:
+    """What the departments hold about the county's residents, imported into the hub by the
+    demo steward, so a case's evidence is really pulled (anju.demo.departments)."""
+    from anju.demo import departments
+
+    t = time.perf_counter()
+    steward = identity.actor_of(session.execute(select(Account).where(
+        Account.username == "steward")).scalar_one())
+    folder = get_settings().data_dir / "demo_departments"
+    counts = departments.ensure(session, plan, steward, clock.today(), folder, seed)
+    progress("demo: department data: " + ", ".join(f"{d} {n:,}" for d, n in counts.items())
+             + f" in {time.perf_counter() - t:.1f} s")
 
 
 def describe(summary: DemoSummary, url: str) -> str:

@@ -11,4 +11,6 @@ DOMAIN = Domain(
     pages="anju.exchange.pages",
     words="anju.exchange.words:WORDS",
     cli=(("link", "anju.exchange.cli:app"), ("exchange", "anju.exchange.cli:hub")),
+    # a case's evidence pulled from the departments' data (anju.cases.service.evidence)
+    listeners=(("case.evidence_wanted", "anju.exchange.service.holdings:answer"),),
 )

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from anju.core import auditlog, clock, divisions, inputs
+from anju.core import auditlog, clock, divisions, inputs, qr
 from anju.core.errors import AnjuError, Forbidden, ValidationError
 from anju.core.pages import confirm
 from anju.core.pages import confirmed as confirmed_
@@ -171,7 +171,14 @@ def _permit_page(request: Request, session: Session, actor: Actor, person_code: 
                  eligibility=eligibility, permits=permits, person_code=person_code, error=error,
                  own=person_code == actor.person_code,
                  holds_valid=any(p.status == "valid" for p in permits),
-                 may_issue=is_allowed(actor.role, P.PERMIT_ISSUE))
+                 may_issue=is_allowed(actor.role, P.PERMIT_ISSUE), qr_codes=_qr_codes(permits))
+
+
+def _qr_codes(permits) -> dict[str, str]:
+    """The electronic permit: each valid permit's signed payload drawn as an inline SVG."""
+    return {p.permit_number: qr.svg(p.qr_payload, label=f"电子居住证 {p.permit_number} / "
+                                    f"electronic residence permit {p.permit_number}")
+            for p in permits if p.qr_payload}
 
 
 @router.get("/me/permit")

@@ -210,3 +210,80 @@ def lapsed_permit_holders(session: Session, lapsed_before: date,
                                              Permit.person_code.in_(chunk))
             .group_by(Permit.person_code).having(latest < lapsed_before)).scalars())
     return out
+
+
+# --- evidence for a public-service case (anju.cases.service.evidence) ------------------------------
+@dataclass(frozen=True)
+class RegistryEvidence:
+    """What the registry holds for one evidence field of a case, reduced to what the case needs
+    (never the ID number, phone or full name), with the date it became true."""
+
+    field: str
+    value: object
+    as_of: date
+
+
+def registry_evidence(session: Session, person_code: str, field: str,
+                      today: date) -> RegistryEvidence | None:
+    """`field` is one of the catalogue's registry fields: "residence_spells" (approved residence
+    registrations, their dates and reasons), "permit" (the valid permit held today), "identity"
+    (the person is on the register: masked name and sex), "hukou" (place of household
+    registration). None when the registry holds nothing for it."""
+    from anju.core.crypto import mask_name
+
+    if field == "residence_spells":
+        rows = session.execute(select(Registration.start_date, Registration.end_date,
+                                      Registration.reason, Registration.status).where(
+            Registration.person_code == person_code,
+            Registration.status.in_([RS.APPROVED.value, RS.ENDED.value]),
+            Registration.decided_at.is_not(None)).order_by(Registration.start_date)).all()
+        if not rows:
+            return None
+        spells = [{"from": r.start_date.isoformat(),
+                   "to": r.end_date.isoformat() if r.end_date else None, "reason": r.reason,
+                   "current": r.status == RS.APPROVED.value} for r in rows]
+        return RegistryEvidence(field, spells, max(r.start_date for r in rows))
+    if field == "permit":
+        row = session.execute(select(Permit.permit_number, Permit.issued_on, Permit.valid_until)
+                              .where(Permit.person_code == person_code, Permit.status == "valid",
+                                     Permit.valid_until >= today)
+                              .order_by(Permit.valid_until.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return RegistryEvidence(field, {"permit_number": row.permit_number,
+                                        "valid_until": row.valid_until.isoformat()},
+                                row.issued_on)
+    person = session.execute(select(Person).where(Person.person_code == person_code)).scalar()
+    if person is None:
+        return None
+    as_of = person.created_at.date() if person.created_at else today
+    if field == "identity":
+        return RegistryEvidence(field, {"name": mask_name(person.name), "sex": person.sex},
+                                as_of)
+    if field == "hukou" and (person.hukou_address or person.hukou_division_code):
+        return RegistryEvidence(field, {"address": person.hukou_address,
+                                        "division_code": person.hukou_division_code}, as_of)
+    return None
+
+
+@dataclass(frozen=True)
+class PermitState:
+    """A permit as a verifier needs it: whose, whether revoked, valid until when (endorsements
+    move this later than a QR code printed before them says)."""
+
+    permit_number: str
+    person_code: str
+    status: str
+    valid_until: date
+
+
+def permit_state(session: Session, permit_number: str) -> PermitState | None:
+    row = session.execute(select(Permit.permit_number, Permit.person_code, Permit.status,
+                                 Permit.valid_until)
+                          .where(Permit.permit_number == permit_number)).first()
+    return PermitState(*row) if row else None
+
+
+def person_phone(session: Session, person_code: str) -> str | None:
+    """The person's phone, for matching a department's family contact (never shown)."""
+    return session.execute(select(Person.phone).where(Person.person_code == person_code)).scalar()

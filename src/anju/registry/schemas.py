@@ -153,4 +153,6 @@ class PermitOut(BaseModel):
     valid_until: date
     status: str  # valid | expired | revoked
     endorsements: list[date] = []
+    # the electronic permit: the signed text its QR code encodes (a valid permit only)
+    qr_payload: str | None = None
 

@@ -29,7 +29,9 @@ STATIC = Path(__file__).parent / "static"
 # Routes that answer without a signed-in actor. A contract test checks every other route
 # demands one.
 PUBLIC_PATHS = {"/healthz", "/api/v1/auth/token", "/login", "/logout", "/lang/{code}",
-                "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/static"}
+                "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/static",
+                # the public service guide and the e-permit check (anju.cases): no login
+                "/services", "/services/{code}", "/verify", "/api/v1/permits/verify"}
 
 
 class RequestGate:

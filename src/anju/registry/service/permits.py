@@ -5,6 +5,8 @@ under a row lock, by the service and the bulk loads alike (`take_serials`).
 """
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,12 +15,15 @@ from anju.core.access import Access, not_found
 from anju.core.audit import AuditEvent
 from anju.core.errors import Conflict
 from anju.core.policy import Actor
+from anju.core.signing import KeyFileError
+from anju.registry import epermit, rules
 from anju.registry import policy as P
-from anju.registry import rules
-from anju.registry.models import Permit, PermitEndorsement, PermitSerial, Registration
+from anju.registry.models import Permit, PermitEndorsement, PermitSerial, Person, Registration
 from anju.registry.rules import RegistrationStatus as RS
 from anju.registry.schemas import EligibilityOut, PermitOut
 from anju.registry.service.persons import load_person, person_reach
+
+log = logging.getLogger("anju.registry.permits")
 
 
 def _spells(session: Session, person_code: str) -> list[rules.ResidenceSpell]:
@@ -53,9 +58,17 @@ def _permit_out(session: Session, permit: Permit) -> PermitOut:
         status = "expired"
     endorsed = session.execute(select(PermitEndorsement.endorsed_on).where(
         PermitEndorsement.permit_id == permit.id).order_by(PermitEndorsement.id)).scalars().all()
+    payload = None
+    if status == "valid":
+        name = session.execute(select(Person.name).where(
+            Person.person_code == permit.person_code)).scalar()
+        try:
+            payload = epermit.sign(epermit.facts_of(permit, name))
+        except KeyFileError as error:  # an operator's matter: the permit itself still shows
+            log.warning("no e-permit QR code: %s", error)
     return PermitOut(permit_number=permit.permit_number, person_code=permit.person_code,
                      issued_on=permit.issued_on, valid_until=permit.valid_until, status=status,
-                     endorsements=list(endorsed))
+                     endorsements=list(endorsed), qr_payload=payload)
 
 
 def take_serials(session: Session, county_year: str, count: int) -> int:

@@ -3,7 +3,7 @@ deadlines, evidence pulled from the registry and the departments instead of aske
 ratings and their rectification, suggestions, and service providers."""
 from __future__ import annotations
 
-from anju.core.domain import Domain
+from anju.core.domain import Domain, Job
 
 DOMAIN = Domain(
     name="cases",
@@ -12,4 +12,13 @@ DOMAIN = Domain(
     api="anju.cases.api:router",
     pages="anju.cases.pages",
     words="anju.cases.words:WORDS",
+    jobs=(
+        # notices (ca3): the outbox of text messages, and the daily digests and reminders
+        Job("cases.notices", "anju.cases.service.digest:deliver", "every 5 minutes",
+            "发送待发的办事短信通知", "send the pending service text messages"),
+        Job("cases.digest", "anju.cases.service.digest:daily", "daily 07:30",
+            "居住证到期提醒、整改逾期提醒、部门每日待办汇总和居民每日消息汇总",
+            "permit expiry reminders, overdue rectifications, the officers' daily digest and "
+            "residents' daily digest"),
+    ),
 )

@@ -210,3 +210,14 @@ def lapsed_permit_holders(session: Session, lapsed_before: date,
                                              Permit.person_code.in_(chunk))
             .group_by(Permit.person_code).having(latest < lapsed_before)).scalars())
     return out
+
+
+# --- contact (the cases domain's notices) ----------------------------------------------------------
+def person_phones(session: Session, person_codes: Iterable[str | None]) -> dict[str, str]:
+    """Person code → mobile number, for the persons who gave one (an outbound notice's address;
+    the caller sends to it and never shows it)."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(c for c in person_codes if c):
+        out.update(session.execute(select(Person.person_code, Person.phone).where(
+            Person.person_code.in_(chunk), Person.phone.is_not(None))).all())
+    return out

@@ -30,6 +30,8 @@ STATIC = Path(__file__).parent / "static"
 # demands one.
 PUBLIC_PATHS = {"/healthz", "/api/v1/auth/token", "/login", "/logout", "/lang/{code}",
                 "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/static"}
+# answered suggestions the departments published, naming no one (cases: participation)
+PUBLIC_PATHS |= {"/api/v1/public/suggestions", "/suggestions/published"}
 
 
 class RequestGate:

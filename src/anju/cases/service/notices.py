@@ -22,20 +22,20 @@ from __future__ import annotations
 import logging
 import string
 from dataclasses import dataclass
-from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from anju.cases import policy as P
-from anju.cases.models import Notification, NoticePreference
+from anju.cases.models import NoticePreference, Notification
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
 from anju.core.db import utcnow
 from anju.core.errors import ValidationError
 from anju.core.paging import MAX_LIMIT, Page
 from anju.core.policy import Actor, Role, department_code
+from anju.core.types import Timestamp
 
 log = logging.getLogger("anju.cases.notices")
 
@@ -221,8 +221,8 @@ class NoticeOut(BaseModel):
     text_en: str
     case_id: int | None = None
     essential: bool
-    created_at: datetime
-    read_at: datetime | None = None
+    created_at: Timestamp
+    read_at: Timestamp | None = None
     delivery: str
 
 

@@ -7,7 +7,7 @@ those (their accounts carry the provider's code as their department).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from anju.core.audit import AuditEvent
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, ValidationError
 from anju.core.policy import Actor, department_code, scopes_for
+from anju.core.types import Timestamp
 from anju.registry import reads
 
 SUGGESTION_WORKING_DAYS = 10  # the county's answer deadline for a suggestion or complaint
@@ -40,12 +41,12 @@ class SuggestionOut(BaseModel):
     department: str
     subject: str
     body: str
-    created_at: datetime
+    created_at: Timestamp
     due_date: date
     due_provisional: bool
     overdue: bool
     answer: str | None = None
-    answered_at: datetime | None = None
+    answered_at: Timestamp | None = None
     published: bool
 
 
@@ -56,7 +57,7 @@ class PublishedOut(BaseModel):
     kind: str
     department: str
     text: str
-    answered_at: datetime
+    answered_at: Timestamp
 
 
 class ProviderOut(BaseModel):

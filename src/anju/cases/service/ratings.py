@@ -10,7 +10,7 @@ is on the case's timeline.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from anju.core.audit import AuditEvent
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, ValidationError
 from anju.core.policy import Actor
+from anju.core.types import Timestamp
 
 RATEABLE = frozenset({CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.NOT_ACCEPTED})
 SATISFIED_FROM = 3  # 基本满意 and better count as satisfied (the national 满意率)
@@ -46,7 +47,7 @@ class RatingOut(BaseModel):
     score_zh: str
     score_en: str
     comment: str | None = None
-    created_at: datetime
+    created_at: Timestamp
     rectification_id: int | None = None
 
 
@@ -63,7 +64,7 @@ class RectificationOut(BaseModel):
     status: str
     overdue: bool
     answer: str | None = None
-    closed_at: datetime | None = None
+    closed_at: Timestamp | None = None
 
 
 class SatisfactionRow(BaseModel):

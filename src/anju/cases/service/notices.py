@@ -52,30 +52,30 @@ class Template:
 # {score} from a rating's score; the rest as given. A missing parameter reads as empty.
 TEMPLATES: dict[str, Template] = {
     # to the applicant
-    "case_submitted": Template("您的“{service}”申请已提交（办件号 {case_id}），请等待受理。",
-                               "Your application for {service} was submitted (case {case_id}); "
+    "case_submitted": Template("您的“{service}”已提交（办件号 {case_id}），请等待受理。",
+                               "Your “{service}” was submitted (case {case_id}); "
                                "it waits to be accepted.", essential=False),
-    "case_accepted": Template("您的“{service}”申请已受理（办件号 {case_id}），承诺 {due_date} 前办结。",
-                              "Your application for {service} (case {case_id}) was accepted; "
+    "case_accepted": Template("您的“{service}”已受理（办件号 {case_id}），承诺 {due_date} 前办结。",
+                              "Your “{service}” (case {case_id}) was accepted; "
                               "it will be decided by {due_date}."),
-    "case_not_accepted": Template("您的“{service}”申请不予受理（办件号 {case_id}），理由：{reason}",
-                                  "Your application for {service} (case {case_id}) was not "
+    "case_not_accepted": Template("您的“{service}”不予受理（办件号 {case_id}），理由：{reason}",
+                                  "Your “{service}” (case {case_id}) was not "
                                   "accepted: {reason}"),
     "supplement_requested": Template(
-        "您的“{service}”申请（办件号 {case_id}）需要补正：{reason}。补正期间办理时限暂停。",
-        "Your application for {service} (case {case_id}) needs a supplement: {reason}. The "
+        "您的“{service}”（办件号 {case_id}）需要补正：{reason}。补正期间办理时限暂停。",
+        "Your “{service}” (case {case_id}) needs a supplement: {reason}. The "
         "time limit stops until you answer."),
-    "case_approved": Template("您的“{service}”申请（办件号 {case_id}）已办结：准予。欢迎评价本次服务。",
-                              "Your application for {service} (case {case_id}) was approved. "
+    "case_approved": Template("您的“{service}”（办件号 {case_id}）已办结：准予。欢迎评价本次服务。",
+                              "Your “{service}” (case {case_id}) was approved. "
                               "Please rate the service."),
-    "case_rejected": Template("您的“{service}”申请（办件号 {case_id}）已办结：不予批准，理由：{reason}",
-                              "Your application for {service} (case {case_id}) was rejected: "
+    "case_rejected": Template("您的“{service}”（办件号 {case_id}）已办结：不予批准，理由：{reason}",
+                              "Your “{service}” (case {case_id}) was rejected: "
                               "{reason}"),
-    "case_transferred": Template("您的“{service}”申请（办件号 {case_id}）已转交{department}办理。",
-                                 "Your application for {service} (case {case_id}) was passed "
+    "case_transferred": Template("您的“{service}”（办件号 {case_id}）已转交{department}办理。",
+                                 "Your “{service}” (case {case_id}) was passed "
                                  "to the {department}.", essential=False),
-    "case_withdrawn": Template("您的“{service}”申请（办件号 {case_id}）已撤回。",
-                               "Your application for {service} (case {case_id}) was withdrawn.",
+    "case_withdrawn": Template("您的“{service}”（办件号 {case_id}）已撤回。",
+                               "Your “{service}” (case {case_id}) was withdrawn.",
                                essential=False),
     "permit_expiring": Template("您的居住证（{permit_number}）将于 {valid_until} 到期，请及时申请签注。",
                                 "Your residence permit ({permit_number}) expires on "

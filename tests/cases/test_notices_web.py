@@ -125,7 +125,7 @@ def test_the_inbox_page_in_both_languages_and_its_preference(site):
     _notices(desk.db, desk.resident_code, 1)
     _login(client, desk.resident.username)
     page = client.get("/inbox")
-    assert page.status_code == 200 and "“法律援助申请”（办件号" in page.text and 'class="notice-item unread"' \
+    assert page.status_code == 200 and "“法律援助申请”已受理" in page.text and 'class="notice-item unread"' \
         in page.text
     assert "接收一般提醒" in page.text and "消息" in client.get("/").text
     client.get("/lang/en")

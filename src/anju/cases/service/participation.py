@@ -126,9 +126,14 @@ def list_suggestions(session: Session, actor: Actor, unanswered: bool = False) -
     query = select(Suggestion)
     if unanswered:
         query = query.where(Suggestion.answer.is_(None))
-    rows = Access(session, actor).select(
-        P.SUGGESTION_READ, query.order_by(Suggestion.due_date, Suggestion.id),
-        detail=None)
+    access = Access(session, actor)
+    rows = list(session.execute(query.where(access.restrict_model(P.SUGGESTION_READ, Suggestion))
+                                .order_by(Suggestion.due_date, Suggestion.id)).scalars())
+    # each one read about someone else is recorded, under the participation purpose (a
+    # supervisor reads no person's record otherwise)
+    access.record(*(AuditEvent(P.SUGGESTION_READ, P.PARTICIPATION, r.person_code, "suggestion",
+                               str(r.id), {"listing": True})
+                    for r in rows if r.person_code != actor.person_code))
     today = clock.today()
     return [_suggestion_out(r, today) for r in rows]
 

@@ -99,6 +99,7 @@ def ensure_demo(db: Database, persons: int = 20000,
         codes = _load(session, plan, progress)
         progress("demo: creating demo accounts…")
         _accounts(session, plan, codes)
+        _cases_participation(session)
         counts = bulk.table_counts(session)
     seconds = time.perf_counter() - started
     progress(f"demo: built in {seconds:.1f} s")
@@ -161,6 +162,15 @@ def _accounts(session, plan: synth.County, codes: dict[str, str]) -> None:
             division=township if a.role == "grid_worker" else None, department=a.department,
             person_code=codes.get(a.username),
             display_name=names.get(a.username, f"演示{a.username}"))
+
+
+def _cases_participation(session) -> None:
+    """The demo's service providers (cases: participation), registered by the demo admin."""
+    from anju.cases.service.participation import demo_providers
+
+    admin = identity.actor_of(session.execute(select(Account).where(
+        Account.username == "admin")).scalar_one())
+    demo_providers(session, admin, get_settings().county_code[:6])
 
 
 def describe(summary: DemoSummary, url: str) -> str:

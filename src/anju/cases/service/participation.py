@@ -284,3 +284,15 @@ def assign_to_provider(session: Session, actor: Actor, case_id: int,
                     role="service_provider", template="case_assigned", case_id=case.id,
                     params={"service_code": case.service_code})
     return {"case_id": case.id, "provider_code": provider.code, "provider_name": provider.name}
+
+
+# --- the demo county's providers (anju.demo.build calls this) ---------------------------------
+DEMO_PROVIDERS = (("legal_aid_1", "长兴县法律援助工作站（演示）", "legal_aid"),
+                  ("new_citizens", "新长兴人互助会（演示）", "migrant_org"))
+
+
+def demo_providers(session: Session, admin: Actor, county: str) -> int:
+    """Register the demo's providers (no accounts: the admin opens those on the page)."""
+    for code, name, kind in DEMO_PROVIDERS:
+        register_provider(session, admin, code=code, name=name, kind=kind, division_code=county)
+    return len(DEMO_PROVIDERS)

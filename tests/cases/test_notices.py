@@ -97,6 +97,17 @@ def test_essential_notices_arrive_even_when_the_person_switched_the_rest_off(db)
         assert {n.notice_id for n in notices.inbox(s, desk.resident)} == {essential, chatter}
 
 
+def test_a_caller_cannot_make_a_decision_non_essential(db):
+    desk = build(db)
+    with db.unit_of_work() as s:
+        notices.set_preference(s, desk.resident, False)
+    decided = _notify(db, desk.resident_code, "case_rejected", essential=False, reason="不符合条件")
+    assert _delivery(db, decided) == "pending"
+    with db.unit_of_work() as s:
+        assert digest.deliver_pending(s, JOB)["sent"] == 1
+    assert "不符合条件" in _outbox()[0]["text"]
+
+
 def test_non_urgent_notices_wait_for_one_digest_a_day(db):
     desk = build(db)
     first = _notify(db, desk.resident_code, "case_submitted", essential=False)

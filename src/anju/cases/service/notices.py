@@ -188,9 +188,13 @@ def notify(session: Session, *, person_code: str, template: str, case_id: int | 
            params: dict | None = None, essential: bool = True) -> Notification:
     """Put a notice in a person's inbox (the caller's use case is already audited) and queue its
     delivery: essential ones always; a non-essential one for the person's daily digest unless
-    they switched those off."""
+    they switched those off. `essential=False` is heeded only for a template not declared
+    essential."""
     if template not in TEMPLATES:
         log.warning("notice template %r is not declared; the generic text is used", template)
+    # a template declared essential (a decision, a supplement request) stays so whatever the
+    # caller says: no preference may hold it back
+    essential = essential or TEMPLATES.get(template, GENERIC).essential
     if essential:
         delivery = "pending"
     else:

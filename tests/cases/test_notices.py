@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,8 @@ from sqlalchemy import select
 from anju.cases.models import Notification, Suggestion
 from anju.cases.service import digest, notices
 from anju.core import clock
-from anju.core.config import get_settings
+from anju.core.channels import Channel, Delivery, DeliveryStatus, Message
+from anju.core.config import get_settings, reset_settings_cache
 from anju.core.errors import Forbidden, NotFound
 from anju.core.identity import job_actor
 from tests.cases.notices_world import HERE, build, make_case
@@ -125,6 +126,37 @@ def test_non_urgent_notices_wait_for_one_digest_a_day(db):
     assert len(_outbox()) == 1 and _delivery(db, late) == "digest"
 
 
+class Gateway(Channel):
+    """A county's SMS gateway as it would plug in (ANJU_SMS_CHANNEL=module:Class): it takes
+    messages and, later, reports one delivered and the other not."""
+
+    name = "gateway"
+    sent: list[Message] = []
+
+    def send(self, message: Message) -> Delivery:
+        Gateway.sent.append(message)
+        return Delivery(f"gw-{len(Gateway.sent)}", DeliveryStatus.ACCEPTED, self.name,
+                        datetime.now(UTC), message.reference)
+
+    def status(self, message_id: str) -> Delivery | None:
+        state = {"gw-1": DeliveryStatus.DELIVERED, "gw-2": DeliveryStatus.FAILED}.get(message_id)
+        return Delivery(message_id, state, self.name, datetime.now(UTC)) if state else None
+
+
+def test_a_gateway_plugs_in_and_its_delivery_reports_are_stored(db, monkeypatch):
+    desk = build(db)
+    monkeypatch.setenv("ANJU_SMS_CHANNEL", f"{__name__}:Gateway")
+    reset_settings_cache()
+    Gateway.sent = []
+    first, second, third = (_notify(db, desk.resident_code, "case_accepted", due_date=f"d{i}")
+                            for i in range(3))
+    assert digest.deliver(db, JOB) == {"sent": 3, "failed": 0, "inbox_only": 0,
+                                       "delivered": 1, "failed_reported": 1}
+    assert [m.reference for m in Gateway.sent] == [f"notice:{n}" for n in (first, second, third)]
+    assert [_delivery(db, n) for n in (first, second, third)] == ["delivered", "failed", "sent"]
+    assert _outbox() == []  # nothing went to the default outbox
+
+
 def test_a_person_without_a_phone_has_the_notice_in_the_inbox_only(db):
     desk = build(db)
     notice = _notify(db, desk.quiet_code)
@@ -215,8 +247,8 @@ def test_the_jobs_are_declared_and_run_under_their_actor(db):
     assert {"cases.notices", "cases.digest"} <= set(declared)
     desk = build(db)
     _notify(db, desk.resident_code)
-    assert digest.deliver(db, job_actor("cases.notices")) == {"sent": 1, "failed": 0,
-                                                               "inbox_only": 0}
+    assert digest.deliver(db, job_actor("cases.notices")) == {
+        "sent": 1, "failed": 0, "inbox_only": 0, "delivered": 0, "failed_reported": 0}
     summary = digest.daily(db, JOB, date(2026, 3, 16))
     assert set(summary) == {"permit_reminders", "rectifications_overdue", "officer_digests",
                             "person_digests"}

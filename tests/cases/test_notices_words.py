@@ -13,7 +13,7 @@ CASES = Path(__file__).resolve().parents[2] / "src" / "anju" / "cases"
 MINE = ("inbox", "rate", "suggest", "provider")
 # families the templates build from a value: t("cases.kind_" ~ s.kind)
 FAMILIES = {
-    "delivery_": {"pending", "sent", "failed", "digest", "digested", "off", "inbox"},
+    "delivery_": {"pending", "sent", "delivered", "failed", "digest", "digested", "off", "inbox"},
     "kind_": set(participation.KINDS),
     "provider_kind_": set(participation.PROVIDER_KINDS),
     "rectify_": {"open", "answered", "done"},

@@ -1,7 +1,8 @@
 """The notices' scheduled work, each step under the job's system actor and audited:
 
 - `deliver_pending` (job `cases.notices`, every few minutes): hand each pending notice to the
-  outbound channel (a text message, `anju.core.channels`) and store where it stands. A notice is
+  outbound channel (a text message, `anju.core.channels`) and store where it stands, with the
+  channel's message id; `refresh_deliveries` then asks the channel for its delivery reports. A notice is
   sent after the use case that wrote it committed, so a rolled-back case sends nothing; a crash
   between sending and storing sends it again (at least once, never lost).
 - `send_digests` (job `cases.digest`, daily): one text a day per person gathering the non-urgent
@@ -31,7 +32,7 @@ from anju.cases.service.notices import (
 from anju.core import calendars, divisions
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
-from anju.core.channels import MAX_TEXT, Channel, Message, sms_channel
+from anju.core.channels import MAX_TEXT, Channel, DeliveryStatus, Message, sms_channel
 from anju.core.db import Database, utcnow
 from anju.core.errors import AnjuError
 from anju.core.models import Account
@@ -69,7 +70,8 @@ def deliver_pending(session: Session, actor: Actor, channel: Channel | None = No
             try:
                 answer = channel.send(Message(phone, _sms(render(
                     notice.template, notice.params, "zh", notice.case_id)), f"notice:{notice.id}"))
-                notice.delivery = "failed" if answer.status.value == "failed" else "sent"
+                notice.delivery = _STATE[answer.status]
+                notice.channel_message_id = answer.message_id[:64]
             except AnjuError:  # a number the channel refuses: it will not arrive
                 notice.delivery = "failed"
         notice.delivered_at = utcnow()
@@ -77,6 +79,35 @@ def deliver_pending(session: Session, actor: Actor, channel: Channel | None = No
         events.append(_sent(notice, notice.delivery))
     access.record(*events)
     return {"sent": counts["sent"], "failed": counts["failed"], "inbox_only": counts["inbox"]}
+
+
+# the channel's word → the notice's delivery state
+_STATE = {DeliveryStatus.ACCEPTED: "sent", DeliveryStatus.DELIVERED: "delivered",
+          DeliveryStatus.FAILED: "failed"}
+REPORT_DAYS = 3  # a gateway keeps delivery reports about this long
+
+
+def refresh_deliveries(session: Session, actor: Actor, channel: Channel | None = None,
+                       batch: int = 500) -> dict:
+    """Ask the channel where the text messages sent lately stand (a gateway's delivery report)
+    and store it: `delivered`, or `failed`; still `sent` while the gateway does not know."""
+    access = Access(session, actor)
+    access.allow(P.NOTICE_SEND)
+    sent = list(session.execute(select(Notification).where(
+        Notification.delivery == "sent", Notification.channel_message_id.is_not(None),
+        Notification.delivered_at >= utcnow() - timedelta(days=REPORT_DAYS))
+        .order_by(Notification.id).limit(batch).with_for_update()).scalars())
+    channel = channel or sms_channel()
+    changed, events = defaultdict(int), []
+    for notice in sent:
+        report = channel.status(notice.channel_message_id)
+        state = _STATE[report.status] if report else "sent"
+        if state != "sent":
+            notice.delivery, notice.delivered_at = state, utcnow()
+            changed[state] += 1
+            events.append(_sent(notice, state))
+    access.record(*events)
+    return {"delivered": changed["delivered"], "failed_reported": changed["failed"]}
 
 
 def _sms(text: str) -> str:
@@ -252,7 +283,10 @@ def deliver(db: Database, actor: Actor, today: date | None = None) -> dict:
         for key in totals:
             totals[key] += done[key]
         if sum(done.values()) < 500:
-            return totals
+            break
+    with db.unit_of_work() as session:
+        totals |= refresh_deliveries(session, actor)
+    return totals
 
 
 def daily(db: Database, actor: Actor, today: date | None = None) -> dict:

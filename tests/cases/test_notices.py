@@ -255,3 +255,32 @@ def test_the_jobs_are_declared_and_run_under_their_actor(db):
     with db.unit_of_work() as s:
         assert s.execute(select(Notification).where(Notification.delivery == "pending")) \
             .first() is None
+
+
+def test_a_permit_holder_is_reminded_once_before_it_expires(db):
+    from anju.registry import service as registry
+    from anju.registry.models import Permit
+    from tests.factories import make_account, make_house, make_person, submit, valid_id
+
+    police = make_account(db, "police")
+    landlord = make_person(db, police, "李建国", id_number=valid_id("330522"))
+    holder = make_person(db, police, "王芳", id_number=valid_id("341221"), phone="13800001111")
+    room = make_house(db, police, landlord)["rooms"][0]["room_id"]
+    registration = submit(db, police, holder, room)
+    with db.unit_of_work() as s:
+        registry.approve_registration(s, police, registration)
+    with db.unit_of_work() as s:
+        for number, until in (("330522-2026-000001", date(2026, 4, 10)),
+                              ("330522-2026-000002", date(2026, 6, 1))):
+            s.add(Permit(permit_number=number, person_code=holder, registration_id=registration,
+                         division_code=HERE, issued_on=date(2025, 4, 10), valid_until=until,
+                         issued_by="police"))
+    clock.pin_today(date(2026, 3, 16))
+    with db.unit_of_work() as s:
+        assert digest.remind_expiring_permits(s, JOB, clock.today()) == 1  # within 30 days
+    with db.unit_of_work() as s:
+        assert digest.remind_expiring_permits(s, JOB, clock.today()) == 0  # once
+        [told] = s.execute(select(Notification).where(
+            Notification.template == "permit_expiring")).scalars().all()
+        assert told.person_code == holder and told.essential and told.delivery == "pending"
+        assert "2026-04-10" in notices.render(told.template, told.params, "zh")

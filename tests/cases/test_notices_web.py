@@ -158,8 +158,16 @@ def test_rating_and_suggestion_pages(site):
     _login(client, desk.supervisor.username)
     desk_page = client.get("/rectifications")
     assert desk_page.status_code == 200 and "排队久" in desk_page.text and "满意度" in desk_page.text
+    stats = client.get("/satisfaction")
+    assert stats.status_code == 200 and "人力资源和社会保障局" in stats.text and "50.0%" not in \
+        stats.text and "0.0%" in stats.text  # one rating, 不满意: none satisfied
     _login(client, desk.officer.username)
     assert "排队太久" in client.get("/suggestions").text
+    assert client.get("/satisfaction").status_code == 403  # an officer counts nothing
+    _login(client, desk.analyst.username)
+    client.get("/lang/en")
+    stats = client.get("/satisfaction")
+    assert "Labour-contract filing" in stats.text and "劳动合同备案" not in stats.text
 
 
 def test_the_admin_registers_a_provider_on_the_page(site):

@@ -17,7 +17,7 @@ FAMILIES = {
     "kind_": set(participation.KINDS),
     "provider_kind_": set(participation.PROVIDER_KINDS),
     "rectify_": {"open", "answered", "done"},
-    "satisfaction_by_": {"service", "window"},
+    "satisfaction_by_": {"service", "window", "department"},
 }
 
 

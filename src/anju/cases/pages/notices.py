@@ -27,7 +27,8 @@ MENU: dict[str, list[tuple[str, str]]] = {
     "resident": [("/inbox", "cases.menu_inbox"), ("/suggestions", "cases.menu_suggestions")],
     "landlord": [("/inbox", "cases.menu_inbox"), ("/suggestions", "cases.menu_suggestions")],
     "dept_officer": _OFFICERS,
-    "dept_supervisor": _OFFICERS,
+    "dept_supervisor": [*_OFFICERS, ("/satisfaction", "cases.menu_satisfaction")],
+    "analyst": [("/satisfaction", "cases.menu_satisfaction")],
     "service_provider": [("/inbox", "cases.menu_inbox")],
     "admin": [("/admin/providers", "cases.menu_providers")],
 }
@@ -147,6 +148,14 @@ def follow_up(rect_id: RecordId, request: Request, session: SessionDep, actor: A
         session.rollback()
         return _desk(request, session, actor, error)
     return _back("/rectifications", "followed")
+
+
+@router.get("/satisfaction")
+def satisfaction(request: Request, session: SessionDep, actor: ActorDep):
+    """Satisfaction per service, department and window, computed from the ratings."""
+    return _page(request, "rate_satisfaction.html",
+                 tables={by: ratings.satisfaction(session, actor, by)
+                         for by in ("department", "service", "window")})
 
 
 # --- suggestions -----------------------------------------------------------------------------

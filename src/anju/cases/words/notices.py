@@ -32,6 +32,8 @@ WORDS: dict[str, dict[str, str]] = {"zh": {
     "follow_up_note": "督办意见（退回时必填）", "follow_up_close": "确认办结",
     "follow_up_return": "退回重新整改", "changes_saved": "已保存。",
     "satisfaction_title": "满意度", "satisfaction_by_service": "按事项", "satisfaction_by_window": "按窗口",
+    "satisfaction_by_department": "按部门", "menu_satisfaction": "满意度统计",
+    "satisfaction_intro": "由群众对办结事项的评价自动计算（好差评五级：非常满意至非常不满意）。",
     "satisfaction_ratings": "评价数", "satisfaction_average": "平均分（5 分制）",
     "satisfaction_share": "满意率（基本满意及以上）", "satisfaction_none": "暂无评价。",
     # suggestions
@@ -92,6 +94,9 @@ WORDS: dict[str, dict[str, str]] = {"zh": {
     "rectify_done": "Closed", "follow_up_note": "Follow-up note (needed to send back)",
     "follow_up_close": "Close it", "follow_up_return": "Send back", "changes_saved": "Saved.",
     "satisfaction_title": "Satisfaction", "satisfaction_by_service": "By service",
+    "satisfaction_by_department": "By department", "menu_satisfaction": "Satisfaction",
+    "satisfaction_intro": "Computed from applicants' ratings of decided cases (the national "
+                          "five-level scale, very satisfied to very dissatisfied).",
     "satisfaction_by_window": "By window", "satisfaction_ratings": "Ratings",
     "satisfaction_average": "Average (of 5)",
     "satisfaction_share": "Satisfied (fairly satisfied or better)",

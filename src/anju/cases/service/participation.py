@@ -21,7 +21,7 @@ from anju.core import calendars, clock, divisions, identity
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
 from anju.core.db import utcnow
-from anju.core.errors import Conflict, ValidationError
+from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.core.policy import Actor, department_code, scopes_for
 from anju.core.types import Timestamp
 from anju.registry import reads
@@ -106,9 +106,12 @@ def submit_suggestion(session: Session, actor: Actor, *, kind: str, department: 
     access = Access(session, actor)
     person = actor.person_code
     place = reads.person_place(session, person) if person else None
+    access.allow(P.SUGGESTION_CREATE)
+    if place is None:  # an account with no person behind it has no one to answer
+        raise NotFound("not_found", "人员不存在", "person not found", field="person_code")
     access.touch(P.SUGGESTION_CREATE, person_code=person, kind="suggestion", object_id=None,
                  what="人员", purpose=P.PARTICIPATION, own=True,
-                 division_code=place.division_code if place else None)
+                 division_code=place.division_code)
     due = calendars.current(session).add(clock.today(), SUGGESTION_WORKING_DAYS)
     row = Suggestion(person_code=person, division_code=place.division_code, kind=kind,
                      department=department, subject=subject, body=body, due_date=due.value,

@@ -151,6 +151,8 @@ class Notification(Base):
     # outbound: pending | sent | failed | digest (waits for the daily digest) | off (opted out)
     delivery: Mapped[str] = mapped_column(String(12), default="pending")
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the outbound channel's id of the text message, to ask the gateway where it stands (0018)
+    channel_message_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class NoticePreference(Base):

@@ -93,3 +93,16 @@ PERMIT_CHECK = Purpose("permit_verification", "电子居住证核验", "Verifyin
 ACTIONS = (*ACTIONS, PERMIT_VERIFY)
 PURPOSES = (*PURPOSES, PERMIT_CHECK)
 RULES[Role.SYSTEM] = {**RULES[Role.SYSTEM], EVIDENCE_PULL: (G,), PERMIT_VERIFY: (G,)}
+# --- notices, ratings, participation (ca3) ---------------------------------------------------
+# Officers, supervisors and providers read the notices addressed to their department in their
+# jurisdiction; a person sets their own notice preference and reads their own ratings; a
+# supervisor follows up a department's rectification.
+NOTICE_PREFERENCES = Action("notice.preferences", "设置消息提醒", "Set notice preferences")
+RECTIFY_FOLLOW_UP = Action("rectification.follow_up", "督办整改", "Followed up a rectification")
+RATING_READ = Action("case.rating_read", "查看服务评价", "Viewed service ratings")
+ACTIONS = (*ACTIONS, NOTICE_PREFERENCES, RECTIFY_FOLLOW_UP, RATING_READ)
+for _role in (Role.RESIDENT, Role.LANDLORD):
+    RULES[_role] |= {NOTICE_PREFERENCES: (S,), RATING_READ: (S,)}
+for _role in (Role.DEPT_OFFICER, Role.DEPT_SUPERVISOR, Role.SERVICE_PROVIDER):
+    RULES[_role] = {**RULES[_role], NOTICE_READ: (D,), RATING_READ: (D,)}
+RULES[Role.DEPT_SUPERVISOR][RECTIFY_FOLLOW_UP] = (D,)

@@ -115,7 +115,12 @@ def check_fields(username: str, role: str, department: str | None,
     if role_enum is Role.DEPT_OFFICER and not department:
         raise ValidationError("department_required", "部门人员须指定部门",
                               "a department officer needs a department", field="department")
-    if department and department_code(department) not in departments():
+    if role_enum is Role.SERVICE_PROVIDER and not (department or "").startswith("provider:"):
+        # a provider's account carries its provider code (registered by the admin in cases)
+        raise ValidationError("provider_required", "服务机构账号须指定服务机构",
+                              "a service provider's account needs its provider", field="department")
+    if department and role_enum is not Role.SERVICE_PROVIDER and \
+            department_code(department) not in departments():
         raise ValidationError("department_unknown", f"未知部门：{department}",
                               f"unknown department {department!r}", field="department")
     if role_enum in PERSON_ROLES and not person_code:

@@ -106,6 +106,7 @@ def ensure_demo(db: Database, persons: int = 20000,
         _accounts(session, plan, codes)
         _department_data(session, plan, seed, progress)
         cases_core.build(session, codes, progress)  # cases core: demo cases for every case role
+        _cases_participation(session)
         counts = bulk.table_counts(session)
     seconds = time.perf_counter() - started
     progress(f"demo: built in {seconds:.1f} s")
@@ -182,6 +183,13 @@ def _department_data(session, plan: synth.County, seed: int, progress) -> None:
     counts = departments.ensure(session, plan, steward, clock.today(), folder, seed)
     progress("demo: department data: " + ", ".join(f"{d} {n:,}" for d, n in counts.items())
              + f" in {time.perf_counter() - t:.1f} s")
+def _cases_participation(session) -> None:
+    """The demo's service providers (cases: participation), registered by the demo admin."""
+    from anju.cases.service.participation import demo_providers
+
+    admin = identity.actor_of(session.execute(select(Account).where(
+        Account.username == "admin")).scalar_one())
+    demo_providers(session, admin, get_settings().county_code[:6])
 
 
 def describe(summary: DemoSummary, url: str) -> str:

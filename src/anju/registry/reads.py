@@ -287,3 +287,12 @@ def permit_state(session: Session, permit_number: str) -> PermitState | None:
 def person_phone(session: Session, person_code: str) -> str | None:
     """The person's phone, for matching a department's family contact (never shown)."""
     return session.execute(select(Person.phone).where(Person.person_code == person_code)).scalar()
+# --- contact (the cases domain's notices) ----------------------------------------------------------
+def person_phones(session: Session, person_codes: Iterable[str | None]) -> dict[str, str]:
+    """Person code → mobile number, for the persons who gave one (an outbound notice's address;
+    the caller sends to it and never shows it)."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(c for c in person_codes if c):
+        out.update(session.execute(select(Person.person_code, Person.phone).where(
+            Person.person_code.in_(chunk), Person.phone.is_not(None))).all())
+    return out

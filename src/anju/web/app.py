@@ -32,6 +32,8 @@ PUBLIC_PATHS = {"/healthz", "/api/v1/auth/token", "/login", "/logout", "/lang/{c
                 "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/static",
                 # the public service guide and the e-permit check (anju.cases): no login
                 "/services", "/services/{code}", "/verify", "/api/v1/permits/verify"}
+# answered suggestions the departments published, naming no one (cases: participation)
+PUBLIC_PATHS |= {"/api/v1/public/suggestions", "/suggestions/published"}
 
 
 class RequestGate:

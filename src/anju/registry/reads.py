@@ -245,3 +245,9 @@ def residence_facts(session: Session, person_codes: Iterable[str]) -> dict[str, 
                                            .group_by(Permit.person_code)):
             people[code][3] = until
     return {code: ResidenceFacts(code, d, b, tuple(s), u) for code, (d, b, s, u) in people.items()}
+
+
+def all_person_codes(session: Session) -> list[str]:
+    """Every active person's code (the nightly eligibility run goes over everyone)."""
+    return list(session.execute(select(Person.person_code).where(Person.status == "active")
+                                .order_by(Person.person_code)).scalars())

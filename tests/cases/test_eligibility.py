@@ -23,7 +23,7 @@ from anju.core import clock
 from anju.core.errors import ValidationError
 from anju.core.identity import job_actor
 from anju.registry import service as registry
-from tests.factories import make_account, submit
+from tests.factories import make_account, make_person, submit, valid_id
 
 JOB = job_actor("cases.eligibility")
 
@@ -111,3 +111,30 @@ def test_a_rule_reading_an_unknown_field_refuses_the_file():
     with pytest.raises(ValidationError) as error:
         eligibility.parse('[[rule]]\nservice = "x"\nrule = "salary > 3"\n')
     assert error.value.field == "rule.x"
+
+
+def test_department_data_reaches_the_facts_through_the_hub(county, tmp_path):
+    """An employer in the public-security extract makes a resident of six months eligible for a
+    residence permit; the fact names the hub's department as its source."""
+    from anju.exchange import service as hub
+
+    number = valid_id("341221", date(1991, 4, 2), "M")
+    code = make_person(county.db, county.police, "刘洋", id_number=number)
+    reg = submit(county.db, county.police, code, county.room_id, start=date(2026, 1, 5))
+    with county.db.unit_of_work() as s:
+        registry.approve_registration(s, county.police, reg)
+    path = tmp_path / "gongan.csv"
+    path.write_bytes(("登记编号,姓名,公民身份号码,性别,出生日期,户籍地址,现住址,联系电话,服务处所\n"
+                      f"G1,刘洋,{number},1,19910402,,长兴县雉城街道明珠路1号,,长兴电池厂\n"
+                      ).encode("gbk"))
+    with county.db.unit_of_work() as s:
+        hub.import_extract(s, county.steward, path, "gongan")
+    with county.db.unit_of_work() as s:
+        facts, evidence, since = points.gather(s, [code], date(2026, 9, 1))[code]
+    assert facts["employed"] is True and evidence["employed"].source == "exchange:gongan"
+    assert facts["residence_months"] == 7 and since == date(2026, 1, 5)
+    with county.db.unit_of_work() as s:
+        counts = eligibility.evaluate(s, JOB)
+        told = s.execute(select(EligibilityNotice.service_code).where(
+            EligibilityNotice.person_code == code)).scalars().all()
+    assert "residence_permit" in told and counts["residence_permit"]["eligible"] >= 1

@@ -33,7 +33,6 @@ def instance(seed: int, n_schools: int, n_applicants: int):
 
 def check(schools, applicants, seed):
     placements = {p.applicant_id: p for p in allocate(schools, applicants, seed)}
-    by_id = {a.applicant_id: a for a in applicants}
     school = {s.school_id: s for s in schools}
     taken = {s.school_id: [a for a, p in placements.items() if p.school_id == s.school_id]
              for s in schools}

@@ -13,6 +13,7 @@ DOMAIN = Domain(
     pages="anju.cases.pages",
     words="anju.cases.words:WORDS",
     # points, school places and proactive eligibility (issue 11)
+    emits=("points.facts_wanted",),  # department facts asked of the exchange hub
     cli=(("schools", "anju.cases.points.cli:schools"),
          ("eligibility", "anju.cases.points.cli:eligibility")),
     jobs=(Job("cases.eligibility", "anju.cases.eligibility:nightly", "daily 03:00",

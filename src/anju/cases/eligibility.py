@@ -31,6 +31,7 @@ from anju.core import audit, clock
 from anju.core.access import Access
 from anju.core.db import Database
 from anju.core.errors import ValidationError
+from anju.core.identity import SYSTEM
 from anju.core.policy import Actor
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "eligibility.toml"
@@ -70,7 +71,8 @@ def columns() -> dict:
 
 
 # --- the snapshot -------------------------------------------------------------------------------
-def build_snapshot(session: Session, on: date, person_codes: list[str] | None = None) -> int:
+def build_snapshot(session: Session, on: date, person_codes: list[str] | None = None,
+                   actor: Actor | None = None) -> int:
     """Rebuild the facts snapshot for `on` (internal: the run's actor was checked)."""
     from anju.cases.points.service import gather
     from anju.registry import reads as registry
@@ -80,7 +82,7 @@ def build_snapshot(session: Session, on: date, person_codes: list[str] | None = 
     written = 0
     for i in range(0, len(codes), BATCH):
         chunk = codes[i:i + BATCH]
-        facts = gather(session, chunk, on)
+        facts = gather(session, chunk, on, actor or SYSTEM)
         places = registry.residence_facts(session, chunk)
         rows = [{"person_code": code, "division_code": places[code].division_code,
                  "built_on": on, **facts[code][0]} for code in chunk if code in places]
@@ -124,7 +126,7 @@ def evaluate(session: Session, actor: Actor, on: date | None = None, *, dry_run:
     access.allow(P.ELIGIBILITY_RUN)
     on = on or clock.today()
     if rebuild:
-        build_snapshot(session, on)
+        build_snapshot(session, on, actor=actor)
     opted_out = select(NoticePreference.person_code).where(
         NoticePreference.non_essential.is_(False))
     counts: dict[str, dict] = {}

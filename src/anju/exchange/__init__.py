@@ -11,4 +11,6 @@ DOMAIN = Domain(
     pages="anju.exchange.pages",
     words="anju.exchange.words:WORDS",
     cli=(("link", "anju.exchange.cli:app"), ("exchange", "anju.exchange.cli:hub")),
+    # the department facts a points result or the eligibility snapshot reads (anju.cases.points)
+    listeners=(("points.facts_wanted", "anju.exchange.reads:answer_facts"),),
 )

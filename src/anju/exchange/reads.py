@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,3 +56,17 @@ def _values(fields: dict, provenance: dict) -> dict[str, DepartmentValue]:
         out[name] = DepartmentValue(value, source.get("department", ""),
                                     date.fromisoformat(as_of) if as_of else None)
     return out
+
+
+class FactsWanted(Protocol):
+    """What the cases domain asks for (its "points.facts_wanted" event's subject): the department
+    values of these persons; `found` is filled in, person code → field → value."""
+
+    person_codes: list[str]
+    found: dict[str, dict[str, DepartmentValue]]
+
+
+def answer_facts(session: Session, actor, wanted: FactsWanted) -> None:
+    """The listener of "points.facts_wanted" (declared in the exchange descriptor): the asking
+    use case has checked its reach and records the read under its purpose."""
+    wanted.found.update(department_values(session, wanted.person_codes))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -18,15 +19,16 @@ from anju.cases.models import Case, CaseEvent, PointsAppeal, PointsEvidence, Poi
 from anju.cases.points import scheme as schemes
 from anju.cases.points.facts import FACTS, RECORDED, person_facts
 from anju.cases.service.notices import notify_officers
-from anju.core import audit, clock
+from anju.core import audit, clock, events
 from anju.core.access import Access, not_found
 from anju.core.errors import Conflict, ValidationError
+from anju.core.identity import SYSTEM
 from anju.core.policy import Actor
-from anju.exchange import reads as hub
 from anju.registry import reads as registry
 
 POINTS_DEPARTMENT = "renshe"  # the points office (人社) handles appeals
 APPEAL_SERVICE = "points_appeal"
+FACTS_WANTED = "points.facts_wanted"
 
 
 def _place(access: Access, action, person_code: str):
@@ -37,10 +39,22 @@ def _place(access: Access, action, person_code: str):
     return place
 
 
-def gather(session: Session, person_codes: list[str], on: date) -> dict[str, tuple]:
+@dataclass
+class FactsWanted:
+    """The subject of "points.facts_wanted": the exchange hub's declared listener fills `found`
+    with the departments' values of these persons (anju.exchange.reads.answer_facts)."""
+
+    person_codes: list[str]
+    found: dict = field(default_factory=dict)
+
+
+def gather(session: Session, person_codes: list[str], on: date,
+           actor: Actor = SYSTEM) -> dict[str, tuple]:
     """(facts, evidence, residence start) of each person on `on` (internal: callers check)."""
     residence = registry.residence_facts(session, person_codes)
-    golden = dict(hub.department_values(session, person_codes))
+    wanted = FactsWanted(list(person_codes))
+    events.emit(session, actor, FACTS_WANTED, wanted)
+    golden = wanted.found
     recorded: dict[str, list] = {}
     for row in session.execute(select(PointsEvidence.person_code, PointsEvidence.fact,
                                       PointsEvidence.value, PointsEvidence.source,
@@ -82,7 +96,7 @@ def _compute(access: Access, person_code: str, division: str, on: date, *, reaso
              appeal_id: int | None = None) -> tuple[PointsResult, list[dict]]:
     session = access.session
     scheme = schemes.in_force(on)
-    facts, evidence, _ = gather(session, [person_code], on)[person_code]
+    facts, evidence, _ = gather(session, [person_code], on, access.actor)[person_code]
     result = schemes.compute(scheme, facts)
     digest = hashlib.sha256(json.dumps([scheme.version, reason, appeal_id, facts],
                                        sort_keys=True, default=str).encode()).hexdigest()

@@ -110,7 +110,8 @@ def run_year(session: Session, actor: Actor, year: int) -> dict:
     on = clock.today()
     scheme = schemes.in_force(on)
     scorer = {c.id: (c.form or {}).get("parent_person_code") or c.person_code for c in cases}
-    facts = gather(session, sorted(set(scorer.values()) | {c.person_code for c in cases}), on)
+    facts = gather(session, sorted(set(scorer.values()) | {c.person_code for c in cases}), on,
+                   actor)
     applicants, inputs, by_case = [], [], {}
     for case in cases:
         home = _most_specific(case.division_code, catchments)

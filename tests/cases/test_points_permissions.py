@@ -154,5 +154,6 @@ def test_points_permission_matrix(db, role):
     found = mismatches(db, MATRIX, ROLES, role, setup.actor,
                        lambda op, session, actor, inside: setup.call(op, session, actor, inside,
                                                                      role),
-                       unaudited=UNAUDITED, audit_optional=OWN_UNAUDITED, fields=lambda op, role, inside: FIELDS.get(op))
+                       unaudited=UNAUDITED, audit_optional=OWN_UNAUDITED,
+                       fields=lambda op, role, inside: FIELDS.get(op))
     assert not found, "\n".join(found)

@@ -1,0 +1,113 @@
+"""Points, school-place and policy-awareness pages: a resident's points with every indicator's
+evidence and source, "what would change my score" and the appeal; a parent's placement with its
+explanation and appeal; the policy-awareness KPI for analysts and supervisors."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from anju.cases import catalogue, eligibility
+from anju.cases.points import service as points
+from anju.cases.schools import service as schools
+from anju.core.errors import AnjuError, Forbidden, ValidationError
+from anju.core.policy import Actor
+from anju.core.types import RecordId
+from anju.core.web import ActorDep, SessionDep
+
+router = APIRouter(include_in_schema=False)
+_POINTS = ("/me/points", "cases.points.menu")
+_AWARENESS = ("/eligibility/awareness", "cases.eligibility.menu")
+MENU = {"resident": [_POINTS], "landlord": [_POINTS], "analyst": [_AWARENESS],
+        "dept_supervisor": [_AWARENESS]}
+NOTICES = {"appealed"}
+
+
+def _page(request: Request, name: str, status_code: int = 200, **context) -> Response:
+    context.setdefault("error", None)
+    context["notices"] = [f"cases.points.notice.{n}" for n in request.query_params.getlist(
+        "notice") if n in NOTICES]
+    return request.app.state.templates.TemplateResponse(request, f"cases/{name}", context,
+                                                        status_code)
+
+
+def _own(actor: Actor) -> str:
+    if not actor.person_code:
+        raise Forbidden("not_a_person", "该页面仅供居民和房东使用",
+                        "this page is for residents and landlords")
+    return actor.person_code
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError("date_format", "日期格式应为 YYYY-MM-DD", "dates are YYYY-MM-DD",
+                              field="on") from None
+
+
+def _points_page(request: Request, session: Session, actor: Actor, on: str | None,
+                 error: AnjuError | None = None, form: dict | None = None) -> Response:
+    code = _own(actor)
+    try:
+        result = points.points_of(session, actor, code, _day(on))
+    except AnjuError as refused:
+        session.rollback()
+        result, error = None, error or refused
+    history = points.history(session, actor, code)
+    return _page(request, "points.html", error.http_status if error else 200, result=result,
+                 history=history, on=on or "", error=error, form=form or {})
+
+
+@router.get("/me/points")
+def my_points(request: Request, session: SessionDep, actor: ActorDep, on: str | None = None):
+    return _points_page(request, session, actor, on)
+
+
+@router.post("/me/points/appeal")
+def appeal_points(request: Request, session: SessionDep, actor: ActorDep,
+                  result_id: Annotated[RecordId, Form()], indicator: Annotated[str, Form()],
+                  reason: Annotated[str, Form()] = ""):
+    code = _own(actor)
+    try:
+        points.appeal(session, actor, code, result_id, indicator[:40], reason[:500])
+    except AnjuError as error:
+        session.rollback()
+        return _points_page(request, session, actor, None, error,
+                            {"indicator": indicator, "reason": reason})
+    return RedirectResponse("/me/points?notice=appealed", status_code=303)
+
+
+@router.get("/cases/{case_id}/placement")
+def placement(case_id: RecordId, request: Request, session: SessionDep, actor: ActorDep):
+    return _page(request, "school_placement.html",
+                 placement=schools.placement(session, actor, case_id))
+
+
+@router.post("/cases/{case_id}/placement/appeal")
+def appeal_placement(case_id: RecordId, request: Request, session: SessionDep, actor: ActorDep,
+                     reason: Annotated[str, Form()] = ""):
+    try:
+        schools.appeal(session, actor, case_id, reason[:500])
+    except AnjuError as error:
+        session.rollback()
+        return _page(request, "school_placement.html", error.http_status, error=error,
+                     placement=schools.placement(session, actor, case_id), reason=reason)
+    return _page(request, "school_placement.html",
+                 placement=schools.placement(session, actor, case_id), appealed=True)
+
+
+@router.get("/eligibility/awareness")
+def awareness(request: Request, session: SessionDep, actor: ActorDep):
+    services = catalogue.load()
+    rows = eligibility.awareness(session, actor)
+    for row in rows:
+        service = services.get(row["service"])
+        row["name_zh"] = service.name.zh if service else row["service"]
+        row["name_en"] = service.name.en if service else row["service"]
+    return _page(request, "eligibility_awareness.html", rows=rows)

@@ -1,0 +1,63 @@
+"""The points pages in both languages: a resident sees every indicator with its evidence's
+source, what would raise the score, and appeals one; the analyst's policy-awareness table."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from anju.cases import eligibility
+from anju.cases.models import PointsAppeal
+from anju.core import clock
+from anju.core.identity import job_actor
+from anju.registry import service as registry
+from anju.web.app import create_app
+from tests.factories import build_world, submit
+from tests.web.conftest import Site
+
+
+@pytest.fixture
+def site(sqlite_db):
+    clock.pin_today(date(2026, 9, 1))
+    world = build_world(sqlite_db)
+    reg = submit(world.db, world.police, world.resident.person_code, world.room_id,
+                 start=date(2022, 5, 1))
+    with world.db.unit_of_work() as s:
+        registry.approve_registration(s, world.police, reg)
+    with TestClient(create_app(db=sqlite_db), base_url="http://localhost") as client:
+        yield Site(world, client)
+
+
+def test_a_resident_reads_their_points_and_appeals_one(site):
+    site.login(site.world.resident.username)
+    page = site.client.get("/me/points")
+    assert page.status_code == 200
+    assert "居住证积分" in page.text and "在本县连续居住年限" in page.text
+    assert "居住登记信息" in page.text  # the residence indicator's source
+    assert "还能怎样提高积分" in page.text and "学历" in page.text
+    old = site.client.get("/me/points?on=2026-03-01").text
+    assert "2025.1" in old and "（2026年7月修订版）" not in old
+    bad = site.client.get("/me/points?on=2026-31-01")
+    assert bad.status_code == 422 and "YYYY-MM-DD" in bad.text
+    missing = site.post("/me/points/appeal", {"result_id": 1, "indicator": "education",
+                                              "reason": ""}, "/me/points")
+    assert missing.status_code == 422 and "请说明异议理由" in missing.text
+    done = site.post("/me/points/appeal", {"result_id": 1, "indicator": "education",
+                                           "reason": "我有本科学历"}, "/me/points")
+    assert done.status_code == 200 and "异议已提交" in done.text
+    with site.world.db.unit_of_work() as s:
+        assert s.query(PointsAppeal).count() == 1
+    site.client.get("/lang/en")
+    english = site.client.get("/me/points").text
+    assert "What would change my score" in english and "Residence registration" in english
+
+
+def test_the_analyst_sees_policy_awareness(site):
+    with site.world.db.unit_of_work() as s:
+        eligibility.evaluate(s, job_actor("cases.eligibility"))
+    site.login(site.world.analyst.username)
+    page = site.client.get("/eligibility/awareness")
+    assert page.status_code == 200 and "政策知晓率" in page.text and "职业技能培训" in page.text
+    site.client.get("/lang/en")
+    assert "Policy awareness" in site.client.get("/").text

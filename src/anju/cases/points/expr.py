@@ -8,6 +8,7 @@ comparisons, `+ - *`, unary minus and `x in [literal, …]`. No member access, n
 division (CEL's integer division and SQL's differ)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,11 @@ _CEL = {"int": celtypes.IntType, "bool": celtypes.BoolType, "string": celtypes.S
 _ENV = celpy.Environment()
 
 
+@functools.lru_cache(maxsize=65536)
+def _evaluate(rule: Rule, key: tuple, kinds: tuple) -> Any:
+    return rule._run(key, kinds)
+
+
 class RuleError(ValueError):
     """A rule that does not parse, or reads what the vocabulary does not declare."""
 
@@ -29,7 +35,7 @@ class RuleError(ValueError):
         self.reason_zh, self.reason_en = reason_zh, reason_en
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: the evaluation cache's key
 class Rule:
     source: str
     tree: Tree
@@ -37,8 +43,19 @@ class Rule:
     program: Any = field(repr=False, compare=False)
 
     def evaluate(self, facts: dict[str, Any], types: dict[str, str]) -> Any:
-        """The rule's value for one person's facts (each fact typed as the vocabulary says)."""
-        activation = {name: _CEL[types[name]](facts[name]) for name in self.reads}
+        """The rule's value for one person's facts (each fact typed as the vocabulary says).
+        The interpreter walks the tree (about a millisecond a rule), and people share values,
+        so answers are kept per rule and values read."""
+        key = tuple((name, type(facts[name]).__name__, facts[name]) for name in self._order)
+        return _evaluate(self, key, tuple(types[name] for name in self._order))
+
+    @property
+    def _order(self) -> tuple[str, ...]:
+        return tuple(sorted(self.reads))
+
+    def _run(self, key: tuple, kinds: tuple) -> Any:
+        activation = {name: _CEL[kind](value) for (name, _, value), kind in zip(key, kinds,
+                                                                               strict=True)}
         value = self.program.evaluate(activation)
         if isinstance(value, celpy.CELEvalError):
             raise RuleError("规则无法计算", f"the rule could not be evaluated: {value}")

@@ -61,3 +61,18 @@ def test_the_analyst_sees_policy_awareness(site):
     assert page.status_code == 200 and "政策知晓率" in page.text and "职业技能培训" in page.text
     site.client.get("/lang/en")
     assert "Policy awareness" in site.client.get("/").text
+
+
+def test_the_demo_resident_has_points_from_every_kind_of_source(sqlite_db):
+    from anju.core.identity import SYSTEM
+    from anju.core.models import Account
+    from anju.demo import build
+
+    build.ensure_demo(sqlite_db, persons=60, progress=lambda _m: None)
+    with sqlite_db.unit_of_work() as s:
+        code = s.query(Account).filter_by(username="resident").one().person_code
+    with sqlite_db.unit_of_work() as s:
+        from anju.cases.points import service as points
+        result = points.points_of(s, SYSTEM, code)
+    sources = {e["source"] for i in result["items"] for e in i["evidence"]}
+    assert {"registry", "upload", "exchange:renshe"} <= sources

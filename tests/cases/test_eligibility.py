@@ -50,6 +50,22 @@ def test_sql_and_python_agree_on_every_person(db):
             assert sql, rule.service  # the random county has someone eligible for each
 
 
+def test_sql_and_python_agree_on_every_person_of_the_demo_county(db):
+    from anju.demo import build
+
+    clock.pin_today(date(2026, 9, 1))
+    build.ensure_demo(db, persons=120, progress=lambda _m: None)
+    with db.unit_of_work() as s:
+        built = eligibility.build_snapshot(s, clock.today())
+        assert built >= 120
+        agreed = 0
+        for rule in eligibility.rules():
+            sql, python = eligibility.eligible_sql(s, rule), eligibility.eligible_python(s, rule)
+            assert sql == python, rule.service
+            agreed += len(sql)
+        assert agreed  # someone in the demo county is eligible for something
+
+
 @pytest.fixture
 def county(world):
     clock.pin_today(date(2026, 9, 1))

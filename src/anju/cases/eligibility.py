@@ -155,25 +155,22 @@ def _notify(access: Access, rule: EligibilityRule, on: date, pending, opted_out)
     session, sent = access.session, 0
     out_set = set(session.execute(opted_out).scalars())
     rows = session.execute(pending).all()
+    params = {"service": rule.service, "why_zh": rule.why_zh, "why_en": rule.why_en}
     for i in range(0, len(rows), BATCH):
-        chunk = rows[i:i + BATCH]
-        params = {"service": rule.service, "why_zh": rule.why_zh, "why_en": rule.why_en}
-        ids = []
-        for code, _division in chunk:
-            # non-essential: waits for the daily digest, or stays in the inbox only when the
-            # person switched such notices off
-            notice = Notification(person_code=code, template="eligible", params=params,
-                                  essential=False,
-                                  delivery="off" if code in out_set else "digest")
-            session.add(notice)
-            ids.append((code, notice))
-        session.flush()
+        chunk = [code for code, _division in rows[i:i + BATCH]]
+        # non-essential: waits for the daily digest, or stays in the inbox only when the person
+        # switched such notices off; written in bulk (a first night may tell many)
+        made = session.execute(insert(Notification).returning(
+            Notification.id, Notification.person_code, sort_by_parameter_order=True), [
+            {"person_code": code, "template": "eligible", "params": params, "essential": False,
+             "delivery": "off" if code in out_set else "digest"} for code in chunk]).all()
         session.execute(insert(EligibilityNotice), [
             {"person_code": code, "service_code": rule.service, "sent_on": on,
-             "notification_id": notice.id, "reasons": [rule.rule.source]} for code, notice in ids])
+             "notification_id": notice_id, "reasons": [rule.rule.source]}
+            for notice_id, code in made])
         access.record(*(audit.AuditEvent(P.ELIGIBILITY_RUN, P.PROACTIVE, code, "eligibility",
                                          rule.service, {"service": rule.service})
-                        for code, _ in chunk))
+                        for code in chunk))
         sent += len(chunk)
     return sent
 

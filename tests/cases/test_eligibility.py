@@ -154,3 +154,22 @@ def test_department_data_reaches_the_facts_through_the_hub(county, tmp_path):
         told = s.execute(select(EligibilityNotice.service_code).where(
             EligibilityNotice.person_code == code)).scalars().all()
     assert "residence_permit" in told and counts["residence_permit"]["eligible"] >= 1
+
+
+def test_the_command_dry_run_counts_and_sends_nothing(county, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from anju.cli.main import app
+    from anju.core.config import reset_settings_cache
+
+    monkeypatch.setenv("ANJU_DATABASE_URL",
+                       county.db.engine.url.render_as_string(hide_password=False))
+    reset_settings_cache()
+    result = CliRunner().invoke(app, ["eligibility", "run", "--dry-run", "--on", "2026-09-01"])
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.output[result.output.index("{"):])
+    assert counts["wage_arrears"]["notified_now"] == 1
+    with county.db.unit_of_work() as s:
+        assert s.execute(select(EligibilityNotice)).first() is None

@@ -130,12 +130,13 @@ def run_year(session: Session, actor: Actor, year: int) -> dict:
         inputs.append({"applicant_id": applicant.applicant_id, "home_division_code": home,
                        "lat": lat, "lon": lon, "points": total,
                        "residence_since": since.isoformat()})
+    scores = {a.applicant_id: a.points for a in applicants}
     for p in allocate(schools, applicants, run.seed):
         case = by_case[p.applicant_id]
         session.add(SchoolPlacement(
             run_id=run.id, case_id=case.id, person_code=case.person_code,
             division_code=case.division_code, school_id=p.school_id, round=p.round, rank=p.rank,
-            points=next(a.points for a in applicants if a.applicant_id == p.applicant_id),
+            points=scores[p.applicant_id],
             catchment_school=p.catchment_school, catchment_rank=p.catchment_rank,
             catchment_cutoff=p.catchment_cutoff, distance_km=p.distance_km))
         notify(session, person_code=case.person_code, template="school_placement",

@@ -37,7 +37,7 @@ def test_a_resident_reads_their_points_and_appeals_one(site):
     assert "居住登记信息" in page.text  # the residence indicator's source
     assert "还能怎样提高积分" in page.text and "学历" in page.text
     old = site.client.get("/me/points?on=2026-03-01").text
-    assert "2025.1" in old and "（2026年7月修订版）" not in old
+    assert "2025.1" in old and "2026年7月修订版" not in old
     bad = site.client.get("/me/points?on=2026-31-01")
     assert bad.status_code == 422 and "YYYY-MM-DD" in bad.text
     missing = site.post("/me/points/appeal", {"result_id": 1, "indicator": "education",
@@ -76,3 +76,35 @@ def test_the_demo_resident_has_points_from_every_kind_of_source(sqlite_db):
         result = points.points_of(s, SYSTEM, code)
     sources = {e["source"] for i in result["items"] for e in i["evidence"]}
     assert {"registry", "upload", "exchange:renshe"} <= sources
+
+
+def test_a_parent_reads_the_placement_and_appeals(site):
+    from anju.cases.models import Case, SchoolPlacement, SchoolRun
+    from anju.cases.points.service import open_case
+    from anju.core.identity import SYSTEM
+
+    me = site.world.resident.person_code
+    with site.world.db.unit_of_work() as s:
+        case = open_case(s, SYSTEM, service_code="school_enrollment", person_code=me,
+                         division_code="330522001001", department="jiaoyu", form={})
+        run = SchoolRun(year=2026, seed=424242, schools_version="2026", published_by="x",
+                        status="allocated")
+        s.add(run)
+        s.flush()
+        s.add(SchoolPlacement(run_id=run.id, case_id=case.id, person_code=me,
+                              division_code="330522001001", school_id="zc2", round="nearest",
+                              rank=7, points=85, catchment_school="zc1", catchment_rank=5,
+                              catchment_cutoff=92, distance_km=1.8))
+        case_id = case.id
+    site.login(site.world.resident.username)
+    page = site.client.get(f"/cases/{case_id}/placement")
+    assert page.status_code == 200
+    for text in ("长兴县雉城第二小学", "第二轮：就近有空余学位的学校", "长兴县雉城第一小学", "92", "424242"):
+        assert text in page.text
+    done = site.post(f"/cases/{case_id}/placement/appeal", {"reason": "离一小更近"},
+                     f"/cases/{case_id}/placement")
+    assert done.status_code == 200 and "异议已提交" in done.text
+    with site.world.db.unit_of_work() as s:
+        assert s.query(Case).filter_by(service_code="school_placement_appeal").count() == 1
+    site.client.get("/lang/en")
+    assert "Round 2: the nearest school" in site.client.get(f"/cases/{case_id}/placement").text

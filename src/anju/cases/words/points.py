@@ -5,6 +5,9 @@ from __future__ import annotations
 WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "points.menu": "我的积分",
+        "points.paren_open": "（",
+        "points.paren_close": "）",
+        "points.sep": "、",
         "points.title": "居住证积分",
         "points.scheme": "积分方案",
         "points.on": "计算日期",
@@ -73,6 +76,9 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "points.menu": "My points",
+        "points.paren_open": " (",
+        "points.paren_close": ")",
+        "points.sep": ", ",
         "points.title": "Residence-permit points",
         "points.scheme": "Points scheme",
         "points.on": "Date",

@@ -97,6 +97,7 @@ def test_the_run_notifies_the_eligible_once_with_why(county):
         wage = next(n for n in notices if n.params["service"] == "wage_arrears")
         assert wage.essential is False and wage.delivery == "digest"
         assert "欠薪" in wage.params["why_zh"] and "unpaid" in wage.params["why_en"]
+        assert wage.params["facts"] == {"wage_arrears": True}  # why, in the person's own facts
     with county.db.unit_of_work() as s:  # a second night tells nobody again
         again = eligibility.evaluate(s, JOB)
     assert all(c["notified_now"] == 0 for c in again.values())

@@ -136,7 +136,8 @@ def evaluate(session: Session, actor: Actor, on: date | None = None, *, dry_run:
                                    .select_from(EligibilityFacts)).scalar_one()
         applied = session.execute(select(func.count()).select_from(EligibilityFacts).where(
             condition, _applied(rule.service))).scalar_one()
-        pending = select(EligibilityFacts.person_code, EligibilityFacts.division_code).where(
+        reads = sorted(rule.rule.reads)  # each notice names the person's own facts
+        pending = select(EligibilityFacts.person_code, *(columns()[f] for f in reads)).where(
             condition, ~_applied(rule.service), ~_notified(rule.service))
         if dry_run:
             new = session.execute(select(func.count()).select_from(pending.subquery())).scalar_one()
@@ -155,18 +156,22 @@ def _notify(access: Access, rule: EligibilityRule, on: date, pending, opted_out)
     session, sent = access.session, 0
     out_set = set(session.execute(opted_out).scalars())
     rows = session.execute(pending).all()
-    params = {"service": rule.service, "why_zh": rule.why_zh, "why_en": rule.why_en}
+    reads = sorted(rule.rule.reads)
+    base = {"service": rule.service, "why_zh": rule.why_zh, "why_en": rule.why_en}
     for i in range(0, len(rows), BATCH):
-        chunk = [code for code, _division in rows[i:i + BATCH]]
+        part = rows[i:i + BATCH]
+        chunk = [row[0] for row in part]
+        facts = {row[0]: dict(zip(reads, row[1:], strict=True)) for row in part}
         # non-essential: waits for the daily digest, or stays in the inbox only when the person
         # switched such notices off; written in bulk (a first night may tell many)
         made = session.execute(insert(Notification).returning(
             Notification.id, Notification.person_code, sort_by_parameter_order=True), [
-            {"person_code": code, "template": "eligible", "params": params, "essential": False,
+            {"person_code": code, "template": "eligible", "params": {**base, "facts": facts[code]},
+             "essential": False,
              "delivery": "off" if code in out_set else "digest"} for code in chunk]).all()
         session.execute(insert(EligibilityNotice), [
             {"person_code": code, "service_code": rule.service, "sent_on": on,
-             "notification_id": notice_id, "reasons": [rule.rule.source]}
+             "notification_id": notice_id, "reasons": [rule.rule.source, facts[code]]}
             for notice_id, code in made])
         access.record(*(audit.AuditEvent(P.ELIGIBILITY_RUN, P.PROACTIVE, code, "eligibility",
                                          rule.service, {"service": rule.service})

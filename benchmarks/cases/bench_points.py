@@ -101,11 +101,11 @@ def bench_eligibility(db: Database, persons: int) -> dict:
             "eligible": {k: v["eligible"] for k, v in counts.items()}}
 
 
-def bench_explain(db: Database, runs: int = 200) -> dict:
+def bench_explain(db: Database, demo_persons: int, runs: int = 200) -> dict:
     from anju.demo import build
     from anju.registry.models import Person
 
-    build.ensure_demo(db, persons=300, progress=lambda _m: None)
+    build.ensure_demo(db, persons=demo_persons, progress=lambda _m: None)
     with db.unit_of_work() as s:
         codes = list(s.execute(select(Person.person_code).limit(50)).scalars())
     with db.unit_of_work() as s:
@@ -138,6 +138,8 @@ def main() -> None:
                         help="run the eligibility part on a throwaway PostgreSQL server "
                              "(tests/support/pgserver.py, fsync off)")
     parser.add_argument("--output", default="points.json")
+    parser.add_argument("--demo-persons", type=int, default=300)
+    parser.add_argument("--only-explain", action="store_true")
     args = parser.parse_args()
     server = None
     if args.postgres and not args.url:
@@ -149,19 +151,20 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-points-"))
     os.environ.setdefault("ANJU_DATA_DIR", str(folder))
     out = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}
-    out["allocation"] = bench_allocation(args.applicants, args.schools)
-    print(json.dumps(out["allocation"]), flush=True)
-    url = args.url or f"sqlite:///{folder / 'eligibility.sqlite3'}"
-    migrate.upgrade(url)
-    db = Database(url)
-    out["eligibility"] = {"backend": db.engine.dialect.name,
-                          **bench_eligibility(db, args.persons)}
-    print(json.dumps(out["eligibility"]), flush=True)
-    db.dispose()
+    if not args.only_explain:
+        out["allocation"] = bench_allocation(args.applicants, args.schools)
+        print(json.dumps(out["allocation"]), flush=True)
+        url = args.url or f"sqlite:///{folder / 'eligibility.sqlite3'}"
+        migrate.upgrade(url)
+        db = Database(url)
+        out["eligibility"] = {"backend": db.engine.dialect.name,
+                              **bench_eligibility(db, args.persons)}
+        print(json.dumps(out["eligibility"]), flush=True)
+        db.dispose()
     url = f"sqlite:///{folder / 'demo.sqlite3'}"
     migrate.upgrade(url)
     db = Database(url)
-    out["points"] = bench_explain(db)
+    out["points"] = bench_explain(db, args.demo_persons)
     print(json.dumps(out["points"]), flush=True)
     db.dispose()
     if server is not None:

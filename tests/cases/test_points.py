@@ -148,3 +148,14 @@ def test_continuous_residence_joins_back_to_back_spells():
     assert continuous_since(gap, date(2026, 1, 1)) == date(2021, 6, 1)
     assert continuous_since([(date(2020, 1, 1), date(2021, 1, 1))], date(2026, 1, 1)) is None
     assert set(FACTS) >= {"age", "insurance_years", "falsified_documents"}
+
+
+def test_the_appeal_services_are_catalogue_services_with_the_forms_written():
+    from anju.cases import catalogue
+
+    services = catalogue.load()
+    assert {f.name for f in services["points_appeal"].form} == {"result_id", "indicator", "reason"}
+    assert services["points_appeal"].department == "renshe"
+    assert {f.name for f in services["school_placement_appeal"].form} == {
+        "placement_case_id", "reason"}
+    assert services["school_placement_appeal"].department == "jiaoyu"

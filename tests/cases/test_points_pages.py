@@ -86,7 +86,7 @@ def test_a_parent_reads_the_placement_and_appeals(site):
     me = site.world.resident.person_code
     with site.world.db.unit_of_work() as s:
         case = open_case(s, SYSTEM, service_code="school_enrollment", person_code=me,
-                         division_code="330522001001", department="jiaoyu", form={})
+                         division_code="330522001001", form={})
         run = SchoolRun(year=2026, seed=424242, schools_version="2026", published_by="x",
                         status="allocated")
         s.add(run)

@@ -106,7 +106,7 @@ class Setup:
     def _case(self, session, code):
         return points.open_case(session, SYSTEM, service_code="school_enrollment",
                                 person_code=code, division_code=COUNTY + "001000",
-                                department="jiaoyu", form={}).id
+                                form={}).id
 
     def actor(self, role: str, inside: bool):
         if role == "system":

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anju.cases import catalogue
 from anju.cases import policy as P
 from anju.cases.models import Case, CaseEvent, PointsAppeal, PointsEvidence, PointsResult
 from anju.cases.points import scheme as schemes
@@ -26,7 +27,6 @@ from anju.core.identity import SYSTEM
 from anju.core.policy import Actor
 from anju.registry import reads as registry
 
-POINTS_DEPARTMENT = "renshe"  # the points office (人社) handles appeals
 APPEAL_SERVICE = "points_appeal"
 FACTS_WANTED = "points.facts_wanted"
 
@@ -172,9 +172,12 @@ def record_evidence(session: Session, actor: Actor, person_code: str, fact: str,
 
 
 def open_case(session: Session, actor: Actor, *, service_code: str, person_code: str,
-              division_code: str, department: str, form: dict) -> Case:
-    """Open a case (submitted) with its first timeline entry. A stand-in until the case-opening
-    service of anju.cases.service.cases is on main; the lead may switch the callers to it."""
+              division_code: str, form: dict) -> Case:
+    """Open a case of a catalogue service (submitted, routed to the service's department) with
+    its first timeline entry. A stand-in until the case-opening service of
+    anju.cases.service.cases is on main; the lead may switch the callers to it (the appeal
+    services' forms in the catalogue match what is written here)."""
+    department = catalogue.load()[service_code].department
     case = Case(service_code=service_code, person_code=person_code, division_code=division_code,
                 department=department, status="submitted", channel="online",
                 opened_by=actor.username, form=form)
@@ -204,7 +207,7 @@ def appeal(session: Session, actor: Actor, person_code: str, result_id: int, ind
         raise ValidationError("points_reason_missing", "请说明异议理由", "say why you appeal",
                               field="reason")
     case = open_case(session, actor, service_code=APPEAL_SERVICE, person_code=person_code,
-                     division_code=result.division_code, department=POINTS_DEPARTMENT,
+                     division_code=result.division_code,
                      form={"result_id": result.id, "indicator": indicator, "reason": reason})
     row = PointsAppeal(result_id=result.id, person_code=person_code,
                        division_code=result.division_code, indicator=indicator, reason=reason,

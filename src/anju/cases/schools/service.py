@@ -177,8 +177,7 @@ def appeal(session: Session, actor: Actor, case_id: int, reason: str) -> dict:
                               field="reason")
     case = open_case(session, actor, service_code="school_placement_appeal",
                      person_code=row.person_code, division_code=row.division_code,
-                     department=DEPARTMENT, form={"placement_case_id": case_id,
-                                                  "reason": reason.strip()})
+                     form={"placement_case_id": case_id, "reason": reason.strip()})
     access.record(audit.AuditEvent(P.SCHOOL_APPEAL, P.SCHOOL_PLACES, row.person_code,
                                    "school_placement", str(row.id), {"case_id": case.id}))
     return {"case_id": case.id, "status": case.status}

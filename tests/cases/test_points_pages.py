@@ -108,3 +108,29 @@ def test_a_parent_reads_the_placement_and_appeals(site):
         assert s.query(Case).filter_by(service_code="school_placement_appeal").count() == 1
     site.client.get("/lang/en")
     assert "Round 2: the nearest school" in site.client.get(f"/cases/{case_id}/placement").text
+
+
+def test_the_points_office_records_evidence_and_reviews_an_appeal(site):
+    from tests.factories import make_account
+
+    site.login(site.world.resident.username)
+    site.client.get("/me/points")
+    site.post("/me/points/appeal", {"result_id": 1, "indicator": "education",
+                                    "reason": "我有本科学历"}, "/me/points")
+    site.post("/logout", {})
+    officer = make_account(site.world.db, "dept_officer", department="renshe")
+    site.login(officer.username)
+    page = site.client.get("/points/appeals")
+    assert page.status_code == 200 and "我有本科学历" in page.text
+    assert '<option value="bachelor">本科</option>' in page.text  # picked by name
+    bad = site.post("/points/appeals/1/evidence", {
+        "person_code": site.world.resident.person_code, "fact": "education",
+        "value": "bachelor", "source": "upload", "obtained_on": ""}, "/points/appeals")
+    assert bad.status_code == 422 and "请填写取得日期" in bad.text
+    done = site.post("/points/appeals/1/evidence", {
+        "person_code": site.world.resident.person_code, "fact": "education",
+        "value": "bachelor", "source": "upload", "obtained_on": "2015-07-01"}, "/points/appeals")
+    assert done.status_code == 200 and "材料已登记" in done.text
+    reviewed = site.post("/points/appeals/1/reopen", {}, "/points/appeals")
+    assert reviewed.status_code == 200 and "原结果保留" in reviewed.text
+    assert "没有待复核的异议" in reviewed.text

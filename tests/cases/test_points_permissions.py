@@ -40,6 +40,8 @@ MATRIX = {
     "points.evidence": (NO, NO, NO, NO, "ok/404", NO, NO, NO, NO, NO, NO, NO, NO),
     "points.appeal":   ("ok/404", "ok/404", NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO),
     "points.reopen":   (NO, NO, NO, NO, "ok/404", NO, NO, NO, NO, NO, NO, NO, NO),
+    # the open appeals of the officer's jurisdiction (the foreigner's is another county's)
+    "points.appeals":  (NO, NO, NO, NO, "ok/ok", NO, NO, NO, NO, NO, NO, NO, NO),
     "school.placement": ("ok/404", "404/404", NO, NO, "ok/404", NO, NO, NO, NO, NO, NO, NO, NO),
     # released aggregates of the actor's jurisdiction (another county's: all nought)
     "eligibility.awareness": (NO, NO, NO, NO, NO, NO, "ok/ok", NO, NO, NO, "ok/ok", NO, NO),
@@ -52,6 +54,8 @@ FIELDS = {
     "points.evidence": {"evidence_id", "fact", "source", "obtained_on"},
     "points.appeal": {"appeal_id", "case_id", "status", "indicator"},
     "points.reopen": {"appeal_id", "status", "previous", "result"},
+    "points.appeals": {"appeal_id", "person_code", "case_id", "indicator", "name_zh", "name_en",
+                       "reason", "created_at", "facts"},
     "school.placement": {"case_id", "person_code", "year", "seed", "school_id", "school",
                          "round", "rank", "points", "catchment_school_id", "catchment_school",
                          "catchment_rank", "catchment_cutoff", "distance_km"},
@@ -139,6 +143,12 @@ class Setup:
                                      "我有学历证书")
             case "points.reopen":
                 return points.reopen(session, actor, self.appeals[self.resident])
+            case "points.appeals":
+                found = points.list_appeals(session, actor)
+                # each officer sees exactly the appeal of their own county
+                assert [a["person_code"] for a in found] == [
+                    self.resident if inside else self.foreigner]
+                return found
             case "school.placement":
                 case_id = session.execute(select(SchoolPlacement.case_id).where(
                     SchoolPlacement.person_code == person)).scalar()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from anju.cases import catalogue, eligibility
 from anju.cases.points import service as points
+from anju.cases.points.facts import FACTS
 from anju.cases.schools import service as schools
 from anju.core.errors import AnjuError, Forbidden, ValidationError
 from anju.core.policy import Actor
@@ -21,9 +22,14 @@ from anju.core.web import ActorDep, SessionDep
 router = APIRouter(include_in_schema=False)
 _POINTS = ("/me/points", "cases.points.menu")
 _AWARENESS = ("/eligibility/awareness", "cases.eligibility.menu")
+_APPEALS = ("/points/appeals", "cases.points.appeals.menu")
 MENU = {"resident": [_POINTS], "landlord": [_POINTS], "analyst": [_AWARENESS],
-        "dept_supervisor": [_AWARENESS]}
-NOTICES = {"appealed"}
+        "dept_supervisor": [_AWARENESS], "dept_officer": [_APPEALS]}
+NOTICES = {"appealed", "recorded"}
+# what an officer picks from (never a code typed in): the values of the facts with choices
+CHOICES = {"education": ("none", "college", "bachelor", "master", "doctor"),
+           "skill_certificate": ("none", "senior_worker", "technician", "senior_technician")}
+SOURCES = ("upload", "exchange:renshe", "exchange:yibao", "gongan")
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context) -> Response:
@@ -111,3 +117,61 @@ def awareness(request: Request, session: SessionDep, actor: ActorDep):
         row["name_zh"] = service.name.zh if service else row["service"]
         row["name_en"] = service.name.en if service else row["service"]
     return _page(request, "eligibility_awareness.html", rows=rows)
+
+
+# --- the points office: appeals, evidence, review ---------------------------------------------
+def _appeals_page(request: Request, session: Session, actor: Actor,
+                  error: AnjuError | None = None, reviewed: dict | None = None) -> Response:
+    return _page(request, "points_appeals.html", error.http_status if error else 200,
+                 appeals=points.list_appeals(session, actor), facts=FACTS, choices=CHOICES,
+                 sources=SOURCES, error=error, reviewed=reviewed)
+
+
+@router.get("/points/appeals")
+def appeals(request: Request, session: SessionDep, actor: ActorDep):
+    return _appeals_page(request, session, actor)
+
+
+def _value(fact: str, text: str):
+    kind = FACTS[fact].type if fact in FACTS else "string"
+    if kind == "bool":
+        return text == "yes"
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValidationError("points_value_invalid", "请填写整数", "a whole number, please",
+                                  field="value") from None
+    return text
+
+
+@router.post("/points/appeals/{appeal_id}/evidence")
+def record(appeal_id: RecordId, request: Request, session: SessionDep, actor: ActorDep,
+           person_code: Annotated[str, Form(max_length=16)], fact: Annotated[str, Form(max_length=40)],
+           value: Annotated[str, Form(max_length=40)] = "",
+           source: Annotated[str, Form(max_length=40)] = "upload",
+           obtained_on: Annotated[str, Form(max_length=10)] = ""):
+    try:
+        day = _day(obtained_on)
+        if day is None:
+            raise ValidationError("date_format", "请填写取得日期", "give the date obtained",
+                                  field="obtained_on")
+        if source not in SOURCES:
+            raise ValidationError("points_source", "请选择来源", "choose the source",
+                                  field="source")
+        points.record_evidence(session, actor, person_code, fact, _value(fact, value), source,
+                               day)
+    except AnjuError as error:
+        session.rollback()
+        return _appeals_page(request, session, actor, error)
+    return RedirectResponse("/points/appeals?notice=recorded", status_code=303)
+
+
+@router.post("/points/appeals/{appeal_id}/reopen")
+def reopen(appeal_id: RecordId, request: Request, session: SessionDep, actor: ActorDep):
+    try:
+        reviewed = points.reopen(session, actor, appeal_id)
+    except AnjuError as error:
+        session.rollback()
+        return _appeals_page(request, session, actor, error)
+    return _appeals_page(request, session, actor, reviewed=reviewed)

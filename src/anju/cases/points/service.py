@@ -237,3 +237,25 @@ def reopen(session: Session, actor: Actor, appeal_id: int) -> dict:
                                    "points_appeal", str(row.id), {"result_id": new.id}))
     return {"appeal_id": row.id, "status": row.status, "previous": _out(old),
             "result": _out(new, gain)}
+
+
+def list_appeals(session: Session, actor: Actor, status: str = "open") -> list[dict]:
+    """The appeals an officer may review (their jurisdiction), oldest first, each with the facts
+    its indicator reads that an officer records."""
+    access = Access(session, actor)
+    rows = access.select(P.POINTS_REOPEN, select(PointsAppeal).where(
+        PointsAppeal.status == status).order_by(PointsAppeal.id).limit(200))
+    out = []
+    for row in rows:
+        scheme_version = session.get(PointsResult, row.result_id).scheme_version
+        scheme = next((s for s in schemes.load() if s.version == scheme_version), None)
+        indicator = next((i for i in scheme.indicators if i.code == row.indicator), None) \
+            if scheme else None
+        out.append({"appeal_id": row.id, "person_code": row.person_code, "case_id": row.case_id,
+                    "indicator": row.indicator,
+                    "name_zh": indicator.name_zh if indicator else row.indicator,
+                    "name_en": indicator.name_en if indicator else row.indicator,
+                    "reason": row.reason, "created_at": row.created_at,
+                    "facts": [f for f in (indicator.reads if indicator else ())
+                              if f in RECORDED]})
+    return out

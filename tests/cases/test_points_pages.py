@@ -134,3 +134,29 @@ def test_the_points_office_records_evidence_and_reviews_an_appeal(site):
     reviewed = site.post("/points/appeals/1/reopen", {}, "/points/appeals")
     assert reviewed.status_code == 200 and "原结果保留" in reviewed.text
     assert "没有待复核的异议" in reviewed.text
+
+
+def test_the_education_bureau_publishes_the_seed_and_allocates(site):
+    from datetime import datetime
+
+    from anju.cases.models import Case
+    from tests.factories import make_account
+
+    with site.world.db.unit_of_work() as s:
+        s.add(Case(service_code="school_enrollment", person_code=site.world.resident.person_code,
+                   division_code="330522001001", department="jiaoyu", status="submitted",
+                   channel="online", opened_by="x", form={}, submitted_at=datetime(2026, 6, 1)))
+    jiaoyu = make_account(site.world.db, "dept_officer", department="jiaoyu")
+    site.login(jiaoyu.username)
+    page = site.client.get("/schools/runs")
+    assert page.status_code == 200 and "长兴县洪桥小学" in page.text
+    bad = site.post("/schools/runs", {"year": "2026", "seed": "-5"}, "/schools/runs")
+    assert bad.status_code == 422 and 'value="-5"' in bad.text
+    published = site.post("/schools/runs", {"year": "2026", "seed": "31337"}, "/schools/runs")
+    assert published.status_code == 200 and "种子已公布，待分配" in published.text
+    done = site.post("/schools/runs/2026/allocate", {}, "/schools/runs")
+    assert done.status_code == 200 and "第一轮：划片学校：1" in done.text
+    site.post("/logout", {})
+    renshe = make_account(site.world.db, "dept_officer", department="renshe")
+    site.login(renshe.username)
+    assert site.client.get("/schools/runs").status_code == 404  # not the education bureau

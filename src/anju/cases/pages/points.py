@@ -23,8 +23,9 @@ router = APIRouter(include_in_schema=False)
 _POINTS = ("/me/points", "cases.points.menu")
 _AWARENESS = ("/eligibility/awareness", "cases.eligibility.menu")
 _APPEALS = ("/points/appeals", "cases.points.appeals.menu")
+_SCHOOLS = ("/schools/runs", "cases.school.runs.menu")
 MENU = {"resident": [_POINTS], "landlord": [_POINTS], "analyst": [_AWARENESS],
-        "dept_supervisor": [_AWARENESS], "dept_officer": [_APPEALS]}
+        "dept_supervisor": [_AWARENESS], "dept_officer": [_APPEALS, _SCHOOLS]}
 NOTICES = {"appealed", "recorded"}
 # what an officer picks from (never a code typed in): the values of the facts with choices
 CHOICES = {"education": ("none", "college", "bachelor", "master", "doctor"),
@@ -175,3 +176,50 @@ def reopen(appeal_id: RecordId, request: Request, session: SessionDep, actor: Ac
         session.rollback()
         return _appeals_page(request, session, actor, error)
     return _appeals_page(request, session, actor, reviewed=reviewed)
+
+
+# --- the education bureau: publish the seed, run the allocation -------------------------------
+def _runs_page(request: Request, session: Session, actor: Actor,
+               error: AnjuError | None = None, form: dict | None = None) -> Response:
+    return _page(request, "school_runs.html", error.http_status if error else 200,
+                 runs=schools.list_runs(session, actor), schools=schools.public_schools(),
+                 error=error, form=form or {})
+
+
+@router.get("/schools/runs")
+def school_runs(request: Request, session: SessionDep, actor: ActorDep):
+    return _runs_page(request, session, actor)
+
+
+def _number(text: str, field: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ValidationError(f"school_{field}_invalid", "请填写有效的整数",
+                              "give a valid whole number", field=field)
+    return value
+
+
+@router.post("/schools/runs")
+def publish_seed(request: Request, session: SessionDep, actor: ActorDep,
+                 year: Annotated[str, Form(max_length=8)] = "",
+                 seed: Annotated[str, Form(max_length=12)] = ""):
+    try:
+        schools.publish_seed(session, actor, _number(year, "year", 2000, 2100),
+                             _number(seed, "seed", 0, 2**31 - 1))
+    except AnjuError as error:
+        session.rollback()
+        return _runs_page(request, session, actor, error, {"year": year, "seed": seed})
+    return RedirectResponse("/schools/runs", status_code=303)
+
+
+@router.post("/schools/runs/{year}/allocate")
+def run_allocation(year: RecordId, request: Request, session: SessionDep, actor: ActorDep):
+    try:
+        schools.run_year(session, actor, year)
+    except AnjuError as error:
+        session.rollback()
+        return _runs_page(request, session, actor, error)
+    return RedirectResponse("/schools/runs", status_code=303)

@@ -181,3 +181,23 @@ def appeal(session: Session, actor: Actor, case_id: int, reason: str) -> dict:
     access.record(audit.AuditEvent(P.SCHOOL_APPEAL, P.SCHOOL_PLACES, row.person_code,
                                    "school_placement", str(row.id), {"case_id": case.id}))
     return {"case_id": case.id, "status": case.status}
+
+
+def list_runs(session: Session, actor: Actor) -> list[dict]:
+    """The education department's runs, newest first, with seats taken per school and round."""
+    access = Access(session, actor)
+    _check_education(access, P.SCHOOL_PUBLISH)
+    out = []
+    for run in session.execute(select(SchoolRun).order_by(SchoolRun.year.desc())).scalars():
+        summary = _run_out(run)
+        counts: dict = {}
+        for school_id, round_ in session.execute(select(SchoolPlacement.school_id,
+                                                        SchoolPlacement.round)
+                                                 .where(SchoolPlacement.run_id == run.id)):
+            counts[round_] = counts.get(round_, 0) + 1
+            if school_id:
+                counts[school_id] = counts.get(school_id, 0) + 1
+        summary["counts"] = counts
+        summary["applicants"] = len(summary.pop("inputs"))
+        out.append(summary)
+    return out

@@ -97,6 +97,8 @@ def test_a_parent_reads_the_placement_and_appeals(site):
                               catchment_cutoff=92, distance_km=1.8))
         case_id = case.id
     site.login(site.world.resident.username)
+    mine = site.client.get("/me/placements")
+    assert mine.status_code == 200 and f"/cases/{case_id}/placement" in mine.text
     page = site.client.get(f"/cases/{case_id}/placement")
     assert page.status_code == 200
     for text in ("长兴县雉城第二小学", "第二轮：就近有空余学位的学校", "长兴县雉城第一小学", "92", "424242"):

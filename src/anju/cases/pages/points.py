@@ -24,7 +24,8 @@ _POINTS = ("/me/points", "cases.points.menu")
 _AWARENESS = ("/eligibility/awareness", "cases.eligibility.menu")
 _APPEALS = ("/points/appeals", "cases.points.appeals.menu")
 _SCHOOLS = ("/schools/runs", "cases.school.runs.menu")
-MENU = {"resident": [_POINTS], "landlord": [_POINTS], "analyst": [_AWARENESS],
+_PLACES = ("/me/placements", "cases.school.mine.menu")
+MENU = {"resident": [_POINTS, _PLACES], "landlord": [_POINTS, _PLACES], "analyst": [_AWARENESS],
         "dept_supervisor": [_AWARENESS], "dept_officer": [_APPEALS, _SCHOOLS]}
 NOTICES = {"appealed", "recorded"}
 # what an officer picks from (never a code typed in): the values of the facts with choices
@@ -88,6 +89,12 @@ def appeal_points(request: Request, session: SessionDep, actor: ActorDep,
         return _points_page(request, session, actor, None, error,
                             {"indicator": indicator, "reason": reason})
     return RedirectResponse("/me/points?notice=appealed", status_code=303)
+
+
+@router.get("/me/placements")
+def my_placements(request: Request, session: SessionDep, actor: ActorDep):
+    _own(actor)
+    return _page(request, "school_mine.html", placements=schools.my_placements(session, actor))
 
 
 @router.get("/cases/{case_id}/placement")

@@ -201,3 +201,12 @@ def list_runs(session: Session, actor: Actor) -> list[dict]:
         summary["applicants"] = len(summary.pop("inputs"))
         out.append(summary)
     return out
+
+
+def my_placements(session: Session, actor: Actor) -> list[dict]:
+    """The placements of the signed-in applicant's enrollment cases (a parent applies for their
+    child, so the case and its placement are the parent's)."""
+    access = Access(session, actor)
+    rows = access.select(P.SCHOOL_PLACEMENT, select(SchoolPlacement).where(
+        SchoolPlacement.person_code == actor.person_code).order_by(SchoolPlacement.id.desc()))
+    return [placement(session, actor, row.case_id) for row in rows]

@@ -14,8 +14,10 @@ DOMAIN = Domain(
     pages="anju.cases.pages",
     words="anju.cases.words:WORDS",
     # evidence and department facts asked of the exchange hub (service.evidence, points)
-    emits=("case.evidence_wanted",),
-    cli=(("permit", "anju.cases.cli:app"),),
+    emits=("case.evidence_wanted", "points.facts_wanted"),
+    cli=(("permit", "anju.cases.cli:app"),
+         ("schools", "anju.cases.points.cli:schools"),
+         ("eligibility", "anju.cases.points.cli:eligibility")),
     jobs=(
         # cases core: deadline warnings and escalation
         Job("cases.daily", "anju.cases.service.sweep:daily", "daily 01:30",
@@ -29,5 +31,9 @@ DOMAIN = Domain(
             "居住证到期提醒、整改逾期提醒、部门每日待办汇总和居民每日消息汇总",
             "permit expiry reminders, overdue rectifications, the officers' daily digest and "
             "residents' daily digest"),
+        # proactive eligibility (issue 11)
+        Job("cases.eligibility", "anju.cases.eligibility:nightly", "daily 03:00",
+            "按各项服务的条件主动告知符合条件且尚未申请的居民",
+            "tell everyone eligible for a service who has not applied, and why"),
     ),
 )

@@ -220,3 +220,5 @@ class Suggestion(Base):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     published_text: Mapped[str | None] = mapped_column(Text)  # without personal data
+
+from anju.cases.models_points import *  # noqa: E402,F403 — points, school places, eligibility (pts11)

@@ -106,3 +106,38 @@ for _role in (Role.RESIDENT, Role.LANDLORD):
 for _role in (Role.DEPT_OFFICER, Role.DEPT_SUPERVISOR, Role.SERVICE_PROVIDER):
     RULES[_role] = {**RULES[_role], NOTICE_READ: (D,), RATING_READ: (D,)}
 RULES[Role.DEPT_SUPERVISOR][RECTIFY_FOLLOW_UP] = (D,)
+
+# --- points, school places and proactive eligibility (issue 11; anju.cases.points, .schools,
+# .eligibility). Officers' scope is their jurisdiction (a person has no department); the
+# education department's runs are checked against its department by the service.
+POINTS_READ = Action("points.read", "查看居住证积分", "Viewed residence-permit points")
+POINTS_EVIDENCE = Action("points.evidence", "登记积分材料", "Recorded evidence for points")
+POINTS_APPEAL = Action("points.appeal", "对积分提出异议", "Appealed a point")
+POINTS_REOPEN = Action("points.reopen", "复核积分", "Reopened a points computation")
+SCHOOL_PUBLISH = Action("schools.publish_seed", "公布入学摇号种子", "Published the lottery seed")
+SCHOOL_ALLOCATE = Action("schools.allocate", "分配入学学位", "Allocated school places")
+SCHOOL_PLACEMENT = Action("schools.placement", "查看入学分配结果", "Viewed a school placement")
+SCHOOL_APPEAL = Action("schools.appeal", "对入学分配提出异议", "Appealed a school placement")
+ELIGIBILITY_RUN = Action("eligibility.run", "主动告知可办服务", "Told residents what they may apply for")
+ELIGIBILITY_STATS = Action("eligibility.stats", "查看政策知晓率", "Viewed policy awareness")
+ACTIONS = ACTIONS + (POINTS_READ, POINTS_EVIDENCE, POINTS_APPEAL, POINTS_REOPEN, SCHOOL_PUBLISH,
+                     SCHOOL_ALLOCATE, SCHOOL_PLACEMENT, SCHOOL_APPEAL, ELIGIBILITY_RUN,
+                     ELIGIBILITY_STATS)
+POINTS_ASSESSMENT = Purpose("points_assessment", "居住证积分核算", "Residence-permit points")
+SCHOOL_PLACES = Purpose("school_places", "随迁子女入学分配", "School places for migrant children")
+PROACTIVE = Purpose("proactive_eligibility", "主动告知可享受的服务",
+                    "Telling people what they are entitled to")
+PURPOSES = PURPOSES + (POINTS_ASSESSMENT, SCHOOL_PLACES, PROACTIVE)
+for _role, _granted in {
+    Role.RESIDENT: {POINTS_READ: (S,), POINTS_APPEAL: (S,), SCHOOL_PLACEMENT: (S,),
+                    SCHOOL_APPEAL: (S,)},
+    Role.LANDLORD: {POINTS_READ: (S,), POINTS_APPEAL: (S,), SCHOOL_PLACEMENT: (S,),
+                    SCHOOL_APPEAL: (S,)},
+    Role.WINDOW_CLERK: {POINTS_READ: (J,)},
+    Role.DEPT_OFFICER: {POINTS_READ: (J,), POINTS_EVIDENCE: (J,), POINTS_REOPEN: (J,),
+                        SCHOOL_PUBLISH: (D,), SCHOOL_ALLOCATE: (D,), SCHOOL_PLACEMENT: (J,)},
+    Role.DEPT_SUPERVISOR: {POINTS_READ: (J,), ELIGIBILITY_STATS: (J,)},
+    Role.ANALYST: {ELIGIBILITY_STATS: (J,)},
+    Role.SYSTEM: {ELIGIBILITY_RUN: (G,), POINTS_READ: (G,)},
+}.items():
+    RULES[_role] = {**RULES.get(_role, {}), **_granted}

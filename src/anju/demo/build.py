@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from anju.cases.points import demo as points_demo
 from anju.core import clock, divisions, identity
 from anju.core.config import get_settings
 from anju.core.db import Database
@@ -107,6 +108,7 @@ def ensure_demo(db: Database, persons: int = 20000,
         _department_data(session, plan, seed, progress)
         cases_core.build(session, codes, progress)  # cases core: demo cases for every case role
         _cases_participation(session)
+        points_demo.seed(session, codes["resident"], clock.today())  # issue 11: points evidence
         counts = bulk.table_counts(session)
     seconds = time.perf_counter() - started
     progress(f"demo: built in {seconds:.1f} s")

@@ -12,5 +12,6 @@ DOMAIN = Domain(
     words="anju.exchange.words:WORDS",
     cli=(("link", "anju.exchange.cli:app"), ("exchange", "anju.exchange.cli:hub")),
     # a case's evidence pulled from the departments' data (anju.cases.service.evidence)
-    listeners=(("case.evidence_wanted", "anju.exchange.service.holdings:answer"),),
+    listeners=(("case.evidence_wanted", "anju.exchange.service.holdings:answer"),
+               ("points.facts_wanted", "anju.exchange.reads:answer_facts")),
 )

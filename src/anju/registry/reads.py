@@ -296,3 +296,43 @@ def person_phones(session: Session, person_codes: Iterable[str | None]) -> dict[
         out.update(session.execute(select(Person.person_code, Person.phone).where(
             Person.person_code.in_(chunk), Person.phone.is_not(None))).all())
     return out
+
+# --- residence facts (points and proactive eligibility in `cases`) ------------------------------
+@dataclass(frozen=True)
+class ResidenceFacts:
+    """What the points scheme and the eligibility rules read of a person in the registry."""
+
+    person_code: str
+    division_code: str
+    birth_date: date
+    spells: tuple[tuple[date, date | None], ...]  # approved residence, (start, end) by start
+    permit_valid_until: date | None  # the latest valid permit's end, if any
+
+
+def residence_facts(session: Session, person_codes: Iterable[str]) -> dict[str, ResidenceFacts]:
+    """Birth date, approved residence spells and permit validity of persons, in a few queries."""
+    people: dict[str, list] = {}
+    for chunk in _chunks(person_codes):
+        for code, division, born in session.execute(select(
+                Person.person_code, Person.division_code, Person.birth_date)
+                .where(Person.person_code.in_(chunk))):
+            people[code] = [division, born, [], None]
+        for code, start, end in session.execute(select(
+                Registration.person_code, Registration.start_date, Registration.end_date)
+                .where(Registration.person_code.in_(chunk),
+                       Registration.status.in_([RS.APPROVED.value, RS.ENDED.value]),
+                       Registration.decided_at.is_not(None))
+                .order_by(Registration.start_date)):
+            people[code][2].append((start, end))
+        for code, until in session.execute(select(Permit.person_code, func.max(Permit.valid_until))
+                                           .where(Permit.person_code.in_(chunk),
+                                                  Permit.status == "valid")
+                                           .group_by(Permit.person_code)):
+            people[code][3] = until
+    return {code: ResidenceFacts(code, d, b, tuple(s), u) for code, (d, b, s, u) in people.items()}
+
+
+def all_person_codes(session: Session) -> list[str]:
+    """Every active person's code (the nightly eligibility run goes over everyone)."""
+    return list(session.execute(select(Person.person_code).where(Person.status == "active")
+                                .order_by(Person.person_code)).scalars())

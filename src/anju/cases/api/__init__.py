@@ -8,3 +8,7 @@ from anju.cases.api import cases, evidence, notices
 router = APIRouter()
 for _part in (cases, evidence, notices):
     router.include_router(_part.router)
+
+from anju.cases.api import points as _points  # noqa: E402 — points, schools, eligibility (pts11)
+
+router.include_router(_points.router)

@@ -14,3 +14,9 @@ for _part in (cases, evidence, notices):
     router.include_router(_part.router)
     for _role, _links in _part.MENU.items():
         MENU.setdefault(_role, []).extend(_links)
+
+from anju.cases.pages import points as _points  # noqa: E402 — points, schools, eligibility (pts11)
+
+router.include_router(_points.router)
+for _role, _links in _points.MENU.items():
+    MENU.setdefault(_role, []).extend(_links)

@@ -10,3 +10,10 @@ for _part in (cases, evidence, notices):
         for _key, _text in _words.items():
             if WORDS[_lang].setdefault(_key, _text) != _text:
                 raise ValueError(f"cases word {_key!r} means two things")
+
+from anju.cases.words import points as _points  # noqa: E402 — points, schools, eligibility (pts11)
+
+for _lang, _words in _points.WORDS.items():
+    for _key, _text in _words.items():
+        if WORDS[_lang].setdefault(_key, _text) != _text:
+            raise ValueError(f"cases word {_key!r} means two things")

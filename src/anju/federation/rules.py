@@ -61,6 +61,10 @@ def check_shape(envelope: object, receiver: str) -> dict:
     """The envelope's fields, each checked; 422 naming the first field at fault."""
     if not isinstance(envelope, dict):
         raise malformed("envelope", "须为 JSON 对象", "must be a JSON object")
+    if not isinstance(envelope.get("signature"), str) or not envelope["signature"]:
+        # unsigned is unauthenticated before it is malformed
+        raise Unauthenticated("signature_missing", "报文没有签名", "the message is not signed",
+                              field="signature")
     for name in FIELDS:
         if name not in envelope:
             raise malformed(name, "缺失", "is missing")

@@ -81,7 +81,7 @@ def main() -> None:
     started = time.perf_counter()
     now, rows = utcnow(), []
     with db.unit_of_work() as s:
-        for n in range(args.queued):
+        for _ in range(args.queued):
             rows.append({"message_id": str(uuid.uuid4()), "direction": "out",
                          "peer_id": peer_id, "type": "stats", "state": "queued", "body": body,
                          "attempts": 0, "next_attempt_at": now, "created_at": now})

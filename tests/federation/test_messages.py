@@ -231,3 +231,59 @@ def test_a_continuity_request_is_answered_with_the_purposes_fields_only(db, peer
     status, answer = post(db, envelope(peer, type="continuity", message_id="c-0000000003",
                                        body={"link_hash": hashed, "purpose": "curiosity"}))
     assert status == 422 and answer["error"]["field"] == "body.purpose"
+
+
+# --- arrival notices ------------------------------------------------------------------------------
+def _approve_someone_from(db, region: str) -> str:
+    from anju.registry import service as registry
+    from tests.factories import make_house, submit
+
+    police = make_account(db, "police")
+    landlord = make_person(db, police, "房东", id_number=valid_id("330522", date(1960, 1, 1)))
+    house = make_house(db, police, landlord)
+    person = make_person(db, police, "新来的", id_number=valid_id(region, date(1992, 2, 2)))
+    registration = submit(db, police, person, house["rooms"][0]["room_id"])
+    with db.unit_of_work() as s:
+        registry.approve_registration(s, police, registration)
+    return person
+
+
+def test_arrival_notices_are_off_unless_the_duty_is_configured(db, peer):
+    _approve_someone_from(db, PEER_CODE)
+    with db.unit_of_work() as s:
+        assert not s.execute(select(Message).where(Message.type == "arrival")).first()
+
+
+def test_an_approved_arrival_notifies_the_place_of_registration_and_the_person_sees_it(db, peer):
+    from anju.core.auditlog import entries_for_person
+    from anju.federation.models import Peer as PeerRow
+
+    with db.unit_of_work() as s:
+        s.execute(update(PeerRow).values(arrival_notices=True))
+    elsewhere = _approve_someone_from(db, "341221")  # registered in 临泉, not a peer: nothing
+    person = _approve_someone_from(db, PEER_CODE)
+    with db.unit_of_work() as s:
+        [notice] = s.execute(select(Message).where(Message.type == "arrival")).scalars().all()
+        assert notice.person_code == person and notice.body["event"] == "arrived"
+        assert set(notice.body) == {"link_hash", "event"}  # no name, no ID number
+        [entry] = [e for e in entries_for_person(s, person)
+                   if e.action == "federation.arrival"]
+        assert entry.detail["peer"] == "安吉县"
+        assert not [e for e in entries_for_person(s, elsewhere) if e.action == "federation.arrival"]
+
+
+def test_a_received_arrival_notice_is_on_the_persons_access_log(db, peer):
+    from anju.core.auditlog import entries_for_person
+
+    police = make_account(db, "police")
+    number = valid_id("330522", date(1991, 1, 1))
+    person = make_person(db, police, "出县的", id_number=number)
+    status, receipt = post(db, envelope(peer, type="arrival", message_id="a-0000000001",
+                                        body={"link_hash": continuity.link_hash(LINK_SECRET,
+                                                                                number),
+                                              "event": "arrived"}))
+    assert status == 200 and receipt["answer"] is None
+    with db.unit_of_work() as s:
+        [entry] = [e for e in entries_for_person(s, person)
+                   if e.action == "federation.arrival_received"]
+        assert "安吉县" in entry.username

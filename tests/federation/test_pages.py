@@ -35,7 +35,7 @@ def test_pages_in_both_languages(db, peer):
 
     for _ in range(3):
         service.flush(db, job_actor("test"), force=True, transport=down)
-    admin = make_account(db, "admin", username="admin-1")
+    make_account(db, "admin", username="admin-1")
     make_account(db, "analyst", username="analyst-1")
     make_account(db, "resident", person_code=person, username="chen-1")
     with TestClient(create_app(db=db)) as client:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from anju.core.domain import Domain, Job
 
+_ON = "anju.federation.service.continuity"
+
 DOMAIN = Domain(
     name="federation",
     policy="anju.federation.policy",
@@ -23,6 +25,9 @@ DOMAIN = Domain(
     # peers authenticate by the SM2 signature over the envelope, not by an account
     signed_paths=("/api/v1/federation/messages",),
     verifies=("anju.federation.log:verify",),
+    # arrival notices to the place of registration, where a peer has that duty (off by default)
+    listeners=(("registration.approved", f"{_ON}:on_registration_approved"),
+               ("registration.ended", f"{_ON}:on_registration_ended")),
     jobs=(Job("federation.deliver", "anju.federation.service.outbox:deliver_job", "every minute",
               "向互联县发送到期的待发报文（失败的按退避时间重试）",
               "send the messages due to peer installations (failed ones retried with backoff)"),),

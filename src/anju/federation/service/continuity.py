@@ -23,6 +23,7 @@ from anju.core.policy import Actor, Role
 from anju.federation.models import LinkEntry, Message, Peer
 from anju.federation.policy import (
     ARRIVAL,
+    ARRIVAL_NOTICE,
     ARRIVAL_RECEIVED,
     CONTINUITY,
     CONTINUITY_ANSWER,
@@ -112,3 +113,37 @@ def arrived(session: Session, peer: Peer, message: Message) -> None:
     Access(session, peer_actor(peer)).record(AuditEvent(
         ARRIVAL_RECEIVED, ARRIVAL, code, "federation_message", message.message_id,
         {"peer": peer.name, "event": message.body.get("event")}))
+
+
+# --- arrival notices: declared listeners on the registry's events ------------------------------
+def _notify(session: Session, actor: Actor, person_code: str, event: str) -> int:
+    """Queue an arrival notice to each peer that holds the person's household registration and
+    has that duty configured (`anju peers add --arrival-notices`; off by default). The notice is
+    on the person's access log, naming the county it went to."""
+    from anju.federation.service.outbox import queue
+
+    facts = reads.person_facts(session, person_code)
+    hukou = (facts or {}).get("hukou_division_code") or ""
+    peers = session.execute(select(Peer).where(Peer.arrival_notices.is_(True),
+                                               Peer.link_secret.is_not(None))).scalars().all()
+    sent = 0
+    for peer in peers:
+        if not hukou.startswith(peer.division_code):
+            continue
+        body = {"link_hash": link_hash(link_secret(peer), id_cipher().decrypt(
+            facts["id_cipher"])), "event": event}
+        message = queue(session, peer, "arrival", body, person_code=person_code,
+                        division_code=facts["division_code"], purpose=ARRIVAL.name)
+        Access(session, actor).record(AuditEvent(
+            ARRIVAL_NOTICE, ARRIVAL, person_code, "federation_message", message.message_id,
+            {"peer": peer.name, "event": event}))
+        sent += 1
+    return sent
+
+
+def on_registration_approved(session: Session, actor: Actor, reg) -> None:
+    _notify(session, actor, reg.person_code, "arrived")
+
+
+def on_registration_ended(session: Session, actor: Actor, reg) -> None:
+    _notify(session, actor, reg.person_code, "ended")

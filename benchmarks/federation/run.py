@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--queued", type=int, default=100_000)
     parser.add_argument("--deliver", type=int, default=None, help="deliver only this many")
     parser.add_argument("--port", type=int, default=18613)
+    parser.add_argument("--workers", type=int, default=2, help="messages in flight at once")
     args = parser.parse_args()
     shutil.rmtree(WORK, ignore_errors=True)
     a, b = "330522", "330523"
@@ -119,7 +120,8 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.2)
         t = time.perf_counter()
-        result = service.flush(db, job_actor("benchmark"), force=True, limit=args.deliver)
+        result = service.flush(db, job_actor("benchmark"), force=True, limit=args.deliver,
+                               workers=args.workers)
         seconds = time.perf_counter() - t
     finally:
         server.terminate()
@@ -133,7 +135,7 @@ def main() -> None:
         received = s.execute(select(func.count()).select_from(Message)).scalar()
         distinct = s.execute(select(func.count(func.distinct(Message.message_id)))).scalar()
     figures = {
-        "queued": args.queued, "queue_insert_seconds": round(queue_seconds, 2),
+        "queued": args.queued, "workers": args.workers, "queue_insert_seconds": round(queue_seconds, 2),
         "delivered": delivered, "flush": result.as_dict(),
         "deliver_seconds": round(seconds, 2),
         "messages_per_second": round(delivered / seconds, 2),

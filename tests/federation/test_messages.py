@@ -287,3 +287,21 @@ def test_a_received_arrival_notice_is_on_the_persons_access_log(db, peer):
         [entry] = [e for e in entries_for_person(s, person)
                    if e.action == "federation.arrival_received"]
         assert "安吉县" in entry.username
+
+
+def test_several_workers_deliver_each_message_once(db, peer):
+    import threading
+
+    for _ in range(3):
+        _queue_stats(db)
+    other, lock = Peer(peer), threading.Lock()
+
+    def transport(url, env):
+        with lock:
+            return other(url, env)
+
+    assert service.flush(db, SYSTEM, transport=transport, workers=3).delivered == 3
+    assert sorted(e["message_id"] for e in other.seen) == sorted(
+        {e["message_id"] for e in other.seen})
+    with db.unit_of_work() as s:
+        assert log.verify(s).ok and log.verify(s).checked == 6

@@ -112,9 +112,11 @@ def send_stats(month: Annotated[str | None, typer.Option(help="YYYY-MM; default 
 
 
 @app.command("flush")
-def flush(peer: Annotated[str | None, typer.Option(help="only this peer")] = None) -> None:
+def flush(peer: Annotated[str | None, typer.Option(help="only this peer")] = None,
+          workers: Annotated[int, typer.Option(min=1, max=16, help="messages in flight at "
+                                                "once")] = 1) -> None:
     """Send what is queued now, whatever its retry time; prints what happened as JSON."""
     from anju.federation import service
 
-    result = service.flush(_database(), _actor(), force=True, peer=peer)
+    result = service.flush(_database(), _actor(), force=True, peer=peer, workers=workers)
     typer.echo(json.dumps(result.as_dict()))

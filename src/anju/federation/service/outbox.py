@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -89,9 +90,12 @@ class FlushResult:
 
 
 def flush(db: Database, actor: Actor, *, force: bool = False, peer: str | None = None,
-          transport: Transport | None = None, limit: int | None = None) -> FlushResult:
+          transport: Transport | None = None, limit: int | None = None,
+          workers: int = 1) -> FlushResult:
     """Send what is due (everything queued when `force`), in batches, each message in its own
-    short transaction around the network call."""
+    short transactions around the network call. With `workers` > 1 that many messages are in
+    flight at once, so signing here overlaps the peer's checking there (each message is still
+    sent by one worker only)."""
     with db.unit_of_work() as session:
         Access(session, actor).allow(SEND)
     close = None
@@ -99,6 +103,11 @@ def flush(db: Database, actor: Actor, *, force: bool = False, peer: str | None =
         transport, close = http_transport()
     result, skip, key, sent = FlushResult(), set(), signing.installation_key(), 0
     last_id = 0
+    pool = ThreadPoolExecutor(workers) if workers > 1 else None
+
+    def one(row_id: int) -> tuple[str | None, str | None]:
+        return _deliver(db, actor, row_id, key, transport, skip)
+
     try:
         while limit is None or sent < limit:
             with db.unit_of_work() as session:
@@ -114,24 +123,30 @@ def flush(db: Database, actor: Actor, *, force: bool = False, peer: str | None =
                 ids = session.execute(query.order_by(Message.id).limit(BATCH)).scalars().all()
             if not ids:
                 break
-            for message_id in ids:
-                last_id = message_id
-                if limit is not None and sent >= limit:
-                    break
-                sent += 1
-                _deliver(db, actor, message_id, key, transport, skip, result)
+            last_id = ids[-1]
+            ids = ids if limit is None else ids[:limit - sent]
+            sent += len(ids)
+            for outcome, down in (pool.map(one, ids) if pool else map(one, ids)):
+                if outcome:
+                    setattr(result, outcome, getattr(result, outcome) + 1)
+                if down and down not in result.peers_down:
+                    result.peers_down.append(down)
     finally:
+        if pool:
+            pool.shutdown()
         if close:
             close()
     return result
 
 
 def _deliver(db: Database, actor: Actor, row_id: int, key: signing.KeyPair,
-             transport: Transport, skip: set[int], result: FlushResult) -> None:
+             transport: Transport, skip: set[int]) -> tuple[str | None, str | None]:
+    """Deliver one message: (what became of it — delivered, retrying, failed or None when it
+    was not tried —, the peer's code when the peer itself is at fault)."""
     with db.unit_of_work() as session:
         message = session.get(Message, row_id)
         if message is None or message.state != "queued" or message.peer_id in skip:
-            return
+            return None, None
         peer = session.get(Peer, message.peer_id)
         envelope = envelope_for(message, peer, key, datetime.now(UTC))
         url, public = peer.base_url, signing.PublicKey.from_text(peer.public_key)
@@ -159,8 +174,7 @@ def _deliver(db: Database, actor: Actor, row_id: int, key: signing.KeyPair,
             peer.failures, peer.down_since, peer.last_success_at = 0, None, utcnow()
             peer.last_error = None
             _answered(session, actor, message, peer, receipt)
-            result.delivered += 1
-            return
+            return "delivered", None
         logger.warning("delivery of %s to %s failed: %s", message.message_id,
                        peer.division_code, fault)
         message.last_error = fault[:300]
@@ -170,15 +184,15 @@ def _deliver(db: Database, actor: Actor, row_id: int, key: signing.KeyPair,
         settings = get_settings()
         if status == 422 or message.attempts >= settings.federation_max_attempts:
             message.state = "failed"  # a malformed message will not get better by waiting
-            result.failed += 1
+            outcome = "failed"
         else:
             wait = min(settings.federation_retry_seconds * 2 ** (message.attempts - 1), MAX_WAIT)
             message.next_attempt_at = utcnow() + timedelta(seconds=wait)
-            result.retrying += 1
+            outcome = "retrying"
         if status in (0, 401) or status >= 500:  # the peer, not the message: leave it for now
             skip.add(peer.id)
-            if peer.division_code not in result.peers_down:
-                result.peers_down.append(peer.division_code)
+            return outcome, peer.division_code
+        return outcome, None
 
 
 def _check_receipt(receipt, envelope: dict, public: signing.PublicKey, status: int) -> str | None:

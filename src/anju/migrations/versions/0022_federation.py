@@ -38,6 +38,10 @@ def upgrade() -> None:
     sa.Column('last_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_federation_log_head'))
     )
+    # the one head row, there before any writer: appending locks it (FOR UPDATE), so two
+    # transactions can never both start the log
+    op.execute("INSERT INTO federation_log_head (id, last_seq, last_hash) VALUES (1, 0, '"
+               + "0" * 64 + "')")
     op.create_table('federation_peers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),

@@ -53,3 +53,20 @@ def test_pages_in_both_languages(db, peer):
             assert "federation." not in mine.text
         refused = client.get("/admin/federation", headers=token(client, "analyst-1"))
         assert refused.status_code == 403
+
+
+def test_an_administrator_flushes_and_reads_peers_through_the_api(db, peer):
+    make_account(db, "admin", username="admin-2")
+    make_account(db, "analyst", username="analyst-2")
+    with TestClient(create_app(db=db)) as client:
+        admin = token(client, "admin-2")
+        queued = client.post("/api/v1/federation/stats", headers=admin, json={"month": "2026-11"})
+        assert queued.status_code == 202 and queued.json()[0]["state"] == "queued"
+        flushed = client.post("/api/v1/federation/flush", headers=admin)
+        assert flushed.status_code == 200, flushed.text
+        assert flushed.json()["peers_down"] == [PEER_CODE]  # anji.invalid never answers
+        [listed] = client.get("/api/v1/federation/peers", headers=admin).json()
+        assert listed["failures"] == 1 and listed["queued"] == 1
+        analyst = token(client, "analyst-2")
+        assert client.post("/api/v1/federation/flush", headers=analyst).status_code == 403
+        assert client.get("/api/v1/federation/outbox", headers=analyst).json()[0]["type"] == "stats"

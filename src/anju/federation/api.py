@@ -85,7 +85,10 @@ def continuity(message_id: Annotated[str, FPath(max_length=64)], session: Sessio
 
 
 @router.post("/flush", response_model=FlushOut)
-async def flush(request: Request, actor: ActorDep):
+async def flush(request: Request, session: SessionDep, actor: ActorDep):
     """Send what is queued now (administrators)."""
+    # the sign-in's transaction ends here: the flush makes its own short ones around each
+    # network call, and must not wait on a lock this request holds
+    await run_in_threadpool(session.commit)
     result = await run_in_threadpool(service.flush, get_db(request), actor, force=True)
     return result.as_dict()

@@ -149,12 +149,17 @@ def audit_verify(witness: list[Path] = typer.Option(  # noqa: B008 - typer's way
     """Walk the audit chain under the audit key and check it against every witness; exit 1
     naming the first altered, deleted or reordered entry and any range missing at the end."""
     from anju.core import audit
+    from anju.core.domain import domains, resolve
 
     db = _database()
     with db.unit_of_work() as session:
         result = audit.verify_chain(session, witness_files=witness)
+        # the domains' own logs (the federation message log), each named on its own line
+        others = [resolve(target)(session) for d in domains() for target in d.verifies]
     typer.echo(result.message(), err=not result.ok)
-    if not result.ok:
+    for other in others:
+        typer.echo(other.message(), err=not other.ok)
+    if not result.ok or not all(other.ok for other in others):
         raise typer.Exit(1)
 
 

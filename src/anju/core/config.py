@@ -72,6 +72,18 @@ class Settings(BaseSettings):
         60, ge=15, le=366, description="days the daily presence per key (reduced lock events) is "
         "kept for management tasks; older presence is deleted")
 
+    federation_window_seconds: int = Field(
+        300, ge=30, le=86400, description="how far a peer's message time may lie from ours before "
+        "it is refused (401 message_stale): the replay window")
+    federation_retry_seconds: int = Field(
+        30, ge=1, le=3600, description="first wait before a failed delivery to a peer is retried; "
+        "doubled after each failure, up to an hour")
+    federation_max_attempts: int = Field(
+        40, ge=1, le=1000, description="deliveries tried before an outgoing message is marked "
+        "failed (shown on the federation page)")
+    federation_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="seconds to wait for a peer's receipt")
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_parse(cls, value: str) -> str:

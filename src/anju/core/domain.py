@@ -17,7 +17,7 @@ from typing import Any
 
 # In dependency order (core first); the import-linter layers in .importlinter say the same.
 DOMAINS: tuple[str, ...] = ("anju.core", "anju.registry", "anju.housing", "anju.exchange",
-                             "anju.cases")
+                             "anju.cases", "anju.federation")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,10 @@ class Domain:
     # API paths that authenticate a device or a peer by signature instead of an account; the route
     # contract test checks that they refuse unsigned requests.
     signed_paths: tuple[str, ...] = ()
+    # Logs of its own that `anju audit verify` checks after the audit chain: "module:function"
+    # taking a session and returning something with `.ok` and `.message()` (a domain's own
+    # hash chain, such as the federation message log).
+    verifies: tuple[str, ...] = ()
 
 
 def resolve(reference: str) -> Any:

@@ -336,3 +336,32 @@ def all_person_codes(session: Session) -> list[str]:
     """Every active person's code (the nightly eligibility run goes over everyone)."""
     return list(session.execute(select(Person.person_code).where(Person.status == "active")
                                 .order_by(Person.person_code)).scalars())
+
+# --- for the federation domain (signed exchange with other installations) -------------------------
+def person_origins(session: Session, person_codes: Iterable[str]) -> dict[str, str | None]:
+    """Person code → division code of the household registration (户籍地), for flow statistics."""
+    out: dict[str, str | None] = {}
+    for chunk in _chunks(person_codes):
+        out.update(session.execute(select(Person.person_code, Person.hukou_division_code)
+                                   .where(Person.person_code.in_(chunk))).all())
+    return out
+
+
+def person_facts(session: Session, person_code: str) -> dict | None:
+    """A person's registry fields (field vocabulary of anju.core.policy; the ID number still
+    encrypted as `id_cipher`), for a caller that filters them through its actor's purpose."""
+    row = session.execute(select(Person).where(Person.person_code == person_code)).scalar()
+    if row is None:
+        return None
+    return {"person_code": row.person_code, "name": row.name, "id_cipher": row.id_cipher,
+            "sex": row.sex, "birth_date": row.birth_date.isoformat(), "phone": row.phone,
+            "hukou_address": row.hukou_address, "hukou_division_code": row.hukou_division_code,
+            "division_code": row.division_code, "status": row.status}
+
+
+def person_identities(session: Session, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(person code, encrypted ID number) of every person not in `exclude`: a peer's link index
+    is built from them (the ID numbers are hashed under the agreed key, never shown)."""
+    skip = set(exclude)
+    rows = session.execute(select(Person.person_code, Person.id_cipher)).all()
+    return [(code, cipher) for code, cipher in rows if code not in skip]

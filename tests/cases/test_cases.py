@@ -39,7 +39,7 @@ def test_a_resident_opens_a_case_routed_to_the_department_with_evidence_and_a_no
         assert set(items.scalars()) >= {"insurance", "employment", "hukou"}
         notice = s.execute(select(Notification).where(Notification.case_id == case_id)).scalar()
         assert (notice.department, notice.role, notice.template) == (
-            "renshe", "dept_officer", "case_submitted")
+            "renshe", "dept_officer", "officer_case_submitted")
     [entry] = _entries(county.db, case_id)
     assert (entry.action, entry.person_code) == ("case.open", county.resident.person_code)
     out = act(county, county.resident, cases.read_case, case_id)
@@ -147,7 +147,7 @@ def test_accept_supplement_pause_and_parallel_approval_to_the_end(county):
         templates = [n.template for n in s.execute(select(Notification).where(
             Notification.case_id == case_id, Notification.person_code.is_not(None))
             .order_by(Notification.id)).scalars()]
-    assert templates == ["case_accepted", "case_supplement_requested", "case_decided"]
+    assert templates == ["case_accepted", "supplement_requested", "case_approved"]
 
 
 def test_rejection_and_not_accepting_need_a_reason_the_applicant_is_told(county):

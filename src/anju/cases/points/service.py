@@ -187,7 +187,7 @@ def open_case(session: Session, actor: Actor, *, service_code: str, person_code:
                           by_username=actor.username, by_role=str(actor.role),
                           department=actor.department, detail={"service": service_code}))
     notify_officers(session, department=department, division_code=division_code,
-                    role="dept_officer", template="case_opened", case_id=case.id,
+                    role="dept_officer", template="officer_case_submitted", case_id=case.id,
                     params={"service": service_code})
     return case
 

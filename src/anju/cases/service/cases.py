@@ -225,7 +225,7 @@ def open_case(session: Session, actor: Actor, data: CaseIn) -> CaseOut:
            consent_reference=consent["reference"] if consent else None)
     evidence.collect(access, case, service)
     notices.notify_officers(session, department=case.department, division_code=case.division_code,
-                            role=Role.DEPT_OFFICER.value, template="case_submitted",
+                            role=Role.DEPT_OFFICER.value, template="officer_case_submitted",
                             case_id=case.id, params={"service": service.code})
     session.flush()
     return case_out(access, case, service)
@@ -307,7 +307,7 @@ def request_supplement(session: Session, actor: Actor, case_id: int, reason: str
     case.status, case.paused_since = target.value, clock.today()
     _event(access, case, P.CASE_REQUEST_SUPPLEMENT, Transition.REQUEST_SUPPLEMENT.value,
            reason=reason)
-    _notify(session, case, "case_supplement_requested", reason=reason)
+    _notify(session, case, "supplement_requested", reason=reason)
     return _finish(access, case)
 
 
@@ -329,7 +329,7 @@ def supply(session: Session, actor: Actor, case_id: int, form: dict,
     _event(access, case, P.CASE_SUPPLY, Transition.SUPPLY.value, fields=sorted(changed) or None,
            note=(note or "").strip()[:500] or None, paused_working_days=paused)
     notices.notify_officers(session, department=case.department, division_code=case.division_code,
-                            role=Role.DEPT_OFFICER.value, template="case_supplied",
+                            role=Role.DEPT_OFFICER.value, template="officer_case_supplied",
                             case_id=case.id, params={"service": case.service_code})
     return _finish(access, case)
 
@@ -376,7 +376,8 @@ def decide(session: Session, actor: Actor, case_id: int, decision: str,
         case.paused_since = None
         _event(access, case, P.CASE_DECIDE, transition.value, reason=case.decision_reason,
                step=mine.step if mine else None)
-        _notify(session, case, "case_decided", decision=decision, reason=case.decision_reason)
+        _notify(session, case, "case_approved" if decision == "approved" else "case_rejected",
+                reason=case.decision_reason)
     else:  # a parallel approval given; the others are still due
         if case.status == CaseStatus.ACCEPTED:
             case.status = CaseStatus.IN_PROGRESS.value
@@ -391,7 +392,7 @@ def withdraw(session: Session, actor: Actor, case_id: int, reason: str | None = 
     _event(access, case, P.CASE_WITHDRAW, Transition.WITHDRAW.value,
            reason=(reason or "").strip()[:500] or None)
     notices.notify_officers(session, department=case.department, division_code=case.division_code,
-                            role=Role.DEPT_OFFICER.value, template="case_withdrawn",
+                            role=Role.DEPT_OFFICER.value, template="officer_case_withdrawn",
                             case_id=case.id, params={"service": case.service_code})
     return _finish(access, case)
 
@@ -423,7 +424,7 @@ def transfer(session: Session, actor: Actor, case_id: int, department: str,
            to_department=target_department, reason=(reason or "").strip()[:500] or None)
     notices.notify_officers(session, department=target_department,
                             division_code=case.division_code, role=Role.DEPT_OFFICER.value,
-                            template="case_transferred", case_id=case.id,
+                            template="officer_case_transferred", case_id=case.id,
                             params={"service": case.service_code, "from": source})
     session.flush()
     return case_out(access, case, service_of(case.service_code))

@@ -19,7 +19,6 @@ An essential notice (a decision, a supplement request, acceptance) is never supp
 """
 from __future__ import annotations
 
-import logging
 import string
 from dataclasses import dataclass
 
@@ -36,8 +35,6 @@ from anju.core.errors import ValidationError
 from anju.core.paging import MAX_LIMIT, Page
 from anju.core.policy import Actor, Role, department_code
 from anju.core.types import Timestamp
-
-log = logging.getLogger("anju.cases.notices")
 
 
 @dataclass(frozen=True)
@@ -86,6 +83,12 @@ TEMPLATES: dict[str, Template] = {
         essential=False),
     "suggestion_answered": Template("您提出的“{subject}”已由{department}答复：{answer}",
                                     "The {department} answered your “{subject}”: {answer}"),
+    "eligible": Template("根据您登记的情况，您可能符合“{service}”的条件：{why_zh}。可在“办事服务”中申请。",
+                         "From what you have registered, you may be entitled to “{service}”: "
+                         "{why_en}. You can apply under Services.", essential=False),
+    "school_placement": Template("您为孩子申请的入学分配结果已公布（办件号 {case_id}），请查看分配结果及说明。",
+                                 "The school placement for your child is published (case "
+                                 "{case_id}); see the result and why."),
     # to a department's officers (or supervisors, or a provider) of a jurisdiction
     "case_due_soon": Template("“{service}”办件 {case_id} 剩余 {days} 个工作日到期（{due_date}）。",
                               "{service} case {case_id} is due in {days} working days "
@@ -93,6 +96,18 @@ TEMPLATES: dict[str, Template] = {
     "case_overdue": Template("“{service}”办件 {case_id} 已超过办结时限（{due_date}），已提请督办。",
                              "{service} case {case_id} is overdue (due {due_date}) and was "
                              "escalated.", officers=True),
+    "officer_case_submitted": Template("新办件：“{service}”（办件号 {case_id}），请受理。",
+                                       "New case: {service} (case {case_id}) awaits "
+                                       "acceptance.", officers=True),
+    "officer_case_supplied": Template("“{service}”办件 {case_id} 的申请人已补正材料，时限恢复计算。",
+                                      "The applicant of {service} case {case_id} supplied what "
+                                      "was asked; the clock runs again.", officers=True),
+    "officer_case_withdrawn": Template("“{service}”办件 {case_id} 已由申请人撤回。",
+                                       "{service} case {case_id} was withdrawn by the "
+                                       "applicant.", officers=True),
+    "officer_case_transferred": Template("“{service}”办件 {case_id} 已转交本部门办理。",
+                                         "{service} case {case_id} was passed to your "
+                                         "department.", officers=True),
     "case_assigned": Template("“{service}”办件 {case_id} 已指派给本机构办理。",
                               "{service} case {case_id} was assigned to you.", officers=True),
     "rectification_opened": Template(
@@ -184,14 +199,22 @@ def _wants_non_essential(session: Session, person_code: str) -> bool:
     return preference is None or preference.non_essential
 
 
+def _declared(template: str, *, officers: bool) -> None:
+    """A notice names a declared template for its audience: a misspelt or misdirected name is a
+    defect the tests of its use case catch, not a generic text someone receives."""
+    found = TEMPLATES.get(template)
+    if found is None or found.officers != officers:
+        raise LookupError(f"notice template {template!r} is not declared for "
+                          f"{'officers' if officers else 'persons'}")
+
+
 def notify(session: Session, *, person_code: str, template: str, case_id: int | None = None,
            params: dict | None = None, essential: bool = True) -> Notification:
     """Put a notice in a person's inbox (the caller's use case is already audited) and queue its
     delivery: essential ones always; a non-essential one for the person's daily digest unless
     they switched those off. `essential=False` is heeded only for a template not declared
     essential."""
-    if template not in TEMPLATES:
-        log.warning("notice template %r is not declared; the generic text is used", template)
+    _declared(template, officers=False)
     # a template declared essential (a decision, a supplement request) stays so whatever the
     # caller says: no preference may hold it back
     essential = essential or TEMPLATES.get(template, GENERIC).essential
@@ -210,6 +233,7 @@ def notify_officers(session: Session, *, department: str, division_code: str, ro
                     params: dict | None = None) -> Notification:
     """Put a notice on the home page of a department's officers (or supervisors: `role`) whose
     jurisdiction holds `division_code`."""
+    _declared(template, officers=True)
     notice = Notification(department=department, division_code=division_code, role=role,
                           template=template, case_id=case_id, params=params or {},
                           essential=True, delivery="inbox")

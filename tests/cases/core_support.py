@@ -83,3 +83,21 @@ def act(county: County, actor: Actor, fn, case_id: int, *args, on: date | None =
 
 
 __all__ = ["County", "build_county", "open_transfer", "act", "TOWNSHIP"]
+
+
+def case_row(session, *, service_code: str, person_code: str, division_code: str,
+             form: dict | None = None):
+    """A submitted case written straight into the tables: a fixture for tests of what follows a
+    case (placements, appeals), not of opening one."""
+    from anju.cases import catalogue
+    from anju.cases.models import Case, CaseEvent
+
+    case = Case(service_code=service_code, person_code=person_code, division_code=division_code,
+                department=catalogue.load()[service_code].department, status="submitted",
+                channel="online", opened_by="fixture", form=form or {})
+    session.add(case)
+    session.flush()
+    session.add(CaseEvent(case_id=case.id, action="open", status="submitted",
+                          by_username="fixture", by_role="system", department=None,
+                          detail={"service": service_code}))
+    return case

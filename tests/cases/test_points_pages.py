@@ -80,13 +80,12 @@ def test_the_demo_resident_has_points_from_every_kind_of_source(sqlite_db):
 
 def test_a_parent_reads_the_placement_and_appeals(site):
     from anju.cases.models import Case, SchoolPlacement, SchoolRun
-    from anju.cases.points.service import open_case
-    from anju.core.identity import SYSTEM
+    from tests.cases.core_support import case_row
 
     me = site.world.resident.person_code
     with site.world.db.unit_of_work() as s:
-        case = open_case(s, SYSTEM, service_code="school_enrollment", person_code=me,
-                         division_code="330522001001", form={})
+        case = case_row(s, service_code="school_enrollment", person_code=me,
+                        division_code="330522001001")
         run = SchoolRun(year=2026, seed=424242, schools_version="2026", published_by="x",
                         status="allocated")
         s.add(run)

@@ -16,6 +16,7 @@ from anju.cases.schools import service as schools
 from anju.core import clock
 from anju.core.identity import SYSTEM, job_actor
 from anju.registry import service as registry
+from tests.cases.core_support import case_row
 from tests.factories import (
     COUNTY,
     OTHER_COUNTY,
@@ -108,9 +109,8 @@ class Setup:
         self.renshe = make_account(db, "dept_officer", department="renshe")
 
     def _case(self, session, code):
-        return points.open_case(session, SYSTEM, service_code="school_enrollment",
-                                person_code=code, division_code=COUNTY + "001000",
-                                form={}).id
+        return case_row(session, service_code="school_enrollment", person_code=code,
+                        division_code=COUNTY + "001000").id
 
     def actor(self, role: str, inside: bool):
         if role == "system":
@@ -123,7 +123,7 @@ class Setup:
         elif role in ("dept_officer", "dept_supervisor"):
             kw["department"] = "renshe"
         elif role == "service_provider":
-            kw["department"] = "sifa"  # a legal-aid station works under the justice bureau
+            kw["department"] = "provider:legal_1"  # a legal-aid station (cases: providers)
         division = COUNTY if inside or role in ("resident", "landlord") else OTHER_COUNTY
         return make_account(self.db, role, division=division, **kw)
 

@@ -14,12 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from anju.cases import catalogue
 from anju.cases import policy as P
-from anju.cases.models import Case, CaseEvent, PointsAppeal, PointsEvidence, PointsResult
+from anju.cases.models import Case, PointsAppeal, PointsEvidence, PointsResult
 from anju.cases.points import scheme as schemes
 from anju.cases.points.facts import FACTS, RECORDED, person_facts
-from anju.cases.service.notices import notify_officers
 from anju.core import audit, clock, events
 from anju.core.access import Access, not_found
 from anju.core.errors import Conflict, ValidationError
@@ -173,23 +171,15 @@ def record_evidence(session: Session, actor: Actor, person_code: str, fact: str,
 
 def open_case(session: Session, actor: Actor, *, service_code: str, person_code: str,
               division_code: str, form: dict) -> Case:
-    """Open a case of a catalogue service (submitted, routed to the service's department) with
-    its first timeline entry. A stand-in until the case-opening service of
-    anju.cases.service.cases is on main; the lead may switch the callers to it (the appeal
-    services' forms in the catalogue match what is written here)."""
-    department = catalogue.load()[service_code].department
-    case = Case(service_code=service_code, person_code=person_code, division_code=division_code,
-                department=department, status="submitted", channel="online",
-                opened_by=actor.username, form=form)
-    session.add(case)
-    session.flush()
-    session.add(CaseEvent(case_id=case.id, action="open", status="submitted",
-                          by_username=actor.username, by_role=str(actor.role),
-                          department=actor.department, detail={"service": service_code}))
-    notify_officers(session, department=department, division_code=division_code,
-                    role="dept_officer", template="officer_case_submitted", case_id=case.id,
-                    params={"service": service_code})
-    return case
+    """Open an appeal as any case is opened (anju.cases.service.cases: the policy, the form
+    checked against the catalogue, evidence, the department's officers told); the appeal's own
+    row then points at it. `division_code` is where the result was computed (kept for callers)."""
+    from anju.cases.service.cases import open_case as open_any_case
+    from anju.cases.service.shapes import CaseIn
+
+    opened = open_any_case(session, actor, CaseIn(service_code=service_code,
+                                                  person_code=person_code, form=form))
+    return session.get(Case, opened.case_id)
 
 
 def appeal(session: Session, actor: Actor, person_code: str, result_id: int, indicator: str,

@@ -97,6 +97,28 @@ FIELDS: dict[str, tuple[str, str]] = {
     "grant_type": ("授权类型", "grant type"), "scope": ("授权范围", "scope"),
     "client_id": ("客户端编号", "client id"), "client_secret": ("客户端密钥", "client secret"),
     "body": ("请求内容", "request body"),
+    # cases, points and schools, federation
+    "accepted": ("是否通过", "accepted"), "active": ("是否启用", "active"),
+    "answer": ("答复", "answer"), "appeal_id": ("异议", "appeal"),
+    "arrival_notices": ("到达通知", "arrival notices"), "by": ("分组方式", "grouped by"),
+    "case_id": ("办件号", "case number"), "code": ("编号", "code"),
+    "comment": ("意见", "comment"), "consent": ("本人同意", "consent"),
+    "fact": ("积分事项", "fact"), "form": ("申请表", "application form"),
+    "indicator": ("积分指标", "indicator"), "item": ("材料", "item"),
+    "link_secret": ("比对密钥", "link secret"), "message_id": ("消息编号", "message id"),
+    "month": ("月份", "month"), "non_essential": ("接收一般消息", "non-essential notices"),
+    "notice_id": ("消息", "notice"), "obtained_on": ("取得日期", "obtained on"),
+    "on": ("日期", "date"), "payload": ("二维码内容", "QR content"),
+    "peer": ("对端县", "peer county"), "provider_code": ("服务机构", "service provider"),
+    "public_key": ("公钥", "public key"), "rect_id": ("整改", "rectification"),
+    "result_id": ("积分结果", "points result"), "score": ("评价", "rating"),
+    "seed": ("摇号种子", "lottery seed"), "service_code": ("服务事项", "service"),
+    "source": ("来源", "source"), "state": ("状态", "state"),
+    "subject": ("标题", "subject"), "suggestion_id": ("意见建议", "suggestion"),
+    "text": ("内容", "text"), "type": ("类型", "type"),
+    "unanswered": ("仅未答复", "unanswered only"), "unread": ("仅未读", "unread only"),
+    "url": ("地址（URL）", "URL"), "value": ("数值", "value"),
+    "warning": ("时限预警", "deadline warning"), "year": ("年份", "year"),
 }
 
 

@@ -101,7 +101,8 @@ def flush(db: Database, actor: Actor, *, force: bool = False, peer: str | None =
     close = None
     if transport is None:
         transport, close = http_transport()
-    result, skip, key, sent = FlushResult(), set(), signing.installation_key(), 0
+    result, skip, sent = FlushResult(), set(), 0
+    key: signing.KeyPair | None = None  # read when there is something to sign
     last_id = 0
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
 
@@ -123,6 +124,7 @@ def flush(db: Database, actor: Actor, *, force: bool = False, peer: str | None =
                 ids = session.execute(query.order_by(Message.id).limit(BATCH)).scalars().all()
             if not ids:
                 break
+            key = key or signing.installation_key()
             last_id = ids[-1]
             ids = ids if limit is None else ids[:limit - sent]
             sent += len(ids)

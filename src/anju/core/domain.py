@@ -16,7 +16,8 @@ from importlib import import_module
 from typing import Any
 
 # In dependency order (core first); the import-linter layers in .importlinter say the same.
-DOMAINS: tuple[str, ...] = ("anju.core", "anju.registry", "anju.housing", "anju.exchange")
+DOMAINS: tuple[str, ...] = ("anju.core", "anju.registry", "anju.housing", "anju.exchange",
+                             "anju.monitoring")
 
 
 @dataclass(frozen=True)

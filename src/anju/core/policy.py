@@ -25,6 +25,7 @@ class Role(StrEnum):
     DEPT_OFFICER = "dept_officer"
     DATA_STEWARD = "data_steward"
     ANALYST = "analyst"
+    LEADER = "leader"  # a county (or township) leader: released aggregates of the jurisdiction
     AUDITOR = "auditor"
     ADMIN = "admin"
     # The platform itself: the operator's console and the scheduled jobs, each named in the

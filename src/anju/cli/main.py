@@ -86,17 +86,34 @@ def demo(host: str = typer.Option("127.0.0.1", help="address to listen on"),
     migrate.upgrade(settings.resolved_database_url)
     db = _database()
     summary = build.ensure_demo(db, persons=persons, progress=lambda m: typer.echo(m, err=True))
+    _demo_statistics(db)
     db.dispose()
     typer.echo(build.describe(summary, f"http://{host}:{port}/"))
     if not no_serve:
         serve(host=host, port=port, workers=1)
 
 
+def _demo_statistics(db) -> None:
+    """The leader's and analyst's dashboard needs a statistics build: make one if there is none
+    (later ones come from the nightly job or `anju stats build`)."""
+    from sqlalchemy import select
+
+    from anju.core.identity import job_actor
+    from anju.monitoring import build as stats
+    from anju.monitoring.models import StatsBuild
+
+    with db.unit_of_work() as session:
+        done = session.execute(select(StatsBuild.id).where(StatsBuild.status == "done")).first()
+    if done is None:
+        stats.run(db, job_actor("monitoring.nightly"), progress=lambda m: typer.echo(m, err=True))
+
+
 @user_app.command("create")
 def user_create(username: str = typer.Option(..., help="login name"),
                 password: str = typer.Option(..., help="at least 8 characters"),
                 role: str = typer.Option(..., help="resident, landlord, grid_worker, police, "
-                                         "dept_officer, data_steward, analyst, auditor, admin"),
+                                         "dept_officer, data_steward, analyst, leader, auditor, "
+                                         "admin"),
                 division: str = typer.Option(None, help="jurisdiction admin-division code "
                                              "(default: the county)"),
                 department: str = typer.Option(None, help="department, for dept_officer"),

@@ -191,7 +191,7 @@ class Access:
 
     def restrict_model(self, action: Action, model) -> ColumnElement[bool]:
         reach: Reach = model.__reach__
-        column = lambda name: getattr(model, name) if name else None  # noqa: E731
+        column = lambda name: getattr(model, name) if name else None
         return self.restrict(action, division_col=column(reach.division),
                              person_col=column(reach.person),
                              landlord_col=column(reach.landlord),
@@ -199,7 +199,7 @@ class Access:
 
     @staticmethod
     def _reach_of(reach: Reach, row) -> dict:
-        value = lambda name: getattr(row, name) if name else None  # noqa: E731
+        value = lambda name: getattr(row, name) if name else None
         person = value(reach.person)
         return {"person_code": person, "kind": reach.kind, "object_id": str(value(reach.key)),
                 "division_code": value(reach.division), "person_codes": (person,),

@@ -23,7 +23,13 @@ from anju.core.errors import Conflict, NotFound
 from anju.core.identity import PersonLocator
 from anju.core.models import Account, LoginFailure
 from anju.core.permissions import ACCOUNT_ADMINISTRATION as PURPOSE
-from anju.core.permissions import ACCOUNT_BIND, ACCOUNT_MANAGE, BIND_CONFIRM, BIND_REFUSE, BIND_REQUEST
+from anju.core.permissions import (
+    ACCOUNT_BIND,
+    ACCOUNT_MANAGE,
+    BIND_CONFIRM,
+    BIND_REFUSE,
+    BIND_REQUEST,
+)
 from anju.core.permissions import ACCOUNT_BINDING as BINDING
 from anju.core.policy import Actor
 

@@ -97,6 +97,20 @@ FIELDS: dict[str, tuple[str, str]] = {
     "grant_type": ("授权类型", "grant type"), "scope": ("授权范围", "scope"),
     "client_id": ("客户端编号", "client id"), "client_secret": ("客户端密钥", "client secret"),
     "body": ("请求内容", "request body"),
+    # statistics (anju.monitoring)
+    "level": ("区划层级", "level"), "date": ("日期", "date"), "by": ("分组", "breakdown"),
+    "boundaries": ("区划口径", "boundaries"), "format": ("格式", "format"),
+    "encoding": ("编码", "encoding"), "freq": ("频度", "frequency"),
+    "from": ("起始日期", "from"), "to": ("截止日期", "to"),
+    "origin_level": ("来源地层级", "origin level"),
+    "dest_level": ("目的地层级", "destination level"), "horizon": ("预测月数", "horizon"),
+    "operator": ("运营商", "operator"),
+    "growth_warning_pct": ("月增长预警阈值（%）", "growth warning (%)"),
+    "grid_load_max": ("网格员负荷上限", "grid-worker load limit"),
+    "anomaly_level": ("异常判定区间", "anomaly interval"),
+    "mobile_retention_days": ("信令数据保留天数", "mobile-count retention (days)"),
+    "dp_budget": ("年度隐私预算 ε", "yearly privacy budget ε"),
+    "dp_epsilon": ("每张表的 ε", "ε per table"),
 }
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import ModuleType
+from typing import Self
 
 
 class Role(StrEnum):
@@ -68,7 +69,7 @@ class Action(str):
     zh: str
     en: str
 
-    def __new__(cls, code: str, zh: str, en: str) -> Action:
+    def __new__(cls, code: str, zh: str, en: str) -> Self:
         if not code or not zh or not en:
             raise ValueError(f"action {code!r} needs a code and both labels")
         action = super().__new__(cls, code)

@@ -51,8 +51,11 @@ ACCOUNTS = (
                 "see persons for social insurance (masked IDs)", "hrss"),
     DemoAccount("data_steward", "steward", "数据质量查询、部门数据导入",
                 "data quality, department imports"),
-    DemoAccount("analyst", "analyst", "只能看汇总数据，看不到任何个人（监测看板尚未建成）",
-                "aggregates only, never a person (dashboards not built yet)"),
+    DemoAccount("analyst", "analyst", "监测看板、来源地图、差分隐私发布：只有汇总数，看不到任何个人",
+                "the monitoring dashboard, origins map, privacy releases: aggregates, never a "
+                "person"),
+    DemoAccount("leader", "leader", "全县监测看板（一张图、预测预警、指标），设置预警阈值",
+                "the county dashboard (one map, forecasts, warnings, KPIs); set the thresholds"),
     DemoAccount("auditor", "auditor", "校验审计链、查阅访问日志（/audit）", "verify the audit chain (/audit)"),
     DemoAccount("admin", "admin", "管理账号", "manage accounts"),
 )

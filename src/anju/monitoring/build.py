@@ -131,7 +131,7 @@ def aggregate(engine, inputs: Inputs, as_of: date,
 
 def plan_release(tables: dict[str, pa.Table], as_of: date, county: str,
                  mobile: list[tuple[date, str, str, int]] = (),
-                 previous: dict[tuple, set[int]] | None = None,
+                 previous: dict[tuple, set[int]] | Callable | None = None,
                  progress: Callable[[str], object] = lambda m: None) -> tuple[
                      plan.Planner, Released, dict]:
     """Every figure into one Release, then run it."""
@@ -148,6 +148,8 @@ def plan_release(tables: dict[str, pa.Table], as_of: date, county: str,
     planner.presence(tables["presence"])
     planner.mobile(mobile)
     release: Release = planner.release
+    if callable(previous):  # values published before, for the cells of this plan
+        previous = previous(release.keys)
     for key, values in (previous or {}).items():
         release.previously(key, values)
     progress(f"release: protecting {len(release.keys):,} cells under "
@@ -210,21 +212,25 @@ def run(db: Database, actor: Actor, as_of: date | None = None, engine_name: str 
             timings["aggregate"] = time.perf_counter() - t
         finally:
             engine.close()
+        _keep_aggregates(build_id, tables)
         t = time.perf_counter()
         with db.unit_of_work() as session:
             mobile = _mobile_rows(session, as_of)
-        planner = plan.Planner(as_of)
-        probe = plan_release(tables, as_of, county, mobile, None, lambda m: None)[0]
-        with db.unit_of_work() as session:
-            previous = _previous(session, probe.release.keys)
+
+        def previous(keys: list[tuple]) -> dict[tuple, set[int]]:
+            with db.unit_of_work() as session:
+                return _previous(session, keys)
+
         planner, released, cycle = plan_release(tables, as_of, county, mobile, previous, step)
         timings["release"] = time.perf_counter() - t
         t = time.perf_counter()
         step("storing the released figures")
         store(db, actor, build_id, planner, released)
+        timings["store"] = time.perf_counter() - t
+        t = time.perf_counter()
         step("forecasts, warnings and KPIs from the released figures")
         derive.all(db, build_id, planner, released, cycle, as_of, county)
-        timings["store_derive"] = time.perf_counter() - t
+        timings["derive"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - started
         with db.unit_of_work() as session:
             build = session.get(StatsBuild, build_id)
@@ -249,6 +255,17 @@ def run(db: Database, actor: Actor, as_of: date | None = None, engine_name: str 
         if not keep_snapshot:
             shutil.rmtree(folder, ignore_errors=True)
     return Built(build_id, as_of, released, planner, cycle, timings)
+
+
+def _keep_aggregates(build_id: int, tables: dict[str, pa.Table]) -> None:
+    """The true stock counts of the latest build stay in the data directory (never served) for
+    differential-privacy releases; older builds' go."""
+    from anju.monitoring.service.admin import aggregates_path
+
+    folder = aggregates_path(build_id)
+    shutil.rmtree(folder.parent, ignore_errors=True)
+    folder.mkdir(parents=True)
+    pq.write_table(tables["stock"], folder / "stock.parquet")
 
 
 def _mobile_rows(session, as_of: date) -> list[tuple[date, str, str, int]]:

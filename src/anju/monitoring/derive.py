@@ -116,7 +116,7 @@ def kpis(released: Released, cycle: dict, as_of: date, division: str,
     return out
 
 
-def all(db: Database, build_id: int, planner: plan.Planner, released: Released,  # noqa: A001
+def all(db: Database, build_id: int, planner: plan.Planner, released: Released,
         cycle: dict, as_of: date, county: str) -> None:
     ends = [e.isoformat() for e in rules.month_ends(as_of)]
     months = [rules.month_label(date.fromisoformat(e)) for e in ends]
@@ -138,9 +138,9 @@ def all(db: Database, build_id: int, planner: plan.Planner, released: Released, 
             payload["forecast"] = made and {"months": made.months, "mean": made.mean,
                                             "lower": made.lower, "upper": made.upper,
                                             "level": made.level, "model": made.model}
-            payload["backtest"] = fc.backtest([float(v) for v in values],
-                                              12 if plan.level(division) == COUNTY else 6)
-            odd = fc.anomaly([float(v) for v in values], config["anomaly_level"])
+            payload["backtest"], odd = fc.backtest(
+                [float(v) for v in values], 12 if plan.level(division) == COUNTY else 6,
+                config["anomaly_level"])
             if odd:
                 warnings.append({"kind": "anomaly", "division": division, "month": months[-1],
                                  "value": odd[0], "lower": round(odd[1], 1),

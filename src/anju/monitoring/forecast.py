@@ -35,22 +35,33 @@ def _model(values: list[float]):
 
 
 def _fit(values: list[float]):
-    import numpy as np
+    import pandas as pd
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _model(list(np.asarray(values, dtype=float))).fit(disp=False, maxiter=200)
+        series = pd.Series([float(v) for v in values])  # statsmodels' intervals want pandas
+        return _model(series).fit(disp=False, maxiter=200)
 
 
 def predict(values: list[float], horizon: int, level: float = 0.95):
-    """(mean, lower, upper) lists for the next `horizon` steps."""
+    """(mean, lower, upper, model name) for the next `horizon` steps."""
+    out = intervals(values, horizon, (level,))
+    mean, (lower, upper) = out["mean"], out[level]
+    return mean, lower, upper, out["model"]
+
+
+def intervals(values: list[float], horizon: int, levels: tuple[float, ...]) -> dict:
+    """One fit; the mean and the (lower, upper) interval at each level."""
     fitted = _fit(values)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        frame = fitted.get_prediction(start=len(values), end=len(values) + horizon - 1) \
-            .summary_frame(alpha=1 - level)
-    return (frame["mean"].tolist(), frame["pi_lower"].tolist(), frame["pi_upper"].tolist(),
-            "ETS(A,Ad,A)" if len(values) >= SEASONAL_POINTS else "ETS(A,Ad,N)")
+        prediction = fitted.get_prediction(start=len(values), end=len(values) + horizon - 1)
+        out = {"model": "ETS(A,Ad,A)" if len(values) >= SEASONAL_POINTS else "ETS(A,Ad,N)"}
+        for level in levels:
+            frame = prediction.summary_frame(alpha=1 - level)
+            out["mean"] = frame["mean"].tolist()
+            out[level] = (frame["pi_lower"].tolist(), frame["pi_upper"].tolist())
+    return out
 
 
 def forecast(months: list[str], values: list[float], horizon: int,
@@ -69,34 +80,30 @@ def forecast(months: list[str], values: list[float], horizon: int,
                     [max(0.0, hi) for hi in upper], level, model)
 
 
-def backtest(values: list[float], origins: int = 12) -> dict | None:
-    """One-step-ahead forecasts from each of the last `origins` months."""
+def backtest(values: list[float], origins: int = 12, anomaly_level: float = 0.99) -> tuple[
+        dict | None, tuple[float, float, float] | None]:
+    """One-step-ahead forecasts from each of the last `origins` months: (the backtest, and —
+    from the last origin — the last value when it lies outside the `anomaly_level` interval)."""
     if len(values) < MIN_POINTS + 3:
-        return None
+        return None, None
     origins = min(origins, len(values) - MIN_POINTS)
     inside80 = inside95 = 0
-    errors, naive_errors = [], []
+    errors, naive_errors, odd = [], [], None
     for t in range(len(values) - origins, len(values)):
         history, actual = values[:t], values[t]
-        mean, lo95, hi95, _ = predict(history, 1, 0.95)
-        _, lo80, hi80, _ = predict(history, 1, 0.80)
+        found = intervals(history, 1, (0.8, 0.95, anomaly_level))
+        (lo80, hi80), (lo95, hi95) = found[0.8], found[0.95]
         inside95 += lo95[0] <= actual <= hi95[0]
         inside80 += lo80[0] <= actual <= hi80[0]
-        errors.append(abs(actual - mean[0]))
+        errors.append(abs(actual - found["mean"][0]))
         naive = history[-12] if len(history) >= 12 else history[-1]
         naive_errors.append(abs(actual - naive))
+        if t == len(values) - 1:
+            low, high = found[anomaly_level][0][0], found[anomaly_level][1][0]
+            if actual < low or actual > high:
+                odd = (actual, low, high)
     mae, naive_mae = sum(errors) / origins, sum(naive_errors) / origins
-    return {"origins": origins, "coverage80": inside80 / origins, "coverage95": inside95 / origins,
-            "mae": round(mae, 2), "naive_mae": round(naive_mae, 2),
-            "relative_mae": round(mae / naive_mae, 3) if naive_mae else None}
-
-
-def anomaly(values: list[float], level: float = 0.99) -> tuple[float, float, float] | None:
-    """Whether the last value lies outside the `level` interval forecast from the rest:
-    (value, lower, upper) when it does."""
-    if len(values) < MIN_POINTS + 1:
-        return None
-    _, lower, upper, _ = predict(values[:-1], 1, level)
-    if values[-1] < lower[0] or values[-1] > upper[0]:
-        return (values[-1], lower[0], upper[0])
-    return None
+    return ({"origins": origins, "coverage80": inside80 / origins,
+             "coverage95": inside95 / origins, "mae": round(mae, 2),
+             "naive_mae": round(naive_mae, 2),
+             "relative_mae": round(mae / naive_mae, 3) if naive_mae else None}, odd)

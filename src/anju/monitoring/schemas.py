@@ -2,6 +2,7 @@
 English key or the Chinese label (`anju.core.inputs.choice`)."""
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -106,7 +107,7 @@ class CellOut(BaseModel):
 
 class StockOut(BaseModel):
     level: str
-    date: date
+    date: dt.date
     by: str | None
     boundaries: str
     cells: list[CellOut]
@@ -229,7 +230,7 @@ class SettingsOut(SettingsIn):
 
 
 class DpIn(BaseModel):
-    date: date | None = None
+    date: dt.date | None = None
     level: Level = LevelIn.TOWNSHIP
     by: By | None = None
 

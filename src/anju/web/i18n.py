@@ -29,6 +29,7 @@ ZH: dict[str, str] = {
     "role.resident": "居民", "role.landlord": "房东", "role.grid_worker": "网格员",
     "role.police": "派出所民警", "role.dept_officer": "部门工作人员", "role.data_steward": "数据管理员",
     "role.analyst": "分析人员", "role.auditor": "审计员", "role.admin": "系统管理员",
+    "role.leader": "县领导",
     # menus
     "menu.my_registrations": "我的居住登记", "menu.register": "申报居住登记",
     "menu.my_permit": "我的居住证", "menu.access_log": "谁查看了我的信息",
@@ -201,6 +202,7 @@ EN: dict[str, str] = {
     "role.resident": "Resident", "role.landlord": "Landlord", "role.grid_worker": "Grid worker",
     "role.police": "Police officer", "role.dept_officer": "Department officer",
     "role.data_steward": "Data steward", "role.analyst": "Analyst", "role.auditor": "Auditor",
+    "role.leader": "County leader",
     "role.admin": "Administrator",
     "menu.my_registrations": "My registrations", "menu.register": "Register residence",
     "menu.my_permit": "My residence permit", "menu.access_log": "Who viewed my data",

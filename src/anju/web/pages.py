@@ -261,6 +261,9 @@ def account_notice(request: Request) -> dict | None:
 
 @router.get("/")
 def home(request: Request, session: SessionDep, actor: ActorDep):
+    target = request.app.state.homes.get(actor.role.value)
+    if target:  # a role whose work is one page (a domain's pages declare HOME)
+        return RedirectResponse(target, status_code=303)
     bindings = accounts.pending_bindings(session, actor) if actor.role is Role.POLICE else []
     return render(request, "home.html", bindings=bindings, notice=account_notice(request))
 
@@ -338,9 +341,10 @@ def install(app: FastAPI) -> None:
     i18n.register_policy_labels()
     for described, words in domain.parts("words"):  # each domain's words, as "<domain>.<key>"
         i18n.register(described.name, words)
-    domains, menus = {}, {}
+    domains, menus, homes = {}, {}, {}
     for described, module in domain.parts("pages"):
         domains[described.name] = module.TEMPLATES
+        homes.update(getattr(module, "HOME", {}))  # role → the page that is their home
         if hasattr(module, "TEXT"):  # menu labels and the like, as "<domain>.<key>"
             i18n.register(described.name, module.TEXT)
         for role, links in module.MENU.items():
@@ -350,6 +354,7 @@ def install(app: FastAPI) -> None:
     menus.setdefault("admin", []).append(("/admin/accounts", "menu.accounts"))
     app.state.templates = _templates(domains)
     app.state.menus = menus
+    app.state.homes = homes
     app.include_router(router)
     app.include_router(admin.router, dependencies=[Depends(csrf_protect)])
     _install_error_pages(app)

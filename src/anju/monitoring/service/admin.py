@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -290,15 +289,18 @@ def _true_cells(build: StatsBuild, ref: str, lv: int, dim: str) -> dict[tuple[st
     """The unreleased counts of one stock table, from the build's aggregates kept in the data
     directory; every division of the level and every category, so the cells themselves say
     nothing."""
-    path = aggregates_path(build.id) / "stock.json"
+    path = aggregates_path(build.id) / "stock.parquet"
     if not path.exists():
         raise NotFound("dp_unavailable", "本次统计的汇总数据不可用，无法作差分隐私发布（请重新生成统计）",
                        "this build's aggregates are not available for a privacy release "
                        "(build again)")
-    table = json.loads(path.read_text(encoding="utf-8"))
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path).to_pydict()
     counts: dict[tuple[str, str], int] = {}
-    for row_ref, code, row_dim, key, n in table:
-        if row_ref == ref and row_dim == dim:
+    for row_ref, code, row_dim, key, n in zip(table["ref"], table["division"], table["dim"],
+                                              table["key"], table["n"]):
+        if row_ref.isoformat() == ref and row_dim == dim:
             for place in plan.lineage(code):
                 if plan.level(place) == lv:
                     counts[(place, key)] = counts.get((place, key), 0) + n

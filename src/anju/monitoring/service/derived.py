@@ -26,8 +26,8 @@ from anju.monitoring.service.exports import ExportFile, export
 UNAVAILABLE = {
     "withheld": ("所需数字因人数过少未发布", "the figures it needs are withheld (too few people)"),
     "no_data": ("暂无数据", "no data yet"),
-    "no_cases_domain": ("服务事项模块尚未提供数据", "not available until the cases domain "
-                        "exports its figures"),
+    "no_cases_domain": ("服务事项模块尚未提供数据", ("not available until the cases domain "
+                        "exports its figures")),
     "no_grid_worker": ("该辖区没有启用的网格员账号", "no active grid-worker account in the area"),
 }
 
@@ -67,22 +67,22 @@ def _warning_text(w: dict) -> tuple[str, str]:
     name = common.name_of(w["division"])
     kind = w["kind"]
     if kind == "growth":
-        return (f"{name}：{w['month']} 月末在住登记人数 {w['after']}，比上月末 {w['before']} 增长 "
-                f"{w['value']}%（预警阈值 {w['threshold']:g}%）",
-                f"{name}: {w['after']} registered residents at the end of {w['month']}, up "
-                f"{w['value']}% from {w['before']} a month before (threshold {w['threshold']:g}%)")
+        return ((f"{name}：{w['month']} 月末在住登记人数 {w['after']}，比上月末 {w['before']} 增长 "
+                f"{w['value']}%（预警阈值 {w['threshold']:g}%）"),
+                (f"{name}: {w['after']} registered residents at the end of {w['month']}, up "
+                f"{w['value']}% from {w['before']} a month before (threshold {w['threshold']:g}%)"))
     if kind == "grid_load":
         return (f"{name}：每名网格员对应 {w['value']} 名登记人员，超过 1:{w['threshold']}",
-                f"{name}: {w['value']} registered residents per grid worker, above "
-                f"1:{w['threshold']}")
+                (f"{name}: {w['value']} registered residents per grid worker, above "
+                f"1:{w['threshold']}"))
     if kind == "no_grid_worker":
         return (f"{name}：有 {w['residents']} 名登记人员，但没有启用的网格员账号",
                 f"{name}: {w['residents']} registered residents and no active grid worker")
-    return (f"{name}：{w['month']} 月末人数 {w['value']:g} 超出预测的 {w['level']:.0%} 区间 "
-            f"[{w['lower']:g}, {w['upper']:g}]，请核实是否有集中登记、注销或数据问题",
-            f"{name}: {w['value']:g} at the end of {w['month']} lies outside the forecast's "
+    return ((f"{name}：{w['month']} 月末人数 {w['value']:g} 超出预测的 {w['level']:.0%} 区间 "
+            f"[{w['lower']:g}, {w['upper']:g}]，请核实是否有集中登记、注销或数据问题"),
+            (f"{name}: {w['value']:g} at the end of {w['month']} lies outside the forecast's "
             f"{w['level']:.0%} interval [{w['lower']:g}, {w['upper']:g}]; check for a batch of "
-            f"registrations, move-outs or a data problem")
+            f"registrations, move-outs or a data problem"))
 
 
 def warnings(session: Session, actor: Actor, fmt: str = "json", encoding: str = "utf-8",

@@ -241,15 +241,36 @@ class Release:
         return best
 
     def _partner(self, index: int, state: _State) -> bool:
-        """Withhold one more cell in the relation of `index` that is cheapest to widen."""
-        best = None
-        for relation in self.member_of[index]:
-            chosen = self._cheapest(state.terms[relation].items(), state, 2)
-            if chosen is not None and (best is None or self.cost[chosen] < self.cost[best]):
-                best = chosen
-        if best is None:
+        """Withhold one more cell so that `index` is no longer fixed: the cheapest shown cell of
+        its own relations, else of the relations the withheld cells around it reach (the
+        subtraction that fixed it may run through several relations) — the nearest cell that
+        is not protected, and a protected one only when there is no other."""
+        seen_cells, seen_relations, frontier = {index}, set(), [index]
+        fallback = None
+        while frontier:
+            best = None
+            following = []
+            for cell in frontier:
+                for relation in self.member_of[cell]:
+                    if relation in seen_relations:
+                        continue
+                    seen_relations.add(relation)
+                    chosen = self._cheapest(state.terms[relation].items(), state, 2)
+                    if chosen is not None and (best is None or
+                                               self.cost[chosen] < self.cost[best]):
+                        best = chosen
+                    for other in state.unknown[relation]:
+                        if other not in seen_cells:
+                            seen_cells.add(other)
+                            following.append(other)
+            if best is not None and self.cost[best] < _PROTECTED:
+                state.withhold(best, "complementary")
+                return True
+            fallback = fallback if fallback is not None else best
+            frontier = following
+        if fallback is None:
             return False
-        state.withhold(best, "complementary")
+        state.withhold(fallback, "complementary")
         return True
 
     # --- the linear audit ----------------------------------------------------------------

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +110,7 @@ def batch(rooms: int, n: int, prefix: str, day: date | None, rng: random.Random)
     out = []
     for i in range(n):
         r = rng.randrange(rooms)
-        ts = datetime.fromtimestamp(base + rng.randrange(spread), timezone.utc)
+        ts = datetime.fromtimestamp(base + rng.randrange(spread), UTC)
         out.append({"event_id": f"{prefix}-{i}", "lock_id": f"L{r:09d}", "key_id": f"K{r:015d}",
                     "ts": ts.isoformat(), "kind": "open"})
     return {"vendor": "bench-vendor", "events": out}

@@ -28,12 +28,12 @@ sys.path.insert(0, str(ROOT))  # tests.support.pgserver
 os.environ.setdefault("ANJU_ENVIRONMENT", "test")
 os.environ.setdefault("ANJU_SECRET_KEY", "benchmark-secret-key-0123456789abcdef")
 
-from anju.core import clock, divisions, migrate
-from anju.core.db import Database
-from anju.core.identity import SYSTEM
-from anju.demo import synth
-from anju.registry import bulk
-from anju.registry.bulk import BulkHouse, BulkPerson, BulkRegistration
+from anju.core import clock, divisions, migrate  # noqa: E402 - after the path and environment above
+from anju.core.db import Database  # noqa: E402 - after the path and environment above
+from anju.core.identity import SYSTEM  # noqa: E402 - after the path and environment above
+from anju.demo import synth  # noqa: E402 - after the path and environment above
+from anju.registry import bulk  # noqa: E402 - after the path and environment above
+from anju.registry.bulk import BulkHouse, BulkPerson, BulkRegistration  # noqa: E402 - after the path and environment above
 
 PG_SETTINGS = {"shared_buffers": "2GB", "max_wal_size": "8GB", "checkpoint_timeout": "30min",
                "wal_buffers": "64MB", "maintenance_work_mem": "256MB"}

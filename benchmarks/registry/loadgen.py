@@ -140,7 +140,8 @@ class Generator:
                         reader, writer = await asyncio.open_connection(self.host, self.port)
                     writer.write(payload)
                     status, body, close = await _read_response(reader)
-            except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, IndexError) as error:
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                    ValueError, IndexError) as error:
                 status, body, close = -1, repr(error).encode(), True
                 if writer is not None:
                     writer.close()

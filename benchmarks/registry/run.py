@@ -190,7 +190,7 @@ def start_postgres(durability: str):
 
 
 def wait_for_bulk_module(timeout: float) -> None:
-    target = ROOT / "src" / "anju" / "registry" / "bulk.py"
+    target = ROOT / "src" / "anju" / "registry" / "bulk" / "__init__.py"
     if "anju.registry.bulk" in sys.modules:
         return
     deadline = time.monotonic() + timeout
@@ -303,7 +303,7 @@ def check_loaded(what: str, got, expected: int) -> None:
     rejected = getattr(got, "rejected", [])
     missing = sum(1 for x in got if x is None)
     if len(got) != expected or rejected or missing:
-        first = "; ".join(str(r) for r in rejected[:3])
+        first = "; ".join(f"row {r.row} {r.code}: {r.message_en}" for r in rejected[:3])
         raise RuntimeError(f"{what}: {len(got)} answers for {expected} rows, {missing} missing, "
                            f"{len(rejected)} rejected {first}")
 
@@ -482,7 +482,7 @@ def _measure(server, gen, pg, args, out_path, work, label) -> dict:
         except subprocess.TimeoutExpired:
             gen.kill()
             gen.wait(timeout=10)
-            raise RuntimeError("load generator did not finish in time")
+            raise RuntimeError("load generator did not finish in time") from None
         if gen.returncode != 0:
             raise RuntimeError(f"load generator failed ({gen.returncode})")
         result = json.loads(out_path.read_text())
@@ -646,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--output", type=Path, default=RESULTS,
                     help="results file (default benchmarks/results/registry.json)")
     ap.add_argument("--wait-for-bulk", type=float, default=3600,
-                    help="seconds to wait for src/anju/registry/bulk.py to appear")
+                    help="seconds to wait for src/anju/registry/bulk/ to appear")
     args = ap.parse_args(argv)
     # A SIGTERM (timeout, CI cancel) unwinds like Ctrl-C, so PostgreSQL and the server stop.
     signal.signal(signal.SIGTERM, _terminate)

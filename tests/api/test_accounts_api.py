@@ -9,8 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from anju.core import auditlog
-from anju.core import audit
+from anju.core import audit, auditlog
 from anju.core.models import AuditEntry
 from anju.web.app import create_app
 from tests.factories import PASSWORD, make_account, make_person, submit, token, valid_id

@@ -7,8 +7,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from anju.core import auditlog
 from anju.cli.main import app
+from anju.core import auditlog
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -86,3 +86,29 @@ def cli_db(sqlite_db, monkeypatch):
     monkeypatch.setenv("ANJU_DATABASE_URL", sqlite_db.url)
     reset_settings_cache()
     return sqlite_db
+
+
+def test_calendar_load_and_status(cli_db, tmp_path):
+    from datetime import date
+
+    from anju.core import calendars, clock
+
+    clock.pin_today(date(2026, 12, 6))
+    calendars.invalidate()
+    status = runner.invoke(app, ["calendar", "status"])
+    assert status.exit_code == 1  # 2026 is the last official year and ends in 25 days
+    assert "2027-2028\tprovisional" in status.output and "2026-12-31" in status.output
+    sample = ROOT / "tests" / "core" / "data" / "calendar_2027_sample.csv"
+    bad = tmp_path / "2027.csv"
+    bad.write_text(sample.read_text().replace("2027-02-20,workday", "2027-02-19,workday"))
+    refused = runner.invoke(app, ["calendar", "load", str(bad)])
+    assert refused.exit_code == 2 and "row 12:" in refused.output and "weekday" in refused.output
+    loaded = runner.invoke(app, ["calendar", "load", str(sample)])
+    assert loaded.exit_code == 0 and "2027: 已载入 / loaded" in loaded.output
+    again = runner.invoke(app, ["calendar", "load", str(sample)])
+    assert again.exit_code == 0 and "nothing changed" in again.output
+    status = runner.invoke(app, ["calendar", "status"])
+    assert status.exit_code == 0, status.output
+    assert "2027\tofficial" in status.output and "by system from calendar_2027_sample.csv" \
+        in status.output
+    calendars.invalidate()

@@ -4,6 +4,7 @@ import pytest
 
 from anju.core.errors import AnjuError, ValidationError
 from anju.core.idnumber import (
+    ERRORS,
     IdNumberInfo,
     check_digit,
     is_valid_id_number,
@@ -205,3 +206,67 @@ def test_is_valid_id_number():
     assert is_valid_id_number("330522900101123")
     assert not is_valid_id_number("not an id")
     assert not is_valid_id_number(make(birth="20010229"))
+
+
+# --- one set of rules, two forms -------------------------------------------------------------
+
+def sample_ids(n: int = 3000, seed: int = 7) -> list[str]:
+    """Valid numbers and every way departments and people get them wrong: wrong check
+    characters, impossible and future dates (2001-02-29 next to 2000-02-29, 1900-02-29, births
+    before 1900), legacy 15-digit numbers, lowercase x, full-width digits, separators and
+    zero-width characters, stray letters, wrong lengths."""
+    import random
+
+    rng = random.Random(seed)
+    fixed = ["20000229", "20010229", "19000229", "19960229", "18991231", "19000101", "20260601",
+             "20260602", "19901301", "19900431", "19900100", "00000101"]
+    out = []
+    for i in range(n):
+        if i % 5 == 0:
+            birth = rng.choice(fixed)
+        else:
+            birth = f"{rng.randrange(1880, 2031):04d}{rng.randrange(0, 14):02d}{rng.randrange(0, 33):02d}"
+        number = make(region=f"{rng.randrange(110000, 660000):06d}", birth=birth,
+                      seq=f"{rng.randrange(1000):03d}")
+        kind = i % 11
+        if kind == 1:  # a wrong check character
+            number = number[:17] + rng.choice([c for c in "0123456789X" if c != number[17]])
+        elif kind == 2:  # a legacy number (its year in the 1900s)
+            number = number[:6] + number[8:17]
+        elif kind == 3:
+            number = number.lower()
+        elif kind == 4:  # full-width
+            number = number.translate(str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ"))
+        elif kind == 5:  # separators typed or pasted
+            sep = rng.choice([" ", "-", "\u3000", "\u200b", "–", "\t", "\ufeff"])
+            number = number[:6] + sep + number[6:14] + sep + number[14:]
+        elif kind == 6:  # a stray letter or sign
+            at = rng.randrange(18)
+            number = number[:at] + rng.choice("AOIx!/") + number[at + 1:]
+        elif kind == 7:  # too short or too long
+            number = number[:rng.choice([0, 14, 15, 16, 17])] if rng.random() < 0.5 \
+                else number + rng.choice(["1", "X", "12"])
+        elif kind == 8:  # 15 characters that are not 15 digits
+            number = number[:6] + number[8:16] + "X"
+        out.append(number)
+    return out
+
+
+def test_the_vectorised_rules_answer_as_the_scalar_ones():
+    import polars as pl
+
+    from anju.core.idnumber import check_id_number, check_id_numbers
+
+    raws = sample_ids()
+    column = check_id_numbers(pl.Series(raws), today=TODAY).rows(named=True)
+    kinds = set()
+    for raw, row in zip(raws, column, strict=True):
+        one = check_id_number(raw, TODAY)
+        assert (row["id_number"], row["error"], row["id_valid"]) == \
+            (one.number, one.error, one.valid), raw
+        kinds.add(one.error)
+        try:
+            assert parse_id_number(raw, today=TODAY).number == one.number and one.valid, raw
+        except ValidationError as error:
+            assert error.code == one.error, raw
+    assert kinds == {None, *ERRORS}  # the sample breaks every rule

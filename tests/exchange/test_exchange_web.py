@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.exchange.conftest import GONGAN
 from tests.factories import PASSWORD, build_world, make_account, make_person, token, valid_id
 
 from anju.exchange import service
@@ -147,3 +149,57 @@ def test_a_steward_uploads_on_the_imports_page_and_follows_the_job(web, extracts
     client.cookies.set("anju_lang", "en")
     assert "Rejected values" in client.get(job_url).text
     assert "公安.csv" in client.get("/exchange/imports").text
+
+
+# --- words: one table, declared in the descriptor, read as t("exchange.<key>") -----------------
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "anju" / "exchange" / "templates"
+
+
+def test_exchange_words_are_declared_and_every_template_key_exists_in_both_languages():
+    from anju import exchange
+    from anju.core.domain import resolve
+    from anju.exchange import batches, pages
+    from anju.exchange.standardise import STANDARD_FIELDS
+    from anju.exchange.words import WORDS
+
+    assert resolve(exchange.DOMAIN.words) is WORDS and not hasattr(pages, "TEXT")
+    used: set[str] = set()
+    for path in TEMPLATES.glob("*.html"):
+        source = path.read_text()
+        # no private word table any more: every word through the shared t()
+        assert not re.search(r"\bH\[|\bh\.[a-z_]|\bh\[", source), path.name
+        used |= set(re.findall(r'\bt\(\s*"exchange\.([a-z_.]+)"\s*[,)]', source))
+    # keys made from values at run time (t("exchange." ~ value))
+    used |= {f"state_{s}" for s in ("running", "finished", "failed", "interrupted")}
+    used |= {f"status_{s}" for s in ("imported", "unchanged")}
+    used |= {f"linked_{how}" for how in batches.LINKED}
+    used |= {f"{s}_status" for s in ("match", "non_match")} | {"decided_notice"}
+    used |= {f"confirm_{d}" for d in ("match", "non_match")} | {"match", "non_match"}
+    used |= set(pages.FIELDS) | set(STANDARD_FIELDS) - {"source"} | {"*"}
+    # the pages' menus and confirmations name "exchange.<key>" too
+    used |= set(re.findall(r'"exchange\.([a-z_]+)"', Path(pages.__file__).read_text()))
+    assert {"menu_review", "confirm_title", "left", "header"} <= used
+    for language in ("zh", "en"):
+        missing = sorted(used - set(WORDS[language]))
+        assert not missing, f"exchange {language}: {missing}"
+    assert set(WORDS["zh"]) == set(WORDS["en"])
+
+
+def test_a_rejected_header_column_is_named_as_the_department_wrote_it(web, extracts, tmp_path):
+    """A mapped column missing from the file is reported against the header, by its name in the
+    department's file (not an internal field name)."""
+    world, client = web
+    path = tmp_path / "no-sex.csv"
+    header = [c for c in GONGAN if c != "性别"]
+    row = ["G1", "刘洋", "", "19881113", "", "雉城街道", "", ""]
+    path.write_bytes("\n".join([",".join(header), ",".join(row), ""]).encode("gbk"))
+    with world.db.unit_of_work() as s:
+        report = service.import_extract(s, world.steward, path, "gongan")
+    missing = next(e for e in report.errors if e.code == "field_missing")
+    assert (missing.row, missing.field) == (0, "性别")
+    _login(client, world.steward.username)
+    page = client.get(f"/exchange/imports/{report.import_id}").text
+    assert ">表头<" in page and ">性别<" in page
+    client.get("/lang/en")
+    page = client.get(f"/exchange/imports/{report.import_id}").text
+    assert ">header<" in page and "Import progress" in page and "导入进度" not in page

@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import select, text
 from tests.factories import OTHER_COUNTY, make_account, make_person, valid_id
 
-from anju.core import auditlog
-from anju.core import clock
+from anju.core import auditlog, clock
 from anju.core.errors import Conflict, NotFound
 from anju.exchange import service
 from anju.exchange.models import GoldenRecord, SourceRecord

@@ -42,7 +42,7 @@ def _outcome(db, steward, import_id) -> dict:
         rows = s.execute(select(SourceRecord.source_record_id, SourceRecord.golden_id)).all()
         groups: dict[int, set] = {}
         for srid, golden in rows:
-            groups.setdefault(service._active_id(s, golden), set()).add(srid)
+            groups.setdefault(service.active_id(s, golden), set()).add(srid)
         by_id = dict(s.execute(select(SourceRecord.id, SourceRecord.source_record_id)).all())
         pairs = {frozenset((by_id[p.left_source_id], by_id[p.right_source_id]))
                  for p in s.execute(select(ReviewPair)).scalars()}

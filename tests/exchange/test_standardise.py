@@ -153,5 +153,26 @@ def test_standardise_frame_reports_each_rejected_value():
                    (3, "id_number", "id_length"), (3, "sex", "sex_code"),
                    (3, "birth_date", "date_format"), (3, "phone", "phone_format"),
                    (3, "hukou_address", "address_unresolved")}
-    assert all(e.file == "x.csv" and e.reason_zh and e.reason_en for e in errors)
+    assert all(e.file == "x.csv" and e.message_zh and e.message_en for e in errors)
     assert set(REASONS) >= {e.code for e in errors}
+
+
+def test_core_standardisation_and_real_time_matching_read_id_numbers_alike():
+    """The one set of ID-number rules (anju.core.idnumber) behind the registry's check, the
+    extracts' vectorised standardisation and the real-time matcher's scalar one."""
+    from tests.core.test_idnumber import sample_ids
+
+    from anju.core.idnumber import ERRORS, check_id_number
+    from anju.exchange.scalar import id_number
+
+    assert set(ERRORS) <= set(REASONS)  # each has the exchange's words for a row error
+
+    raws = sample_ids(seed=11)
+    column = st.id_numbers(pl.Series(raws), today=TODAY).rows(named=True)
+    for raw, row in zip(raws, column, strict=True):
+        core = check_id_number(raw, TODAY)
+        if not raw:  # a department's empty cell is a missing value, not a wrong one
+            core = type(core)(None, None)
+        assert (row["id_number"], row["id_valid"], row["error"]) == \
+            (core.number, core.valid and raw != "", core.error), raw
+        assert id_number(raw, TODAY) == (core.number, core.valid and raw != ""), raw

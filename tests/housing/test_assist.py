@@ -12,8 +12,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from anju.core import auditlog
-from anju.core import audit, clock
+from anju.core import audit, auditlog, clock
 from anju.core.audit import AuditEntry
 from anju.core.errors import Forbidden, NotFound
 from anju.housing import service
@@ -197,6 +196,55 @@ def test_consents_and_actions_are_visible_only_within_reach(assisted):
         service.withdraw_consent(s, other_landlord, consent)
     with pytest.raises(NotFound), world.db.unit_of_work() as s:
         service.withdraw_consent(s, world.grid_other_township, consent)
+
+
+def test_reading_consents_and_assisted_actions_shows_in_the_landlords_access_log(assisted):
+    """A grid worker's reads of a landlord's consents and of what was done for them name the
+    landlord (their code and name): each is on the audit chain, so the landlord sees it; the
+    landlord reading their own is not recorded."""
+    world = assisted
+    consent = _consent(world)
+    _run(world, "revoke", world.grid, consent)
+
+    def reads(actor) -> list[AuditEntry]:
+        with world.db.unit_of_work() as s:
+            return list(s.execute(select(AuditEntry).where(
+                AuditEntry.action == "housing_assist.read",
+                AuditEntry.username == actor.username)).scalars())
+
+    with world.db.unit_of_work() as s:
+        assert [c.landlord_name for c in service.list_consents(s, world.grid)] == ["李建国"]
+        assert service.get_consent(s, world.grid, consent).landlord_name == "李建国"
+        [done] = service.list_assisted_actions(s, world.grid)
+        assert done.landlord_name == "李建国"
+    entries = reads(world.grid)
+    assert sorted(e.object_type for e in entries) == ["assist_action", "assist_consent",
+                                                     "assist_consent"]
+    assert {e.person_code for e in entries} == {world.landlord.person_code}
+    with world.db.unit_of_work() as s:
+        log = auditlog.my_access_log(s, world.landlord)
+        assert {(e.official, e.action) for e in log} >= {(world.grid.username,
+                                                          "housing_assist.read")}
+        # the landlord reading their own consents and actions is no access to record
+        service.list_consents(s, world.landlord)
+        service.get_consent(s, world.landlord, consent)
+        service.list_assisted_actions(s, world.landlord)
+    assert reads(world.landlord) == []
+
+
+def test_only_the_landlord_or_the_worker_it_was_given_to_withdraws_a_consent(assisted):
+    world = assisted
+    colleague = make_account(world.db, "grid_worker", division=TOWNSHIP)  # same jurisdiction
+    consent = _consent(world)
+    with pytest.raises(NotFound), world.db.unit_of_work() as s:
+        service.withdraw_consent(s, colleague, consent)
+    with pytest.raises(Forbidden), world.db.unit_of_work() as s:
+        service.withdraw_consent(s, world.police, consent)  # no role but those two may
+    with world.db.unit_of_work() as s:
+        assert service.withdraw_consent(s, world.grid, consent).withdrawn_by == world.grid.username
+    again = _consent(world)
+    with world.db.unit_of_work() as s:
+        assert service.withdraw_consent(s, world.landlord, again).withdrawn_at is not None
 
 
 def test_a_consent_cannot_be_backdated_beyond_30_days_or_lie_in_the_future(world):

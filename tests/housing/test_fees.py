@@ -87,7 +87,10 @@ def test_exemption_list_import_and_exempt_statement(world, cli, tmp_path):
     first = cli("import-exemptions", str(extract))
     assert first.exit_code == 1, first.output  # errors reported, good rows kept
     assert "rows 5: added 2, changed 0, unchanged 0, errors 3" in first.stdout
-    assert "line 4:" in first.output and "line 5:" in first.output and "line 6:" in first.output
+    # rows count the data (the header is not a row), as every import reports them; the line
+    # in the file is said too
+    assert "row 3 (line 4):" in first.output and "row 4 (line 5):" in first.output
+    assert "row 5 (line 6):" in first.output and "与第 1 行重复" in first.output
     again = cli("import-exemptions", str(extract))
     assert "added 0, changed 0, unchanged 2, errors 3" in again.stdout
     assert cli("policy", "--monthly-fee", "12.5").exit_code == 0

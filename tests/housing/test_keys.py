@@ -6,8 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from anju.core import auditlog
-from anju.core import clock
+from anju.core import auditlog, clock
 from anju.core.errors import Conflict, Forbidden, NotFound
 from anju.core.identity import SYSTEM
 from anju.housing import service
@@ -210,3 +209,35 @@ def test_keys_follow_a_corrected_house_division(world):
         assert {k.division_code for k in s.query(EKey)} == {village}
     # ... so the grid worker of that village still reaches the key
     assert [k.status for k in keys_of(world, world.grid, world.resident.person_code)] == ["active"]
+
+
+def test_a_listing_asks_the_registry_in_a_fixed_number_of_queries(world):
+    """Keys, fees and tasks name rooms and persons from the registry's read functions: a bounded
+    number of queries per listing, whatever the number of rows (no query per key)."""
+    from sqlalchemy import event
+
+    from tests.factories import make_person, valid_id
+
+    def registry_queries() -> int:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *args):
+            if any(f" {table}" in statement for table in ("persons", "rooms", "houses")):
+                seen.append(statement)
+
+        event.listen(world.db.engine, "before_cursor_execute", count)
+        try:
+            with world.db.unit_of_work() as s:
+                assert service.list_keys(s, world.landlord)
+        finally:
+            event.remove(world.db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    tenant(world)
+    one = registry_queries()
+    for n, room in enumerate(world.house["rooms"][1:] * 2):  # more tenants, more keys
+        code = make_person(world.db, world.police, f"租客{n}", id_number=valid_id("341221"))
+        approve(world.db, world.police, submit(world.db, world.police, code, room["room_id"]))
+    with world.db.unit_of_work() as s:
+        assert len(service.list_keys(s, world.landlord)) >= 3
+    assert registry_queries() == one <= 2

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from anju.core import clock
 from anju.core.identity import SYSTEM
 from anju.housing import events
+from anju.housing.events import store
 from anju.housing.models import LockPresence
 from tests.housing.conftest import keys_of, tenant
 
@@ -135,7 +136,7 @@ def test_retention_reduces_to_daily_presence_and_deletes_raw_events(world, vendo
                                                             "late")})
     assert out.stale == 1 and out.new == 0 and events.raw_days_on_disk() == days[2:]
     # the dedup index shrinks with the raw window
-    assert set(events._INDEXES[str(events.events_root())].days) == set(days[2:])
+    assert set(store._INDEXES[str(events.events_root())].days) == set(days[2:])
     # running again changes nothing
     with world.db.unit_of_work() as s:
         assert events.reduce_and_expire(s, SYSTEM).days_reduced == 0
@@ -220,7 +221,7 @@ def test_a_fresh_process_rebuilds_the_index_from_the_files(world, vendor, client
 def test_a_hash_collision_is_not_taken_for_a_duplicate(world, vendor, monkeypatch):
     tenant(world)
     [key] = keys_of(world, world.resident, world.resident.person_code)
-    monkeypatch.setattr(events, "_id_hash", lambda event_id: 7)  # every id collides
+    monkeypatch.setattr(store, "_id_hash", lambda event_id: 7)  # every id collides
     day = clock.today()
     with world.db.unit_of_work() as s:
         events.ingest_events(s, 1, {"vendor": vendor.name,

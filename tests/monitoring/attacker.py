@@ -224,7 +224,7 @@ class Attacker:
             self._check(terms, "one relation", findings)
         holding = defaultdict(list)
         for index, terms in enumerate(relations):
-            for key, coef in terms.items():
+            for key in terms:
                 if self.cells.get(key, 0) is None:
                     holding[key].append(index)
         done = set()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from anju.core import audit, clock
-from anju.core.errors import Forbidden, ValidationError
+from anju.core.errors import Forbidden, RowError, ValidationError
 from anju.core.identity import SYSTEM
 from anju.core.models import AuditEntry
 from anju.registry import bulk, rules, service
@@ -91,15 +91,17 @@ def test_bad_rows_are_reported_and_do_not_sink_the_batch(db):
     with db.unit_of_work() as s:
         result = bulk.load_persons(s, police, rows)
     assert [i for i, code in enumerate(result) if code] == [0, 5, 7]
-    assert [(e.index, e.code) for e in result.rejected] == [
-        (1, "id_checksum"), (2, "name_length"), (3, "phone_format"), (4, "division_unknown"),
-        (6, "outside_jurisdiction")]
+    # rows are told 1-based, as people count them (anju.core.errors.RowError)
+    assert [(e.row, e.code) for e in result.rejected] == [
+        (2, "id_checksum"), (3, "name_length"), (4, "phone_format"), (5, "division_unknown"),
+        (7, "outside_jurisdiction")]
     assert all(e.message_zh and e.message_en for e in result.rejected)
-    assert "第 1 行" in str(result.rejected[0])
+    assert all(isinstance(e, RowError) for e in result.rejected)
     assert count(db, Person) == 3
     with pytest.raises(bulk.BulkRejected) as caught:
         result.raise_for_rejected()
     assert len(caught.value.rejected) == 5
+    assert "第 2 行" in caught.value.message_zh and "row 2" in caught.value.message_en
 
 
 def test_unknown_id_region_is_a_warning_not_a_rejection(db):
@@ -121,12 +123,12 @@ def test_only_importing_roles_may_load(db):
 
 
 def test_worker_pool_gives_the_same_answer_in_input_order(db, monkeypatch):
-    monkeypatch.setattr(bulk, "CHUNK", 7)
+    monkeypatch.setattr(bulk.persons, "CHUNK", 7)
     rows = people(30)
     rows[11] = BulkPerson("坏", "123", None, None, TOWNSHIP)
     with db.unit_of_work() as s:
         result = bulk.load_persons(s, SYSTEM, rows, workers=2)
-    assert result[11] is None and [e.index for e in result.rejected] == [11]
+    assert result[11] is None and [e.row for e in result.rejected] == [12]
     with db.unit_of_work() as s:
         stored = dict(s.execute(select(Person.person_code, Person.name)).all())
     assert [stored[c] for c in result if c] == [r.name for i, r in enumerate(rows) if i != 11]
@@ -152,8 +154,8 @@ def test_houses_load_and_rerun_returns_the_same_rooms(db):
             BulkHouse("长兴县 1 号", "330522000000", landlord, (("1", 1),)),
             BulkHouse("长兴县 2 号", VILLAGE, landlord, (("1", 1), ("1", 2)))])
     assert list(again[:2]) == list(rooms) and again.created == 0
-    assert [(e.index, e.code) for e in again.rejected] == [
-        (3, "division_too_coarse"), (4, "room_label_repeated"), (2, "landlord_unknown")]
+    assert [(e.row, e.code) for e in again.rejected] == [
+        (4, "division_too_coarse"), (5, "room_label_repeated"), (3, "landlord_unknown")]
     assert count(db, House) == 2 and count(db, Room) == 3
     police = make_account(db, "police")
     with db.unit_of_work() as s:
@@ -186,10 +188,10 @@ def test_registrations_in_every_state_then_permits(db):
     with db.unit_of_work() as s:
         ids = bulk.load_registrations(s, SYSTEM, regs)
     assert all(ids[:5]) and ids[5:] == [None] * 7
-    assert sorted((e.index, e.code) for e in ids.rejected) == [
-        (5, "registration_overlap"), (6, "end_date_state"), (7, "rejection_reason_state"),
-        (8, "room_unknown"), (9, "person_unknown"), (10, "start_in_future"),
-        (11, "registration_code")]
+    assert sorted((e.row, e.code) for e in ids.rejected) == [
+        (6, "registration_overlap"), (7, "end_date_state"), (8, "rejection_reason_state"),
+        (9, "room_unknown"), (10, "person_unknown"), (11, "start_in_future"),
+        (12, "registration_code")]
     with db.unit_of_work() as s:
         again = bulk.load_registrations(s, SYSTEM, regs[:5])
         states = dict(s.execute(select(Registration.status, func.count())
@@ -265,7 +267,7 @@ def test_ids_are_handed_out_once_per_transaction(db, monkeypatch):
     with db.unit_of_work() as s:
         first, second = allocate_ids(s, "registrations", 3), allocate_ids(s, "registrations", 3)
     assert len(set(first + second)) == 6
-    monkeypatch.setattr(bulk, "_ID_BLOCK", 2)
+    monkeypatch.setattr(bulk.common, "_ID_BLOCK", 2)
     _, tenants, _, rooms = _county(db)
     regs = [BulkRegistration(code, rooms[1][0], date(2026, 1, 1 + i), "work", "ended",
                              end_date=date(2026, 1, 1 + i)) for i, code in enumerate(tenants)]
@@ -310,7 +312,7 @@ def test_a_load_resolves_someone_elses_id_number_only_with_the_matching_name(db)
             BulkPerson("冒名者", rows[1].id_number, None, None, TOWNSHIP),
             BulkPerson("另一个名字", mine.id_number, None, None, TOWNSHIP)])  # theirs: reached
     assert list(result) == [elsewhere[0], None, local[0]]
-    assert [(e.index, e.code) for e in result.rejected] == [(1, "name_id_mismatch")]
+    assert [(e.row, e.code) for e in result.rejected] == [(2, "name_id_mismatch")]
     assert result.created == 0 and count(db, Person) == 3
     with db.unit_of_work() as s:
         by_police = dict(s.execute(select(AuditEntry.person_code, AuditEntry.detail).where(

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from anju.core import audit
 from anju.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from anju.core.models import AuditEntry
-from anju.registry import houses, service
+from anju.registry import service
 from anju.registry.models import Person, Registration
 from anju.registry.schemas import HouseIn, HouseUpdateIn, RegistrationIn, RoomIn, RoomUpdateIn
 from tests.factories import OTHER_TOWNSHIP, TOWNSHIP, make_account, submit
@@ -57,7 +57,7 @@ def test_house_address_and_division_are_corrected_and_tenants_follow(world):
         service.approve_registration(s, world.police, reg)
     village = "330522001001"
     with db.unit_of_work() as s:
-        out = houses.update_house(s, world.landlord, house_id, HouseUpdateIn(
+        out = service.update_house(s, world.landlord, house_id, HouseUpdateIn(
             address="长兴县雉城街道明珠路 90 号", division_code=village))
     assert out.address.endswith("90 号") and out.division_code == village
     with db.unit_of_work() as s:
@@ -71,7 +71,7 @@ def test_house_address_and_division_are_corrected_and_tenants_follow(world):
         assert audit.verify_chain(s).ok
     # nothing to change is no change (and no audit entry)
     with db.unit_of_work() as s:
-        houses.update_house(s, world.landlord, house_id, HouseUpdateIn())
+        service.update_house(s, world.landlord, house_id, HouseUpdateIn())
     assert _actions(db, "house.update") == 1
 
 
@@ -80,42 +80,42 @@ def test_a_correction_cannot_make_a_duplicate_or_leave_the_editors_reach(world):
     with db.unit_of_work() as s:
         second = service.create_house(s, world.landlord, _house(world, world.landlord, "明珠路 90 号"))
     with pytest.raises(Conflict) as refused, db.unit_of_work() as s:
-        houses.update_house(s, world.landlord, second.house_id,
+        service.update_house(s, world.landlord, second.house_id,
                             HouseUpdateIn(address="长兴县雉城街道明珠路88号"))
     assert f"房屋编号 {house_id}" in refused.value.message_zh
     with pytest.raises(NotFound), db.unit_of_work() as s:  # the grid worker's township only
-        houses.update_house(s, world.grid, house_id, HouseUpdateIn(division_code=OTHER_TOWNSHIP))
+        service.update_house(s, world.grid, house_id, HouseUpdateIn(division_code=OTHER_TOWNSHIP))
     with pytest.raises(ValidationError), db.unit_of_work() as s:
-        houses.update_house(s, world.police, house_id, HouseUpdateIn(division_code="330522"))
+        service.update_house(s, world.police, house_id, HouseUpdateIn(division_code="330522"))
     # outside their reach the house does not exist; without the action it is refused
     for outsider in (world.grid_other_township, world.police_other_county):
         with pytest.raises(NotFound), db.unit_of_work() as s:
-            houses.update_house(s, outsider, house_id, HouseUpdateIn(address="某路 1 号"))
+            service.update_house(s, outsider, house_id, HouseUpdateIn(address="某路 1 号"))
     for role in (world.resident, world.officer, world.steward):
         with pytest.raises(Forbidden), db.unit_of_work() as s:
-            houses.update_house(s, role, house_id, HouseUpdateIn(address="某路 1 号"))
+            service.update_house(s, role, house_id, HouseUpdateIn(address="某路 1 号"))
     other_landlord = make_account(db, "landlord", person_code=world.resident.person_code)
     with pytest.raises(NotFound), db.unit_of_work() as s:
-        houses.add_room(s, other_landlord, house_id, RoomIn(label="9", capacity=1))
+        service.add_room(s, other_landlord, house_id, RoomIn(label="9", capacity=1))
 
 
 def test_rooms_are_added_changed_and_removed_within_the_rules(world):
     db, house_id, room = world.db, world.house["house_id"], world.room_id  # room 101 holds 2
     submit(db, world.resident, world.resident.person_code, room)
     with db.unit_of_work() as s:
-        added = houses.add_room(s, world.grid, house_id, RoomIn(label="103", capacity=3))
+        added = service.add_room(s, world.grid, house_id, RoomIn(label="103", capacity=3))
     new_room = next(r.room_id for r in added.rooms if r.label == "103")
     with pytest.raises(Conflict), db.unit_of_work() as s:
-        houses.add_room(s, world.landlord, house_id, RoomIn(label="103", capacity=1))
+        service.add_room(s, world.landlord, house_id, RoomIn(label="103", capacity=1))
     with db.unit_of_work() as s:
-        renamed = houses.update_room(s, world.landlord, house_id, room,
+        renamed = service.update_room(s, world.landlord, house_id, room,
                                      RoomUpdateIn(label="101A", capacity=2))
     assert {r.label for r in renamed.rooms} == {"101A", "102", "103"}
     with pytest.raises(Conflict) as occupied, db.unit_of_work() as s:
-        houses.remove_room(s, world.landlord, house_id, room)
+        service.remove_room(s, world.landlord, house_id, room)
     assert occupied.value.code == "room_occupied"
     with db.unit_of_work() as s:
-        after = houses.remove_room(s, world.landlord, house_id, new_room)
+        after = service.remove_room(s, world.landlord, house_id, new_room)
     assert {r.label for r in after.rooms} == {"101A", "102"}
     # a removed room is not offered, and nobody can be registered into it
     with db.unit_of_work() as s:
@@ -127,7 +127,7 @@ def test_rooms_are_added_changed_and_removed_within_the_rules(world):
                 start_date="2026-01-05", reason="work"))
     # adding its number again brings the room back
     with db.unit_of_work() as s:
-        back = houses.add_room(s, world.landlord, house_id, RoomIn(label="103", capacity=2))
+        back = service.add_room(s, world.landlord, house_id, RoomIn(label="103", capacity=2))
     assert next(r.room_id for r in back.rooms if r.label == "103") == new_room
     assert [_actions(db, a) for a in ("room.add", "room.update", "room.remove")] == [2, 1, 1]
 
@@ -140,9 +140,9 @@ def test_capacity_never_drops_below_the_people_registered(world):
             person_code=world.landlord.person_code, room_id=room, start_date="2026-01-05",
             reason="family"))
     with pytest.raises(Conflict) as refused, db.unit_of_work() as s:
-        houses.update_room(s, world.landlord, house_id, room, RoomUpdateIn(capacity=1))
+        service.update_room(s, world.landlord, house_id, room, RoomUpdateIn(capacity=1))
     assert refused.value.code == "capacity_below_occupants"
     assert "2 人" in refused.value.message_zh and refused.value.field == "capacity"
     with db.unit_of_work() as s:
-        assert houses.update_room(s, world.landlord, house_id, room,
+        assert service.update_room(s, world.landlord, house_id, room,
                                   RoomUpdateIn(capacity=2)).rooms[0].capacity == 2

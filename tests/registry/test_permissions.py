@@ -14,11 +14,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from anju.core import auditlog
-from anju.core import audit
+from anju.core import audit, auditlog
 from anju.core.errors import Forbidden, NotFound
 from anju.core.models import AuditEntry
-from anju.registry import houses, service
+from anju.registry import service
 from anju.registry.schemas import HouseIn, HouseUpdateIn, PersonIn, RegistrationIn, RoomIn
 from tests.factories import (
     COUNTY,
@@ -209,7 +208,7 @@ class Setup:
             case "house.read":
                 return service.read_house(session, actor, house["house_id"])
             case "house.update":
-                return houses.update_house(session, actor, house["house_id"],
+                return service.update_house(session, actor, house["house_id"],
                                            HouseUpdateIn(address="雉城街道新街 9 号"))
             case "registration.submit":
                 subject = self.resident_code if role == "resident" else free

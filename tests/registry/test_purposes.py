@@ -4,7 +4,6 @@ children: an adult is out of purpose and looks missing; the fields are exactly t
 from __future__ import annotations
 
 from dataclasses import replace
-
 from datetime import date
 
 import pytest

@@ -6,8 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from anju.core import auditlog
-from anju.core import audit, clock
+from anju.core import audit, auditlog, clock
 from anju.core.errors import Conflict, NotFound, ValidationError
 from anju.registry import service
 from anju.registry.models import Person, Registration

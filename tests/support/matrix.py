@@ -8,6 +8,8 @@ and checks the audit rule too: a permitted touch leaves an entry; a refused one 
 of a touch, but an attempt entry ("refused") that the unit of work writes after its rollback —
 the runner rolls back and runs the same failure hooks to see it.
 
+`passed` names, per op, the domain refusals that mean the policy let the call through (e.g.
+"permit_not_eligible" after a permit issue passed the policy); any other error fails the cell.
 `composite` ops write a first step before the one the cell is about (submit someone, then try to
 read them): their first step's audit entry does not count against a refusal.
 `fields` (optional) gives the exact set of fields an "ok" answer carries for (op, role, inside):
@@ -30,19 +32,24 @@ STANDARD = {"ok", "empty", "403", "404", "-"}
 
 
 def outcome(fn: Callable[[], object], is_empty: Callable[[object], bool] = lambda r: r == [],
-            codes: frozenset[str] = frozenset()) -> str:
-    return _attempt(fn, is_empty, codes)[0]
+            codes: frozenset[str] = frozenset(), passed: frozenset[str] = frozenset()) -> str:
+    return _attempt(fn, is_empty, codes, passed)[0]
 
 
-def _attempt(fn, is_empty, codes) -> tuple[str, object]:
+def _attempt(fn, is_empty, codes, passed=frozenset()) -> tuple[str, object]:
+    """The cell's outcome. A domain refusal counts as "ok" (the policy let the call through)
+    only when the matrix says that refusal is expected for the op (`passed`); any other is an
+    unexpected error and fails the cell ("error:<code>")."""
     try:
         result = fn()
     except Forbidden:
         return "403", None
     except NotFound:
         return "404", None
-    except AnjuError as error:  # a domain refusal means the policy let the call through
-        return (error.code if error.code in codes else "ok"), None
+    except AnjuError as error:
+        if error.code in codes:
+            return error.code, None
+        return ("ok" if error.code in passed else f"error:{error.code}"), None
     return ("empty" if is_empty(result) else "ok"), result
 
 
@@ -70,7 +77,8 @@ def mismatches(db, matrix: dict[str, tuple[str, ...]], roles: list[str], role: s
                is_empty: Callable[[object], bool] = lambda r: r == [],
                fields: Callable[[str, str, bool], frozenset[str] | None] | None = None,
                records: Callable[[str, object], list] = lambda op, result: _records(result),
-               composite: set[str] = frozenset()) -> list[str]:
+               composite: set[str] = frozenset(),
+               passed: dict[str, set[str]] | None = None) -> list[str]:
     column, found = roles.index(role), []
     codes = frozenset(c for row in matrix.values() for cell in row for c in cell.split("/")
                       if c not in STANDARD)
@@ -85,7 +93,8 @@ def mismatches(db, matrix: dict[str, tuple[str, ...]], roles: list[str], role: s
                 last_id = session.execute(select(AuditEntry.id).order_by(AuditEntry.id.desc())
                                           .limit(1)).scalar() or 0
                 got, result = _attempt(
-                    lambda op=op, s=session, a=actor, i=inside: call(op, s, a, i), is_empty, codes)
+                    lambda op=op, s=session, a=actor, i=inside: call(op, s, a, i), is_empty, codes,
+                    frozenset((passed or {}).get(op, ())))
                 touched = [e for e in _new_entries(session, last_id) if not audit.is_attempt(e)]
                 session.rollback()  # as the unit of work does when the request fails
                 run_failure_hooks(session, commit=False)

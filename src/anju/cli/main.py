@@ -17,6 +17,11 @@ app.add_typer(audit_app, name="audit")
 jobs_app = typer.Typer(help="Scheduled jobs the domains declare (run them from cron).",
                        no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+calendar_app = typer.Typer(help="The working-day calendar: the county's official holiday "
+                           "arrangements.", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+keys_app = typer.Typer(help="This installation's SM2 signing key.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 
 def _database():
@@ -34,6 +39,16 @@ def init_db() -> None:
     url = get_settings().resolved_database_url
     migrate.upgrade(url)
     typer.echo(f"database ready: {_redact(url)}")
+    _ensure_signing_key()
+
+
+def _ensure_signing_key() -> None:
+    """The installation's SM2 key pair, made once and kept outside the database."""
+    from anju.core import signing
+
+    path, made = signing.ensure_key()
+    typer.echo(f"signing key {'created' if made else 'kept'}: {path} "
+               f"(fingerprint {signing.public_key().fingerprint})", err=True)
 
 
 @app.command()
@@ -48,6 +63,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
 
     settings = get_settings()
     migrate.upgrade(settings.resolved_database_url)
+    _ensure_signing_key()
     _log_to_stderr()
     typer.echo(f"Anju is up: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     uvicorn.run("anju.web.app:create_app", factory=True, host=host, port=port,
@@ -84,6 +100,7 @@ def demo(host: str = typer.Option("127.0.0.1", help="address to listen on"),
 
     settings = get_settings()
     migrate.upgrade(settings.resolved_database_url)
+    _ensure_signing_key()
     db = _database()
     summary = build.ensure_demo(db, persons=persons, progress=lambda m: typer.echo(m, err=True))
     _demo_statistics(db)
@@ -197,6 +214,73 @@ def jobs_run(name: str = typer.Argument(..., help="the job's name (see `anju job
     day = date.fromisoformat(today) if today else None
     summary = resolve(job.target)(_database(), job_actor(job.name), day)
     typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
+
+
+@calendar_app.command("load")
+def calendar_load(file: Path = typer.Argument(  # noqa: B008 - typer's way
+        ..., exists=True, dir_okay=False, readable=True,
+        help="one year's arrangement: CSV date,kind (holiday|workday) or 日期,类型 (放假|上班)"),
+) -> None:
+    """Load one year's official holiday arrangement (法定节假日 and 调休), or replace that year
+    with a corrected file (audited). A bad file is refused whole, naming each bad row."""
+    from anju.core import calendars, identity
+    from anju.core.errors import AnjuError
+
+    db = _database()
+    try:
+        with db.unit_of_work() as session:
+            result = calendars.load(session, identity.SYSTEM, file.read_bytes(), file.name)
+    except AnjuError as error:
+        typer.echo(f"error: {error}", err=True)
+        for row in getattr(error, "rows", ()):
+            typer.echo(f"  row {row.row}: {row.message_zh} / {row.message_en}", err=True)
+        raise typer.Exit(2) from None
+    said = {"created": ("已载入", "loaded"), "replaced": ("已替换", "replaced"),
+            "unchanged": ("与已载入的相同，未作改动", "same as loaded, nothing changed")}
+    zh, en = said[result.outcome]
+    typer.echo(f"{result.year}: {zh} / {en} ({result.holidays} holidays, {result.workdays} "
+               "adjusted working days)")
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+@calendar_app.command("status")
+def calendar_status() -> None:
+    """Which years are official (shipped or loaded) and which provisional; exit 1 when the
+    official data runs out within 60 days (for a monitoring cron job)."""
+    from anju.core import calendars, identity
+    from anju.core.workdays import PROVISIONAL
+
+    db = _database()
+    with db.unit_of_work() as session:
+        status = calendars.calendar_status(session)
+        loaded = {row.year: row for row in calendars.loaded_years(session, identity.SYSTEM)}
+    for first, last, source in calendars.runs(status.sources):
+        years = str(first) if first == last else f"{first}-{last}"
+        kind = "provisional (推算)" if source == PROVISIONAL else f"official (官方, {source})"
+        typer.echo(f"{years}\t{kind}")
+    for year, row in sorted(loaded.items()):
+        typer.echo(f"{year}\tloaded {row.loaded_at:%Y-%m-%d %H:%M} UTC by {row.loaded_by}"
+                   f"{' from ' + row.file_name if row.file_name else ''}")
+    typer.echo(f"{status.message_zh}\n{status.message_en}", err=status.warning)
+    if status.warning:
+        raise typer.Exit(1)
+
+
+@keys_app.command("public")
+def keys_public() -> None:
+    """Print this installation's public key (PEM) for another installation to paste; its
+    fingerprint goes to stderr, to compare over the phone."""
+    from anju.core import signing
+    from anju.core.errors import AnjuError
+
+    try:
+        key = signing.public_key()
+    except AnjuError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(key.to_text(), nl=False)
+    typer.echo(f"fingerprint (SM3): {key.fingerprint}", err=True)
 
 
 def _redact(url: str) -> str:

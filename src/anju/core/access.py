@@ -56,7 +56,8 @@ class Reach:
     division: str | None = None  # a canonical division code column
     person: str | None = None  # the person the row is about (audited against them)
     landlord: str | None = None  # the landlord's person code, for own-property reach
-    department: str | None = None  # the department's code, for own-department reach
+    # the column (or columns) holding a department's code, for own-department reach
+    department: str | tuple[str, ...] | None = None
     key: str = "id"  # the column naming the row in the audit log
 
 
@@ -91,16 +92,16 @@ class Access:
     # --- may it reach this record? ------------------------------------------------------
     def reaches(self, action: Action, *, division_code: str | None = None,
                 person_codes: Iterable[str | None] = (), landlord_code: str | None = None,
-                department: str | None = None) -> bool:
+                department: str | tuple[str | None, ...] | None = None) -> bool:
         actor, person_codes = self.actor, tuple(person_codes)
         for scope in self.allow(action, division_code=division_code, person_codes=person_codes):
             if scope is Scope.GLOBAL:
                 return True
             if scope in (Scope.JURISDICTION, Scope.DEPARTMENT) and division_code and \
                     division_code.startswith(divisions.significant_prefix(actor.division_code)):
-                if scope is Scope.JURISDICTION or (
-                        department and department_code(department) ==
-                        department_code(actor.department)):
+                if scope is Scope.JURISDICTION or department_code(actor.department) in {
+                        department_code(d) for d in (
+                            department if isinstance(department, tuple) else (department,)) if d}:
                     return True
             if scope is Scope.SELF and actor.person_code and actor.person_code in person_codes:
                 return True
@@ -119,14 +120,17 @@ class Access:
                  landlord_col=None, department_col=None) -> ColumnElement[bool]:
         """A WHERE clause selecting only the rows this actor reaches for `action`."""
         actor, clauses = self.actor, []
+        scopes = self.allow(action)  # refused first: the system actor has no jurisdiction
+        if Scope.GLOBAL in scopes:
+            return true()
         prefix = divisions.significant_prefix(actor.division_code)
-        for scope in self.allow(action):
-            if scope is Scope.GLOBAL:
-                return true()
+        for scope in scopes:
             if scope is Scope.JURISDICTION and division_col is not None:
                 clauses.append(division_col.like(prefix + "%"))
             if scope is Scope.DEPARTMENT and department_col is not None and actor.department:
-                clause = department_col == department_code(actor.department)
+                # one column, or several (a case is its department's, and its provider's)
+                columns = department_col if isinstance(department_col, tuple) else (department_col,)
+                clause = or_(*(c == department_code(actor.department) for c in columns))
                 if division_col is not None:
                     clause = clause & division_col.like(prefix + "%")
                 clauses.append(clause)
@@ -139,15 +143,17 @@ class Access:
     # --- reads that record themselves ---------------------------------------------------
     def touch(self, action: Action, *, person_code: str | None, kind: str,
               object_id: str | None, what: str = "记录", purpose: Purpose | None = None,
-              detail: dict | None = None, **reach) -> Purpose | None:
+              detail: dict | None = None, own: bool = False, **reach) -> Purpose | None:
         """Check the actor reaches the record (NotFound otherwise) and record the touch on the
-        audit chain — not a person's touch of their own record. Returns the purpose the record
-        is read under (the actor's reading purpose unless one is given), to shape the answer."""
+        audit chain — not a person's touch of their own record, unless `own` says that one is
+        kept on the trail too (a person reading their own registry record). Returns the purpose
+        the record is read under (the actor's reading purpose unless one is given), to shape
+        the answer."""
         person_codes = tuple(reach.pop("person_codes", ())) or (person_code,)
         self.check(action, what, person_codes=person_codes, **reach)
         if purpose is None and person_code:
             purpose = self.purpose(person_code)
-        if person_code != self.actor.person_code or person_code is None:
+        if own or person_code != self.actor.person_code or person_code is None:
             self.record(audit.AuditEvent(action, purpose or self._any_purpose(), person_code,
                                          kind, object_id, detail))
         return purpose
@@ -191,7 +197,12 @@ class Access:
 
     def restrict_model(self, action: Action, model) -> ColumnElement[bool]:
         reach: Reach = model.__reach__
-        column = lambda name: getattr(model, name) if name else None
+
+        def column(name):
+            if isinstance(name, tuple):
+                return tuple(getattr(model, n) for n in name)
+            return getattr(model, name) if name else None
+
         return self.restrict(action, division_col=column(reach.division),
                              person_col=column(reach.person),
                              landlord_col=column(reach.landlord),
@@ -199,7 +210,11 @@ class Access:
 
     @staticmethod
     def _reach_of(reach: Reach, row) -> dict:
-        value = lambda name: getattr(row, name) if name else None
+        def value(name):
+            if isinstance(name, tuple):
+                return tuple(getattr(row, n) for n in name)
+            return getattr(row, name) if name else None
+
         person = value(reach.person)
         return {"person_code": person, "kind": reach.kind, "object_id": str(value(reach.key)),
                 "division_code": value(reach.division), "person_codes": (person,),

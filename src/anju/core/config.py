@@ -5,19 +5,26 @@ Every setting is documented in docs/operations.md; a test keeps the two in step.
 from __future__ import annotations
 
 import ipaddress
+import re
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"
+# Where the county's date may be pinned (ANJU_TODAY): never production.
+PINNABLE = ("development", "test", "training")
+_CHANNEL = re.compile(r"^(outbox|[A-Za-z_][\w.]*:[A-Za-z_]\w*)$")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ANJU_", extra="ignore")
 
-    environment: str = Field("development", description="development | test | production")
+    environment: Literal["development", "test", "training", "production"] = Field(
+        "development", description="development | test | training | production")
     secret_key: str = Field(DEFAULT_SECRET, description="signs sessions/tokens; derives SM4 keys")
     data_dir: Path = Field(Path("var"), description="SQLite file, Parquet events, uploads")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
@@ -46,10 +53,21 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         64 * 1024 * 1024, ge=1024, description="largest request body accepted (department "
         "uploads included); larger ones are refused with 413 while they stream in")
-    room_capacity_warning: bool = Field(True, description="accept over-capacity rooms with a warning")
+    room_capacity_warning: bool = Field(
+        True, description="accept a registration into a full room with a warning; false refuses "
+        "it (409 room_full), in bulk loads too (anju.registry.rules.room_capacity)")
     lock_event_retention_days: int = Field(
         3, ge=1, le=30, description="days raw smart-lock events are kept (Parquet under "
         "data_dir/lock_events) before only daily presence per key remains")
+    today: date | None = Field(
+        None, description="pins the county's date (YYYY-MM-DD) for training and acceptance "
+        "runs; development, test and training only")
+    signing_key_path: Path | None = Field(
+        None, description="the installation's SM2 key pair file; default "
+        "data_dir/keys/installation-sm2.key")
+    sms_channel: str = Field(
+        "outbox", description="where text messages go: outbox (data_dir/outbox/sms.jsonl) or "
+        "module:Class of a gateway adapter")
     lock_presence_retention_days: int = Field(
         60, ge=15, le=366, description="days the daily presence per key (reduced lock events) is "
         "kept for management tasks; older presence is deleted")
@@ -65,8 +83,19 @@ class Settings(BaseSettings):
                                  "network (不是 IP 地址或网段)") from None
         return ",".join(p.strip() for p in value.split(",") if p.strip())
 
+    @field_validator("sms_channel")
+    @classmethod
+    def _channel_named(cls, value: str) -> str:
+        if not _CHANNEL.match(value.strip()):
+            raise ValueError(f"ANJU_SMS_CHANNEL: {value!r} is neither 'outbox' nor module:Class "
+                             "(应为 outbox 或 模块:类名)")
+        return value.strip()
+
     @model_validator(mode="after")
     def _refuse_insecure_defaults(self) -> Settings:
+        if self.today is not None and self.environment not in PINNABLE:
+            raise ValueError(f"ANJU_TODAY pins the date only in {', '.join(PINNABLE)}, never in "
+                             f"{self.environment} (生产环境不能设置 ANJU_TODAY)")
         if self.environment not in ("development", "test") and self.secret_key == DEFAULT_SECRET:
             raise ValueError(
                 "ANJU_SECRET_KEY must be set outside development (生产环境必须设置 ANJU_SECRET_KEY)"
@@ -77,6 +106,10 @@ class Settings(BaseSettings):
                 and len(self.audit_key) < 32:
             raise ValueError("ANJU_AUDIT_KEY must be at least 32 characters in production")
         return self
+
+    @property
+    def resolved_signing_key_path(self) -> Path:
+        return self.signing_key_path or self.data_dir / "keys" / "installation-sm2.key"
 
     @property
     def resolved_database_url(self) -> str:

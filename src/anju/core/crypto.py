@@ -131,6 +131,12 @@ def mask_phone(phone: str | None) -> str:
     return prefix + "*" * len(s)
 
 
+def mask_code(code: str | None) -> str:
+    """"P065AXXTRAJ9" -> "P065****RAJ9": a person code shown in part (lists of audit entries)."""
+    s = (code or "").strip()
+    return s[:4] + "*" * (len(s) - 8) + s[-4:] if len(s) > 8 else "*" * len(s)
+
+
 def mask_name(name: str | None) -> str:
     """"张伟" -> "张*", "欧阳娜娜" -> "欧***": the first character only."""
     s = (name or "").strip()

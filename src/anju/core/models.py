@@ -1,4 +1,5 @@
-"""Tables owned by core: accounts, login throttling, the audit chain, idempotency keys."""
+"""Tables owned by core: accounts, login throttling, the audit chain, idempotency keys, the
+county's loaded holiday arrangements."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -116,3 +117,22 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("account_id", "key", name="uq_idempotency_account_key"),)
+
+
+class CalendarYear(Base):
+    """A year's official holiday arrangement as the county loaded it (`anju calendar load`, the
+    admin's calendar page); it takes the place of the shipped data or the provisional year.
+    `version` grows with every load, so every server process sees a new one within seconds
+    (anju.core.calendars). A corrected file replaces the row; the audit chain keeps the history."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    days: Mapped[list] = mapped_column(JSON)  # [["2027-01-01", "holiday"], …], by date
+    holidays: Mapped[int] = mapped_column(Integer)
+    workdays: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))  # SM3 of the days: a re-load changes nothing
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    loaded_by: Mapped[str] = mapped_column(String(64))

@@ -20,8 +20,10 @@ BIND_CONFIRM = Action("account.bind_confirm", "确认关联账号", "Confirmed a
 BIND_REFUSE = Action("account.bind_refuse", "拒绝关联账号", "Refused an account binding")
 # what a refused attempt records when an actor whose role reads no persons asks for one
 PERSONAL_DATA = Action("personal_data.read", "查阅个人信息", "Looked up personal data")
+# the county's official holiday arrangements (anju.core.calendars): nobody's personal data
+CALENDAR_LOAD = Action("calendar.load", "载入放假安排", "Loaded a holiday arrangement")
 ACTIONS = (PERSONAL_DATA, ACCESS_LOG_READ, AUDIT_VERIFY, AUDIT_READ, AUDIT_WITNESS, ACCOUNT_MANAGE,
-           ACCOUNT_BIND, BIND_DIRECT, BIND_REQUEST, BIND_CONFIRM, BIND_REFUSE)
+           ACCOUNT_BIND, BIND_DIRECT, BIND_REQUEST, BIND_CONFIRM, BIND_REFUSE, CALENDAR_LOAD)
 
 AUDIT = Purpose("audit", "审计", "Audit")
 ACCOUNT_ADMINISTRATION = Purpose("account_administration", "账号管理", "Account administration")
@@ -38,6 +40,7 @@ RULES = {
     Role.POLICE: {ACCOUNT_BIND: (J,)},
     Role.AUDITOR: {AUDIT_VERIFY: (G,), AUDIT_READ: (G,)},
     # Administrators manage accounts; they get no person data by virtue of being admin.
-    Role.ADMIN: {ACCOUNT_MANAGE: (G,), AUDIT_VERIFY: (G,)},
-    Role.SYSTEM: {ACCOUNT_MANAGE: (G,), AUDIT_VERIFY: (G,), AUDIT_WITNESS: (G,)},
+    Role.ADMIN: {ACCOUNT_MANAGE: (G,), AUDIT_VERIFY: (G,), CALENDAR_LOAD: (G,)},
+    Role.SYSTEM: {ACCOUNT_MANAGE: (G,), AUDIT_VERIFY: (G,), AUDIT_WITNESS: (G,),
+                  CALENDAR_LOAD: (G,)},
 }

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import ModuleType
-from typing import Self
 
 
 class Role(StrEnum):
@@ -29,6 +28,9 @@ class Role(StrEnum):
     LEADER = "leader"  # a county (or township) leader: released aggregates of the jurisdiction
     AUDITOR = "auditor"
     ADMIN = "admin"
+    WINDOW_CLERK = "window_clerk"  # 综合窗口: opens cases for people, with their consent
+    DEPT_SUPERVISOR = "dept_supervisor"  # a department's supervisor: overdue cases, satisfaction
+    SERVICE_PROVIDER = "service_provider"  # a legal-aid station, social organisation, …
     # The platform itself: the operator's console and the scheduled jobs, each named in the
     # audit log ("system", "job:housing.daily"). No account can hold this role.
     SYSTEM = "system"
@@ -69,7 +71,7 @@ class Action(str):
     zh: str
     en: str
 
-    def __new__(cls, code: str, zh: str, en: str) -> Self:
+    def __new__(cls, code: str, zh: str, en: str) -> Action:
         if not code or not zh or not en:
             raise ValueError(f"action {code!r} needs a code and both labels")
         action = super().__new__(cls, code)

@@ -9,5 +9,6 @@ DOMAIN = Domain(
     models="anju.exchange.models",
     api="anju.exchange.api:router",
     pages="anju.exchange.pages",
+    words="anju.exchange.words:WORDS",
     cli=(("link", "anju.exchange.cli:app"), ("exchange", "anju.exchange.cli:hub")),
 )

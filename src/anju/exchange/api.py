@@ -26,7 +26,6 @@ from anju.exchange.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
-IdPath = RecordId
 
 
 @router.post("/imports", status_code=202, response_model=ImportJobOut,
@@ -53,7 +52,7 @@ def run_import(request: Request, response: Response, session: SessionDep, actor:
 
 
 @router.get("/imports/jobs/{job_id}", response_model=ImportJobOut)
-def read_import_job(job_id: IdPath, request: Request, session: SessionDep, actor: ActorDep):
+def read_import_job(job_id: RecordId, request: Request, session: SessionDep, actor: ActorDep):
     """A department import's job: state, records done of total, the report when finished."""
     return service.import_job(session, actor, job_id, request.app.state.jobs)
 
@@ -64,12 +63,12 @@ def list_imports(session: SessionDep, actor: ActorDep):
 
 
 @router.get("/imports/{import_id}", response_model=ImportReportOut)
-def read_import(import_id: IdPath, session: SessionDep, actor: ActorDep):
+def read_import(import_id: RecordId, session: SessionDep, actor: ActorDep):
     return service.read_import(session, actor, import_id)
 
 
 @router.get("/golden/{golden_id}", response_model=GoldenOut)
-def read_golden(golden_id: IdPath, session: SessionDep, actor: ActorDep):
+def read_golden(golden_id: RecordId, session: SessionDep, actor: ActorDep):
     return service.read_golden(session, actor, golden_id)
 
 
@@ -91,12 +90,12 @@ def list_review_pairs(session: SessionDep, actor: ActorDep,
 
 
 @router.get("/review-pairs/{pair_id}", response_model=ReviewPairOut)
-def read_review_pair(pair_id: IdPath, session: SessionDep, actor: ActorDep):
+def read_review_pair(pair_id: RecordId, session: SessionDep, actor: ActorDep):
     return service.read_review_pair(session, actor, pair_id)
 
 
 @router.post("/review-pairs/{pair_id}/decision", response_model=ReviewPairOut)
-def decide_review_pair(pair_id: IdPath, body: ReviewDecisionIn, session: SessionDep,
+def decide_review_pair(pair_id: RecordId, body: ReviewDecisionIn, session: SessionDep,
                        actor: ActorDep):
     return service.decide_review_pair(session, actor, pair_id, body.decision)
 
@@ -124,11 +123,11 @@ def list_data_requests(session: SessionDep, actor: ActorDep):
 
 
 @router.post("/data-requests/{request_id}/decision", response_model=DataRequestOut)
-def decide_data_request(request_id: IdPath, body: DataRequestDecisionIn, session: SessionDep,
+def decide_data_request(request_id: RecordId, body: DataRequestDecisionIn, session: SessionDep,
                         actor: ActorDep):
     return service.decide_data_request(session, actor, request_id, body.approve, body.expires_on)
 
 
 @router.get("/data-requests/{request_id}/delivery", response_model=DeliveryOut)
-def deliver_data_request(request_id: IdPath, session: SessionDep, actor: ActorDep):
+def deliver_data_request(request_id: RecordId, session: SessionDep, actor: ActorDep):
     return service.deliver_data_request(session, actor, request_id)

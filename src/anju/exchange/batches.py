@@ -22,12 +22,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from anju.core import audit, divisions
-from anju.exchange import policy as P
-from anju.registry.policy import DATA_QUALITY
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
+from anju.core.crypto import id_cipher
 from anju.core.db import allocate_ids, utcnow
+from anju.core.errors import RowError
 from anju.core.policy import Actor
+from anju.exchange import policy as P
 from anju.exchange import rules
 from anju.exchange.models import (
     ExchangeImport,
@@ -36,7 +37,8 @@ from anju.exchange.models import (
     ReviewPair,
     SourceRecord,
 )
-from anju.exchange.reasons import RowError
+from anju.exchange.reasons import WHOLE_ROW, row_error
+from anju.registry.policy import DATA_QUALITY
 
 LINKED = ("exact_id", "registry", "matched", "review", "new")
 Units = Callable[[], contextlib.AbstractContextManager[Session]]
@@ -69,7 +71,7 @@ def make_plan(reading: Units, actor: Actor, conn, path: Path, done: int, model: 
     from anju.exchange import linkage
     from anju.exchange.extracts import read_extract
     from anju.exchange.realtime import Matcher
-    from anju.exchange.service import STANDARD, hub_records
+    from anju.exchange.service.hub import STANDARD, hub_records
 
     try:
         records, errors = read_extract(path, conn)
@@ -125,13 +127,11 @@ class Batch:
 
     def __init__(self, session: Session, actor: Actor, conn, plan: Plan, band: float,
                  import_id: int) -> None:
-        from anju.exchange.service import _cipher
-
         self.session, self.actor, self.conn, self.plan = session, actor, conn, plan
         self.band, self.import_id = band, import_id
         self.access = Access(session, actor)
         self.report = session.get(ExchangeImport, import_id)
-        self.cipher = _cipher()
+        self.cipher = id_cipher()
         self.linked = dict.fromkeys(LINKED, 0)
         self.new = self.updated = self.unchanged = 0
         self.dirty: set[int] = set()
@@ -151,8 +151,8 @@ class Batch:
         batch_pairs = self._pairs(fresh)
         for index, rec in zip(range(begin, end), rows, strict=True):
             if index in plan.skip:
-                self.errors.append(RowError.of(self.report.file_name, rec["_row"],
-                                               "*", plan.skip[index]))
+                self.errors.append(row_error(self.report.file_name, rec["_row"], WHOLE_ROW,
+                                             plan.skip[index]))
                 continue
             if index not in plan.fresh_uid or plan.srid[index] in existing:
                 self._known(existing.get(plan.srid[index]), rec, plan.division[index])
@@ -257,7 +257,7 @@ class Batch:
     def _exact_ids(self, rows: list[dict]) -> dict:
         """Valid ID numbers of the batch's fresh records: the golden record of each already in
         the hub (its first record's), and the registry persons of the others."""
-        from anju.exchange.service import _active_ids
+        from anju.exchange.service.hub import active_ids
         from anju.registry import service as registry
 
         numbers = {r["id_number"] for r in rows if r.get("id_valid") and r.get("id_number")}
@@ -275,7 +275,7 @@ class Batch:
                         SourceRecord.id_valid.is_(True),
                         SourceRecord.division_code.like(prefix + "%")).order_by(SourceRecord.id)):
                 hub.setdefault(id_hash, golden)
-        active = _active_ids(self.session, set(hub.values()))
+        active = active_ids(self.session, set(hub.values()))
         hub = {h: active[g] for h, g in hub.items()}
         unknown = [n for h, n in hashes.items() if h not in hub]
         # a registry read under the steward's own purpose and reach (audited there)
@@ -289,21 +289,21 @@ class Batch:
     def _pairs(self, fresh: list[int]) -> dict[int, list[int]]:
         """Each fresh record's candidates; the golden records they are linked to followed
         through merges made meanwhile."""
-        from anju.exchange.service import _active_ids
+        from anju.exchange.service.hub import active_ids
 
         plan = self.plan
         if not fresh or plan.matcher is None:
             return {}
         found = plan.matcher.candidates_of([plan.fresh_uid[i] for i in fresh])
         linked = {c for cands in found.values() for c in cands if plan.owners[c] is not None}
-        active = _active_ids(self.session, {plan.owners[c] for c in linked})
+        active = active_ids(self.session, {plan.owners[c] for c in linked})
         for c in linked:
             plan.owners[c] = active[plan.owners[c]]
         return found
 
     # -- writing --
     def _write(self) -> None:
-        from anju.exchange.service import rebuild_many
+        from anju.exchange.service.golden import rebuild_many
 
         session, report = self.session, self.report
         # render_nulls: rows with and without NULLs stay in one executemany
@@ -344,5 +344,6 @@ class Batch:
 def write_errors(session: Session, import_id: int, errors: list[RowError]) -> None:
     if errors:
         session.execute(insert(ImportErrorRow).execution_options(render_nulls=True), [
-            {"import_id": import_id, "row": e.row, "field": e.field[:32], "code": e.code,
-             "reason_zh": e.reason_zh[:200], "reason_en": e.reason_en[:200]} for e in errors])
+            {"import_id": import_id, "row": e.row, "field": e.field[:32],
+             "code": e.code, "message_zh": e.message_zh[:200], "message_en": e.message_en[:200]}
+            for e in errors])

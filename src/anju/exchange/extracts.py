@@ -19,9 +19,10 @@ from pathlib import Path
 
 import polars as pl
 
+from anju.core.errors import RowError
 from anju.exchange import connectors
 from anju.exchange.connectors import Connector
-from anju.exchange.reasons import RowError
+from anju.exchange.reasons import WHOLE_ROW, row_error
 from anju.exchange.standardise import STANDARD_FIELDS, standardise_frame
 
 
@@ -60,7 +61,7 @@ def read_extract(
             native = hook(native)
         if first:
             missing = [c for c in conn.columns if c not in native.columns]
-            errors += [RowError.of(path.name, 0, c, "field_missing") for c in missing]
+            errors += [row_error(path.name, 0, c, "field_missing") for c in missing]
             first = False
         frame = native.select(
             "_row", *[pl.col(c).alias(std) for c, std in conn.columns.items()
@@ -110,7 +111,7 @@ def _read_csv(raw: bytes, conn: Connector, file: str):
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
-                errors.append(RowError.of(file, i, "*", "row_malformed"))
+                errors.append(row_error(file, i, WHOLE_ROW, "row_malformed"))
                 continue
             yield {"_row": i, **{h: (v if v.strip() else None) for h, v in zip(header, values)}}
 
@@ -143,7 +144,7 @@ def _read_json(raw: bytes, conn: Connector, file: str):
         if key:
             data = data.get(key, []) if isinstance(data, dict) else []
     items = data if isinstance(data, list) else []
-    errors = [RowError.of(file, i, "*", "row_malformed")
+    errors = [row_error(file, i, WHOLE_ROW, "row_malformed")
               for i, item in enumerate(items, start=1) if not isinstance(item, dict)]
     keys: dict[str, None] = {}
     for item in items:

@@ -35,12 +35,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions
-from anju.exchange import policy as P
 from anju.core.access import Access
 from anju.core.db import utcnow
 from anju.core.errors import NotFound, ValidationError
 from anju.core.policy import Actor
 from anju.exchange import batches
+from anju.exchange import policy as P
 from anju.exchange.models import ExchangeImport
 from anju.exchange.schemas import ImportReportOut
 

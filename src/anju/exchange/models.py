@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from anju.core.access import Reach
 from anju.core.db import Base, utcnow
 
 
@@ -32,6 +33,7 @@ class ExchangeImport(Base):
     commit with each batch of records, so an interrupted import resumes after its last batch."""
 
     __tablename__ = "exchange_imports"
+    __reach__ = Reach(kind="exchange_import", division="division_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department: Mapped[str] = mapped_column(String(32))
@@ -62,17 +64,18 @@ class ExchangeImport(Base):
 
 
 class ImportErrorRow(Base):
-    """One rejected value or row of an import (location and reason only, no personal data)."""
+    """One rejected value or row of an import (location and reason only, no personal data): an
+    `anju.core.errors.RowError` as stored, its file being the import's."""
 
     __tablename__ = "exchange_import_errors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("exchange_imports.id"), index=True)
-    row: Mapped[int] = mapped_column(Integer)
-    field: Mapped[str] = mapped_column(String(32))
+    row: Mapped[int] = mapped_column(Integer)  # 1-based data row; 0: the header
+    field: Mapped[str] = mapped_column(String(32))  # "*": the row as a whole
     code: Mapped[str] = mapped_column(String(32))
-    reason_zh: Mapped[str] = mapped_column(String(200))
-    reason_en: Mapped[str] = mapped_column(String(200))
+    message_zh: Mapped[str] = mapped_column(String(200))
+    message_en: Mapped[str] = mapped_column(String(200))
 
 
 class GoldenRecord(Base):
@@ -84,6 +87,7 @@ class GoldenRecord(Base):
     """
 
     __tablename__ = "golden_records"
+    __reach__ = Reach(kind="golden_record", division="division_code", person="person_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_code: Mapped[str | None] = mapped_column(String(16), unique=True)
@@ -101,6 +105,8 @@ class SourceRecord(Base):
     """One department record in the common standard, linked to a golden record."""
 
     __tablename__ = "source_records"
+    __reach__ = Reach(kind="source_record", division="division_code",
+                      department="department")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department: Mapped[str] = mapped_column(String(32))
@@ -144,6 +150,7 @@ class ReviewPair(Base):
     """A pair in the uncertain band, for clerical review. Never proposed twice (unique)."""
 
     __tablename__ = "review_pairs"
+    __reach__ = Reach(kind="review_pair", division="division_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     left_source_id: Mapped[int] = mapped_column(ForeignKey("source_records.id"))
@@ -165,6 +172,7 @@ class Conflict(Base):
     """A department's value that disagrees with the surviving one: theirs to correct."""
 
     __tablename__ = "exchange_conflicts"
+    __reach__ = Reach(kind="conflict", division="division_code", department="department")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     golden_id: Mapped[int] = mapped_column(ForeignKey("golden_records.id"), index=True)
@@ -184,6 +192,7 @@ class Conflict(Base):
 
 class Subscription(Base):
     __tablename__ = "exchange_subscriptions"
+    __reach__ = Reach(kind="subscription", department="department")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department: Mapped[str] = mapped_column(String(32))
@@ -199,6 +208,8 @@ class DataRequest(Base):
     """A department's request for a dataset for a stated purpose; a steward decides."""
 
     __tablename__ = "data_requests"
+    __reach__ = Reach(kind="data_request", division="division_code",
+                      department="department")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department: Mapped[str] = mapped_column(String(32))

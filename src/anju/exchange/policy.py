@@ -8,6 +8,7 @@ from __future__ import annotations
 from anju.core.policy import ADDRESS, Action, Purpose, Role, Scope
 
 J = Scope.JURISDICTION
+D = Scope.DEPARTMENT  # the officer's own department's rows, in their jurisdiction
 
 EXCHANGE_IMPORT = Action("exchange.import", "导入部门数据", "Imported department data")
 EXCHANGE_REVIEW = Action("exchange.review", "复核记录匹配", "Reviewed record match")
@@ -76,7 +77,7 @@ DEPARTMENT_ALIASES = {"police": "gongan", "hrss": "renshe", "market_regulation":
 RULES = {
     Role.DATA_STEWARD: {EXCHANGE_IMPORT: (J,), EXCHANGE_REVIEW: (J,), GOLDEN_READ: (J,),
                         CONFLICT_READ: (J,), DATA_REQUEST_READ: (J,), DATA_REQUEST_DECIDE: (J,)},
-    Role.DEPT_OFFICER: {CONFLICT_READ: (J,), SUBSCRIPTION_MANAGE: (J,), FEED_READ: (J,),
-                        DATA_REQUEST_CREATE: (J,), DATA_REQUEST_READ: (J,),
-                        DATA_REQUEST_DELIVER: (J,)},
+    Role.DEPT_OFFICER: {CONFLICT_READ: (D,), SUBSCRIPTION_MANAGE: (D,), FEED_READ: (D,),
+                        DATA_REQUEST_CREATE: (D,), DATA_REQUEST_READ: (D,),
+                        DATA_REQUEST_DELIVER: (D,)},
 }

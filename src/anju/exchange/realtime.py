@@ -31,12 +31,12 @@ def _eq(a, b) -> bool:
     return a is not None and a == b
 
 
-def _veto(l, r) -> bool:
-    return bool(l["id_valid"] and r["id_valid"] and l["id_number"] != r["id_number"]
-                and l["id14"] == r["id14"])
+def _veto(a, b) -> bool:
+    return bool(a["id_valid"] and b["id_valid"] and a["id_number"] != b["id_number"]
+                and a["id14"] == b["id14"])
 
 
-def _levels(l, r) -> dict[str, int]:
+def _levels(l, r) -> dict[str, int]:  # noqa: E741 - left and right record
     """Index of the level each comparison falls in, mirroring `linkage.comparisons()`."""
     def none(*cols):
         return any(l[c] is None or r[c] is None for c in cols)
@@ -94,7 +94,7 @@ class _Model:
                     tfs[i] = (col, lv.get("tf_adjustment_weight", 1.0), u)
             self.weights[name], self.tf[name] = ws, tfs
 
-    def score(self, l, r, tf_l: dict, tf_r: dict) -> float:
+    def score(self, l, r, tf_l: dict, tf_r: dict) -> float:  # noqa: E741 - left, right
         total = self.prior
         for comp, level in _levels(l, r).items():
             total += self.weights[comp][level]

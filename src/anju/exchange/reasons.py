@@ -1,8 +1,9 @@
-"""Why a value was rejected: one catalogue, bilingual, shared by standardisation and connectors."""
+"""Why a value was rejected: one catalogue, bilingual, shared by standardisation and connectors;
+the rejections themselves are `anju.core.errors.RowError`s."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from anju.core.errors import RowError
 
 # code → (zh, en). ID codes match anju.core.idnumber's ValidationError codes.
 REASONS: dict[str, tuple[str, str]] = {
@@ -27,18 +28,13 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One rejected value: where it was and why. Holds no personal data, only the location."""
+WHOLE_ROW = "*"  # the field of an error about the row as a whole
 
-    file: str
-    row: int  # 1-based data row (header excluded) or JSON array index + 1
-    field: str
-    code: str
-    reason_zh: str
-    reason_en: str
 
-    @classmethod
-    def of(cls, file: str, row: int, field: str, code: str) -> RowError:
-        zh, en = REASONS[code]
-        return cls(file, row, field, code, zh, en)
+def row_error(file: str, row: int, field: str, code: str) -> RowError:
+    """The row error (`anju.core.errors.RowError`, the one type every import reports with) for
+    a reason of this catalogue. `row` is 1-based in the file's data (the header excluded; a JSON
+    array's index + 1), 0 for the header itself (a mapped column missing); `field` is the
+    standard field, WHOLE_ROW for the row as a whole."""
+    zh, en = REASONS[code]
+    return RowError(row, code, zh, en, field, file)

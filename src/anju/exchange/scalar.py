@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import re
 
+from anju.core import clock, idnumber
 from anju.exchange import linkage, names
 from anju.exchange import standardise as st
 
@@ -22,7 +23,6 @@ _BAD_NAME = re.compile(r"[0-9@#$%^&*_=+<>?/\\|{}\[\]]")
 _ADMIN = re.compile(linkage._ADMIN_PREFIX)
 _ADDR_MARKS = re.compile(r"[号幢栋室#\-]")
 _NULLS = set(st.NULL_MARKERS)
-_WEIGHTS = st._ID_WEIGHTS
 _SEX = {k.upper(): v for k, v in st.SEX_CODES.items()}
 
 
@@ -49,23 +49,8 @@ def id_number(raw: str | None, today: dt.date) -> tuple[str | None, bool]:
     s = _blank(raw.translate(_DIGITS_ONLY_HALF) if raw else raw)
     if s is None:
         return None, False
-    s = re.sub(r"[\s\-]", "", s).upper()
-    if not s:
-        return None, False
-    if len(s) == 15 and s.isdigit():
-        first17, legacy = s[:6] + "19" + s[6:], True
-    elif len(s) == 18 and re.fullmatch(r"\d{17}[\dX]", s):
-        first17, legacy = s[:17], False
-    else:
-        return None, False
-    check = "10X98765432"[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
-    number = first17 + check if legacy else s
-    try:
-        birth = dt.datetime.strptime(first17[6:14], "%Y%m%d").date()
-        ok = dt.date(1880, 1, 1) <= birth <= today
-    except ValueError:
-        ok = False
-    return number, ok and (legacy or s[17] == check)
+    checked = idnumber.check_id_number(s, today)  # the one set of rules
+    return checked.number, checked.valid
 
 
 def name(raw: str | None) -> dict:
@@ -162,7 +147,7 @@ def address_key(raw: str | None) -> str | None:
 
 def prepare_one(raw: dict, uid: int = -1, today: dt.date | None = None) -> dict:
     """One raw standard-column record → the dict `linkage.prepare` would produce for it."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     number, valid = id_number(raw.get("id_number"), today)
     rec = {"uid": uid, "id_number": number, "id_valid": valid, **name(raw.get("name")),
            "birth_date": date(raw.get("birth_date"), today), "sex": sex(raw.get("sex")),

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from anju.core.errors import RowError
 from anju.core.inputs import choice
 from anju.core.types import RecordId, Timestamp
 from anju.exchange.rules import DATASET_WORDS, DECISION_WORDS, Dataset, ReviewDecision
@@ -13,14 +14,6 @@ from anju.exchange.rules import DATASET_WORDS, DECISION_WORDS, Dataset, ReviewDe
 # Enumerated inputs: the code, the English key or the Chinese label (是同一人 …).
 DecisionIn = choice(ReviewDecision, DECISION_WORDS, what="review decision")
 DatasetIn = choice(Dataset, DATASET_WORDS, what="dataset")
-
-
-class RowErrorOut(BaseModel):
-    row: int
-    field: str
-    code: str
-    reason_zh: str
-    reason_en: str
 
 
 class ImportReportOut(BaseModel):
@@ -43,7 +36,9 @@ class ImportReportOut(BaseModel):
                     "(uncertain: new identity plus a review pair), new (new identity)")
     imported_by: str
     created_at: Timestamp
-    errors: list[RowErrorOut] | None = None
+    errors: list[RowError] | None = Field(
+        None, description="each rejected value or row: `row` 1-based in the file's data (0: "
+                          "the header), `field` the standard field (\"*\": the whole row)")
 
 
 class ImportJobOut(BaseModel):

@@ -12,8 +12,10 @@ import datetime as dt
 
 import polars as pl
 
+from anju.core import clock, idnumber
+from anju.core.errors import RowError
 from anju.exchange import names as _names
-from anju.exchange.reasons import RowError
+from anju.exchange.reasons import WHOLE_ROW, row_error
 
 STANDARD_FIELDS = (
     "source", "source_record_id", "name", "id_number", "sex", "birth_date", "phone",
@@ -22,8 +24,6 @@ STANDARD_FIELDS = (
 
 _FW_DIGITS = [chr(0xFF10 + i) for i in range(10)] + ["Ｘ", "ｘ", "－", "＋", "（", "）", "　"]
 _HW_DIGITS = [str(i) for i in range(10)] + ["X", "x", "-", "+", "(", ")", " "]
-_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-_ID_CHECK = {i: "10X98765432"[i] for i in range(11)}
 
 
 def _halfwidth(s: pl.Series) -> pl.Series:
@@ -39,49 +39,14 @@ def _blank_to_null(s: pl.Series) -> pl.Series:
     return pl.select(pl.when(~s.is_in(NULL_MARKERS)).then(s)).to_series().alias(s.name)
 
 
-def id_check_digit(first17: pl.Expr) -> pl.Expr:
-    """GB 11643 MOD 11-2 check character of a 17-digit string expression."""
-    # 17 digits fit in an Int64: peel them off arithmetically (much faster than 17 slices)
-    n = first17.cast(pl.Int64, strict=False)
-    total = pl.sum_horizontal(
-        (n // 10 ** (16 - i)) % 10 * w for i, w in enumerate(_ID_WEIGHTS)
-    )
-    return (total % 11).replace_strict(_ID_CHECK, default=None, return_dtype=pl.String)
-
-
 def id_numbers(raw: pl.Series, today: dt.date | None = None) -> pl.DataFrame:
     """Normalise ID numbers (full-width, spaces, dashes, lowercase x, 15→18) and flag them.
 
     Returns `id_number` (null if not even shaped like an ID), `id_valid` and `error`. A wrong
-    check digit keeps the number — it still helps linkage find the typo — but is flagged.
+    check digit keeps the number — it still helps linkage find the typo — but is flagged. The
+    rules are `anju.core.idnumber`'s; what is added here is only how departments say "none".
     """
-    today = today or dt.date.today()
-    s = _blank_to_null(_halfwidth(raw).str.replace_all(r"[\s\-]", "").str.to_uppercase())
-    df = pl.DataFrame({"s": s}).with_columns(n=pl.col("s").str.len_chars())
-    df = df.with_columns(
-        first17=pl.when((pl.col("n") == 15) & pl.col("s").str.contains(r"^\d{15}$"))
-        .then(pl.concat_str([pl.col("s").str.slice(0, 6), pl.lit("19"), pl.col("s").str.slice(6)]))
-        .when((pl.col("n") == 18) & pl.col("s").str.contains(r"^\d{17}[\dX]$"))
-        .then(pl.col("s").str.slice(0, 17)),
-    ).with_columns(
-        check=id_check_digit(pl.col("first17")),
-        birth=pl.col("first17").str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False),
-    )
-    legacy = pl.col("n") == 15
-    number = pl.when(legacy).then(pl.concat_str(["first17", "check"])).otherwise(
-        pl.when(pl.col("first17").is_not_null()).then(pl.col("s"))
-    )
-    birth_ok = pl.col("birth").is_between(dt.date(1880, 1, 1), today)
-    error = (
-        pl.when(pl.col("s").is_null()).then(None)
-        .when(~pl.col("n").is_in([15, 18])).then(pl.lit("id_length"))
-        .when(pl.col("first17").is_null()).then(pl.lit("id_chars"))
-        .when(~birth_ok.fill_null(False)).then(pl.lit("id_birth_date"))
-        .when(~legacy & (pl.col("s").str.slice(17, 1) != pl.col("check"))).then(pl.lit("id_checksum"))
-    )
-    return df.select(
-        id_number=number, id_valid=error.is_null() & pl.col("s").is_not_null(), error=error
-    )
+    return idnumber.check_id_numbers(_blank_to_null(_halfwidth(raw)), today)
 
 
 def dates(raw: pl.Series, fmt: str | None = None, today: dt.date | None = None) -> pl.DataFrame:
@@ -90,7 +55,7 @@ def dates(raw: pl.Series, fmt: str | None = None, today: dt.date | None = None) 
     Handles 1990-03-05, 19900305, 1990/3/5, 1990.3.5, 1990年3月5日, datetimes with a time part,
     and Excel serial numbers (days since 1899-12-30). `fmt` forces one strftime format.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     s = _blank_to_null(_halfwidth(raw)).str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
     if fmt:
         parsed = s.str.strptime(pl.Date, fmt, strict=False)
@@ -230,7 +195,7 @@ def standardise_frame(
     )
     errors = _collect_errors(file, out["_row"], errors_by_field)
     unidentifiable = out.filter(pl.col("name").is_null() & pl.col("id_number").is_null())["_row"]
-    errors += [RowError.of(file, r, "*", "row_unidentifiable") for r in unidentifiable.to_list()]
+    errors += [row_error(file, r, WHOLE_ROW, "row_unidentifiable") for r in unidentifiable.to_list()]
     out = out.filter(pl.col("name").is_not_null() | pl.col("id_number").is_not_null())
     return out, errors
 
@@ -239,5 +204,5 @@ def _collect_errors(file: str, rows: pl.Series, by_field: dict[str, pl.Series]) 
     errors = []
     for field, codes in by_field.items():
         hit = pl.DataFrame({"row": rows, "code": codes}).drop_nulls("code")
-        errors += [RowError.of(file, r, field, c) for r, c in hit.iter_rows()]
+        errors += [row_error(file, r, field, c) for r, c in hit.iter_rows()]
     return sorted(errors, key=lambda e: (e.row, e.field))

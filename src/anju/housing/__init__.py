@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from anju.core.domain import Domain, Job
 
-_ON = "anju.housing.service"
+_ON = "anju.housing.service.keys"
 
 DOMAIN = Domain(
     name="housing",
@@ -17,6 +17,7 @@ DOMAIN = Domain(
     models="anju.housing.models",
     api="anju.housing.api:router",
     pages="anju.housing.pages",
+    words="anju.housing.words:WORDS",
     cli=(("locks", "anju.housing.cli:app"),),
     signed_paths=("/api/v1/lock-events",),  # lock vendors sign their batches (HMAC-SHA256)
     listeners=(

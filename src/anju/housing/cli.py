@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -125,8 +126,10 @@ def mqtt(host: str = typer.Option("127.0.0.1", help="the county's MQTT broker"),
                password=password).run_forever()
 
 
-def read_exemption_rows(text: str) -> list[tuple[int, dict]]:
-    """Rows of a civil-affairs CSV: id_number (身份证号) and category (类别), header optional."""
+def read_exemption_rows(text: str) -> tuple[list[tuple[int, dict]], int]:
+    """Rows of a civil-affairs CSV: id_number (身份证号) and category (类别), header optional.
+    Each row comes with its 1-based number in the data (header not counted, blank rows counted,
+    as `anju.core.errors.RowError` numbers rows); also how many header lines precede the data."""
     names = {"id_number": "id_number", "身份证号": "id_number", "身份证号码": "id_number",
              "category": "category", "类别": "category", "救助类别": "category"}
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
@@ -137,20 +140,20 @@ def read_exemption_rows(text: str) -> list[tuple[int, dict]]:
     else:
         columns, start = {"id_number": 0, "category": 1}, 0
     out = []
-    for number, row in enumerate(rows[start:], start=start + 1):
+    for number, row in enumerate(rows[start:], start=1):
         if not any(cell.strip() for cell in row):
             continue
         out.append((number, {field: row[i].strip() if i < len(row) else ""
                              for field, i in columns.items()}))
-    return out
+    return out, start
 
 
 @app.command("import-exemptions")
-def import_exemptions(file: Path = typer.Argument(..., exists=True, readable=True,
-                                                  help="civil-affairs CSV: ID number, category "
-                                                  "(低保/特困)")) -> None:
+def import_exemptions(file: Annotated[Path, typer.Argument(
+        exists=True, readable=True, help="civil-affairs CSV: ID number, category (低保/特困)")],
+) -> None:
     """Import the civil-affairs list of 低保/特困 persons (fee exemption). Bad rows are reported
-    with their line; importing the same file again changes nothing."""
+    with their row (and line) number; importing the same file again changes nothing."""
     from anju.core.errors import AnjuError
     from anju.core.identity import SYSTEM
     from anju.housing import service
@@ -162,12 +165,13 @@ def import_exemptions(file: Path = typer.Argument(..., exists=True, readable=Tru
         text = raw.decode("gb18030")  # department extracts are often GBK
     try:
         with _database().unit_of_work() as session:
-            report = service.import_exemptions(session, SYSTEM, read_exemption_rows(text),
-                                               file.name)
+            rows, header = read_exemption_rows(text)
+            report = service.import_exemptions(session, SYSTEM, rows, file.name)
     except AnjuError as error:
         _fail(error)
-    for error in report.errors:
-        typer.echo(f"line {error.line}: {error.message_zh} / {error.message_en}", err=True)
+    for error in report.errors:  # the data row, and the line an editor shows it on
+        typer.echo(f"row {error.row} (line {error.row + header}): {error.message_zh} / "
+                   f"{error.message_en}", err=True)
     typer.echo(f"rows {report.rows}: added {report.added}, changed {report.changed}, "
                f"unchanged {report.unchanged}, errors {len(report.errors)}")
     if report.errors:

@@ -18,8 +18,8 @@ from anju.core import audit
 from anju.core.access import Access
 from anju.core.policy import Action, Actor
 from anju.housing.models import EKey, HousingTask, LockPresence
+from anju.registry import reads
 from anju.registry.export import STATISTICS, pseudonym
-from anju.registry.models import House, Room
 
 # Declared here and listed in anju.monitoring.policy (ACTIONS, RULES), the one reader.
 EXPORT = Action("housing.statistics_export", "导出住房统计快照（不含身份信息）",
@@ -44,11 +44,12 @@ def statistics_snapshot(session: Session, actor: Actor, key: bytes,
                         today: date) -> dict[str, pa.Table]:
     """Presence per division and day, key use per registration, tasks; pseudonymised."""
     Access(session, actor).allow(EXPORT)
+    rooms = reads.room_divisions()
     presence = session.execute(
-        select(House.division_code, LockPresence.day,
+        select(rooms.c.division_code, LockPresence.day,
                func.count(func.distinct(LockPresence.room_id)), func.count())
-        .join(Room, Room.id == LockPresence.room_id).join(House, House.id == Room.house_id)
-        .group_by(House.division_code, LockPresence.day)).all()
+        .join(rooms, rooms.c.room_id == LockPresence.room_id)
+        .group_by(rooms.c.division_code, LockPresence.day)).all()
     since = today - timedelta(days=RECENT_DAYS)
     recent = func.sum(case((LockPresence.day >= since, 1), else_=0))
     used = session.execute(

@@ -4,6 +4,9 @@ management tasks, the county housing policy, fee exemptions, statements and paym
 Raw lock events are not here: they live briefly as Parquet files, which are also the record of
 which event ids are stored (see anju.housing.events; the former per-event `lock_event_seen` table
 was dropped in migration 0004).
+
+Tables that hold a person's data declare `__reach__`: which columns decide who reaches a row and
+how the audit log names it, so `Access.select`/`Access.load` check and record their reads.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from anju.core.access import Reach
 from anju.core.db import Base, utcnow
 
 
@@ -31,6 +35,8 @@ class EKey(Base):
     (or, where the county allows, provisionally on submission)."""
 
     __tablename__ = "ekeys"
+    __reach__ = Reach(kind="ekey", division="division_code", person="person_code",
+                      landlord="landlord_person_code", key="key_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key_id: Mapped[str] = mapped_column(String(24), unique=True)
@@ -117,6 +123,7 @@ class HousingTask(Base):
     """A management task for the grid worker of a community. Never decides about a person."""
 
     __tablename__ = "housing_tasks"
+    __reach__ = Reach(kind="housing_task", division="division_code", person="person_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -172,6 +179,8 @@ class FeeStatement(Base):
     """The service fee of one tenancy for one month."""
 
     __tablename__ = "fee_statements"
+    __reach__ = Reach(kind="fee_statement", division="division_code", person="person_code",
+                      landlord="landlord_person_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"))
@@ -211,6 +220,9 @@ class AssistConsent(Base):
     present), when, and until when. The landlord or the worker may withdraw it."""
 
     __tablename__ = "housing_assist_consents"
+    # about the landlord: a read shows in their access log
+    __reach__ = Reach(kind="assist_consent", division="division_code",
+                      person="landlord_person_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     landlord_person_code: Mapped[str] = mapped_column(ForeignKey("persons.person_code"))
@@ -232,6 +244,8 @@ class AssistAction(Base):
     """One thing a grid worker did for a landlord under a consent (also in the audit chain)."""
 
     __tablename__ = "housing_assist_actions"
+    __reach__ = Reach(kind="assist_action", division="division_code",
+                      person="landlord_person_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consent_id: Mapped[int] = mapped_column(ForeignKey("housing_assist_consents.id"), index=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from anju.core.policy import Action, Purpose, Role, Scope
 
-S, J, O, G = Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL
+S, J, O, G = Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL  # noqa: E741
 
 KEY_READ = Action("key.read", "查看电子钥匙", "Viewed e-keys")
 KEY_REVOKE = Action("key.revoke", "收回电子钥匙", "Revoked e-key")
@@ -30,12 +30,17 @@ FEE_EXEMPTIONS_IMPORT = Action("fee.exemptions_import", "导入减免名单", "I
 # vendors, county housing policy, fee runs, exemption imports
 HOUSING_ADMIN = Action("housing.admin", "住房管理设置", "Housing administration")
 HOUSING_POLICY = Action("housing.policy", "修改县级住房政策", "Changed county housing policy")
+# read the county's settings (fee, provisional keys, task thresholds): who administers them
+HOUSING_POLICY_READ = Action("housing_policy.read", "查看县级住房政策",
+                             "Viewed county housing policy")
 # the daily job: reduce lock events, revoke keys of lapsed permits, raise tasks
 HOUSING_JOB = Action("housing.job", "住房每日作业", "Ran the daily housing job")
 # Assisted mode: a grid worker records an (elderly) landlord's consent — who, how, when — and then
 # registers a house or a tenant, ends a tenancy or revokes a key for them, within the worker's
 # jurisdiction and only under a live consent. The landlord reads what was done on their behalf;
-# the grid worker reads the consents and actions of their jurisdiction.
+# the grid worker reads the consents and actions of their jurisdiction. A consent is withdrawn by
+# its landlord or by the grid worker it was given to (ASSIST_WITHDRAW, then the service checks
+# that the worker is that one).
 HOUSING_ASSIST = Action("housing.assist", "协助房东办理", "Assisted a landlord")
 HOUSING_ASSIST_READ = Action("housing_assist.read", "查看代办记录", "Viewed assisted actions")
 ASSIST_CONSENT = Action("housing_assist.consent", "记录房东同意代办", "Recorded landlord's consent")
@@ -51,7 +56,7 @@ ASSIST_KEY_REVOKE = Action("housing_assist.key.revoke", "代房东收回钥匙",
 ACTIONS = (KEY_READ, KEY_REVOKE, KEY_ISSUE, KEY_SHORTEN, LOCK_MANAGE, LOCK_REGISTER,
            LOCK_VENDOR_ADD, LOCK_VENDOR_ROTATE, LOCK_EVENTS_REDUCE, HOUSING_TASK_READ,
            HOUSING_TASK_RESOLVE, HOUSING_TASK_OPEN, FEE_READ, FEE_PAY, FEE_STATEMENT, FEE_EXEMPT,
-           FEE_EXEMPTIONS_IMPORT, HOUSING_ADMIN, HOUSING_POLICY, HOUSING_JOB, HOUSING_ASSIST,
+           FEE_EXEMPTIONS_IMPORT, HOUSING_ADMIN, HOUSING_POLICY, HOUSING_POLICY_READ, HOUSING_JOB, HOUSING_ASSIST,
            HOUSING_ASSIST_READ, ASSIST_CONSENT, ASSIST_WITHDRAW, ASSIST_HOUSE_CREATE,
            ASSIST_REGISTRATION_SUBMIT, ASSIST_REGISTRATION_END, ASSIST_KEY_REVOKE)
 
@@ -68,12 +73,12 @@ PURPOSES = (E_KEY, HOUSING_MANAGEMENT, LOCK_SERVICE_FEE, LOCK_INTEGRATION,
 RULES = {
     Role.RESIDENT: {KEY_READ: (S,), FEE_READ: (S,), FEE_PAY: (S,)},
     Role.LANDLORD: {KEY_READ: (S, O), KEY_REVOKE: (O,), LOCK_MANAGE: (O,), FEE_READ: (S, O),
-                    FEE_PAY: (S,), HOUSING_ASSIST_READ: (S,)},
+                    FEE_PAY: (S,), HOUSING_ASSIST_READ: (S,), ASSIST_WITHDRAW: (S,)},
     Role.GRID_WORKER: {KEY_READ: (J,), LOCK_MANAGE: (J,), HOUSING_TASK_READ: (J,),
                        HOUSING_TASK_RESOLVE: (J,), HOUSING_ASSIST: (J,),
-                       HOUSING_ASSIST_READ: (J,)},
+                       HOUSING_ASSIST_READ: (J,), ASSIST_WITHDRAW: (J,)},
     Role.POLICE: {KEY_READ: (J,), KEY_REVOKE: (J,), LOCK_MANAGE: (J,), HOUSING_TASK_READ: (J,),
                   HOUSING_TASK_RESOLVE: (J,)},
-    Role.ADMIN: {HOUSING_ADMIN: (G,), FEE_PAY: (G,)},
-    Role.SYSTEM: {HOUSING_ADMIN: (G,), HOUSING_JOB: (G,)},
+    Role.ADMIN: {HOUSING_ADMIN: (G,), HOUSING_POLICY_READ: (G,), FEE_PAY: (G,)},
+    Role.SYSTEM: {HOUSING_ADMIN: (G,), HOUSING_POLICY_READ: (G,), HOUSING_JOB: (G,)},
 }

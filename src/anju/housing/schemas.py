@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from anju.core.errors import RowError
 from anju.core.inputs import choice
 from anju.core.types import Timestamp
 from anju.housing.rules import (
@@ -153,14 +154,11 @@ class PaymentIn(BaseModel):
     method: str = Field("online", max_length=16)
 
 
-class RowError(BaseModel):
-    line: int
-    code: str
-    message_zh: str
-    message_en: str
-
-
 class ImportReport(BaseModel):
+    """What an import of the civil-affairs exemption list did. Each rejected row is an
+    `anju.core.errors.RowError`: `row` is its 1-based number in the file's data (the header not
+    counted), with `code`, `field`, `file` and the reason in both languages."""
+
     rows: int
     added: int
     changed: int

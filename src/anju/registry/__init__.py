@@ -10,6 +10,7 @@ DOMAIN = Domain(
     models="anju.registry.models",
     api="anju.registry.api:router",
     pages="anju.registry.pages",
+    words="anju.registry.words:WORDS",
     emits=("registration.submitted", "registration.approved", "registration.rejected",
            "registration.ended",
            "registrations.loaded",  # a bulk load: the list of `bulk.Loaded` it wrote

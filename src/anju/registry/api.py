@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
-from anju.registry import houses, service
+from anju.registry import service
 from anju.registry.schemas import (
     EligibilityOut,
     EndIn,
@@ -95,13 +95,13 @@ def read_house(house_id: IdPath, session: SessionDep, actor: ActorDep):
 @router.patch("/houses/{house_id}", response_model=HouseOut, response_model_exclude_none=True)
 def update_house(house_id: IdPath, body: HouseUpdateIn, session: SessionDep, actor: ActorDep):
     """Correct a house's address or division (only the fields given change)."""
-    return houses.update_house(session, actor, house_id, body)
+    return service.update_house(session, actor, house_id, body)
 
 
 @router.post("/houses/{house_id}/rooms", status_code=201, response_model=HouseOut,
              response_model_exclude_none=True)
 def add_room(house_id: IdPath, body: RoomIn, session: SessionDep, actor: ActorDep):
-    return houses.add_room(session, actor, house_id, body)
+    return service.add_room(session, actor, house_id, body)
 
 
 @router.patch("/houses/{house_id}/rooms/{room_id}", response_model=HouseOut,
@@ -109,14 +109,14 @@ def add_room(house_id: IdPath, body: RoomIn, session: SessionDep, actor: ActorDe
 def update_room(house_id: IdPath, room_id: IdPath, body: RoomUpdateIn, session: SessionDep,
                 actor: ActorDep):
     """Renumber a room or change its capacity (never below the people registered there)."""
-    return houses.update_room(session, actor, house_id, room_id, body)
+    return service.update_room(session, actor, house_id, room_id, body)
 
 
 @router.delete("/houses/{house_id}/rooms/{room_id}", response_model=HouseOut,
                response_model_exclude_none=True)
 def remove_room(house_id: IdPath, room_id: IdPath, session: SessionDep, actor: ActorDep):
     """Remove a room nobody is registered in (its history stays)."""
-    return houses.remove_room(session, actor, house_id, room_id)
+    return service.remove_room(session, actor, house_id, room_id)
 
 
 @router.post("/registrations", status_code=201, response_model=RegistrationOut,

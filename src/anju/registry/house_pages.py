@@ -1,7 +1,7 @@
 """House pages after registration: officials find the houses of their area by address; a
 landlord (their own) or an official (their jurisdiction) corrects a house's address or place and
 adds, changes or removes rooms. Part of the registry's pages (included by pages.py); every
-change goes through anju.registry.houses, which checks policy and audits it.
+change goes through anju.registry.service (its houses module), which checks policy and audits it.
 """
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from anju.core import divisions, inputs
 from anju.core.errors import AnjuError
 from anju.core.pages import confirm, confirmed
-from anju.core.policy import Actor, Role
+from anju.core.policy import Actor, Scope, scopes_for
 from anju.core.web import ActorDep, SessionDep
-from anju.registry import houses, service
+from anju.registry import policy as P
+from anju.registry import service
 from anju.registry.schemas import HouseUpdateIn, RoomIn, RoomUpdateIn
 
 router = APIRouter(include_in_schema=False)
@@ -35,8 +36,11 @@ def division_groups(actor: Actor) -> list[tuple[str, list[tuple[str, str]]]]:
 def _edit_page(request: Request, session: Session, actor: Actor, house_id: int,
                error: AnjuError | None = None) -> Response:
     house = service.read_house(session, actor, house_id)
-    notices = [f"notice.{n}" for n in request.query_params.getlist("notice") if n in NOTICES]
-    back = "/landlord/houses" if actor.role is Role.LANDLORD else "/houses"
+    notices = [f"registry.notice.{n}" for n in request.query_params.getlist("notice")
+               if n in NOTICES]
+    # Back to the houses one edits as their landlord, or to the area's houses (an official).
+    own = Scope.OWN_PROPERTY in scopes_for(actor.role, P.HOUSE_UPDATE)
+    back = "/landlord/houses" if own else "/houses"
     return request.app.state.templates.TemplateResponse(
         request, "registry/house_edit.html",
         {"house": house, "groups": division_groups(actor), "error": error, "notices": notices,
@@ -70,7 +74,7 @@ def edit_house(house_id: IdPath, request: Request, session: SessionDep, actor: A
 @router.post("/houses/{house_id}")
 def update_house(house_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
                  address: Text = "", division_code: Text = ""):
-    return _edited(request, session, actor, house_id, "house_updated", lambda: houses.update_house(
+    return _edited(request, session, actor, house_id, "house_updated", lambda: service.update_house(
         session, actor, house_id, inputs.parse(HouseUpdateIn, {
             "address": address or None, "division_code": division_code or None})))
 
@@ -78,14 +82,14 @@ def update_house(house_id: IdPath, request: Request, session: SessionDep, actor:
 @router.post("/houses/{house_id}/rooms")
 def add_room(house_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
              label: Text = "", capacity: Text = ""):
-    return _edited(request, session, actor, house_id, "room_added", lambda: houses.add_room(
+    return _edited(request, session, actor, house_id, "room_added", lambda: service.add_room(
         session, actor, house_id, inputs.parse(RoomIn, {"label": label, "capacity": capacity})))
 
 
 @router.post("/houses/{house_id}/rooms/{room_id}")
 def update_room(house_id: IdPath, room_id: IdPath, request: Request, session: SessionDep,
                 actor: ActorDep, label: Text = "", capacity: Text = ""):
-    return _edited(request, session, actor, house_id, "room_updated", lambda: houses.update_room(
+    return _edited(request, session, actor, house_id, "room_updated", lambda: service.update_room(
         session, actor, house_id, room_id, inputs.parse(RoomUpdateIn, {
             "label": label or None, "capacity": capacity or None})))
 
@@ -101,13 +105,13 @@ def remove_room(house_id: IdPath, room_id: IdPath, request: Request, session: Se
             return _edit_page(request, session, actor, house_id, error)
         room = next((r for r in house.rooms if r.room_id == room_id and not r.occupants), None)
         if room is not None:
-            return confirm(request, title="confirm.remove_room_title",
-                           question="confirm.remove_room_question",
+            return confirm(request, title="registry.confirm.remove_room_title",
+                           question="registry.confirm.remove_room_question",
                            action=f"/houses/{house_id}/rooms/{room_id}/remove",
                            back=f"/houses/{house_id}/edit", fields={},
                            facts=[("field.address", house.address),
-                                  ("field.room_label", room.label),
-                                  ("field.capacity", room.capacity)],
-                           button="confirm.remove_room_button")
+                                  ("registry.field.room_label", room.label),
+                                  ("registry.field.capacity", room.capacity)],
+                           button="registry.confirm.remove_room_button")
     return _edited(request, session, actor, house_id, "room_removed",
-                   lambda: houses.remove_room(session, actor, house_id, room_id))
+                   lambda: service.remove_room(session, actor, house_id, room_id))

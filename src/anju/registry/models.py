@@ -1,4 +1,9 @@
-"""Registry tables: persons, houses and rooms, residence registrations, residence permits."""
+"""Registry tables: persons, houses and rooms, residence registrations, residence permits.
+
+Each table a person's data lives in declares its `__reach__` (anju.core.access.Reach): the columns
+that decide who reaches a row, and how the audit log names it. `Access.select`, `Access.load` and
+`Access.restrict_model` read it, so a listing is restricted and audited the same way everywhere.
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -6,11 +11,16 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from anju.core.access import Reach
 from anju.core.db import Base, utcnow
 
 
 class Person(Base):
     __tablename__ = "persons"
+    # A landlord also reaches their approved tenants: no column says so, the registry's services
+    # pass it (service.persons.landlord_reach).
+    __reach__ = Reach(kind="person", division="division_code", person="person_code",
+                      key="person_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -38,6 +48,10 @@ class Person(Base):
 
 class House(Base):
     __tablename__ = "houses"
+    # Reading a house reads its landlord's data (the services audit it against them), but the
+    # landlord is no `person` here: a resident's own reach of a house is the one they live in,
+    # which only their registration says.
+    __reach__ = Reach(kind="house", division="division_code", landlord="landlord_person_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(200))
@@ -62,6 +76,8 @@ class Room(Base):
 
 class Registration(Base):
     __tablename__ = "registrations"
+    __reach__ = Reach(kind="registration", division="division_code", person="person_code",
+                      landlord="landlord_person_code")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_code: Mapped[str] = mapped_column(ForeignKey("persons.person_code"))
@@ -91,6 +107,8 @@ class Permit(Base):
     """A residence permit (居住证): valid one year at a time, renewed by annual endorsement."""
 
     __tablename__ = "permits"
+    __reach__ = Reach(kind="permit", division="division_code", person="person_code",
+                      key="permit_number")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     permit_number: Mapped[str] = mapped_column(String(24), unique=True)

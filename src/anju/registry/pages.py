@@ -22,10 +22,11 @@ from anju.core import auditlog, clock, divisions, inputs
 from anju.core.errors import AnjuError, Forbidden, ValidationError
 from anju.core.pages import confirm
 from anju.core.pages import confirmed as confirmed_
-from anju.core.policy import Actor
+from anju.core.policy import Actor, Scope, is_allowed, scopes_for
 from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
 from anju.registry import house_pages, service
+from anju.registry import policy as P
 from anju.registry.rules import Reason, RegistrationStatus
 from anju.registry.schemas import HouseIn, PersonIn, RegistrationIn, RejectIn, StatusIn
 
@@ -34,16 +35,19 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 IdPath = RecordId  # the shared bound (anju.core.types)
 
-_SEARCH = ("/persons", "menu.search")
-_ACCESS_LOG = ("/me/access-log", "menu.access_log")
+_SEARCH = ("/persons", "registry.menu.search")
+_ACCESS_LOG = ("/me/access-log", "registry.menu.access_log")
+_HOUSES = ("/houses", "registry.menu.houses_all")
 MENU = {
-    "resident": [("/me/registrations", "menu.my_registrations"), ("/me/register", "menu.register"),
-                 ("/me/permit", "menu.my_permit"), _ACCESS_LOG],
-    "landlord": [("/landlord/houses", "menu.houses"), ("/landlord/houses/new", "menu.house_new"),
-                 ("/landlord/tenants", "menu.tenants"),
-                 ("/landlord/tenants/new", "menu.tenant_new"), _ACCESS_LOG],
-    "police": [("/police/queue", "menu.queue"), _SEARCH, ("/houses", "menu.houses_all")],
-    "grid_worker": [_SEARCH, ("/houses", "menu.houses_all")], "dept_officer": [_SEARCH],
+    "resident": [("/me/registrations", "registry.menu.my_registrations"),
+                 ("/me/register", "registry.menu.register"),
+                 ("/me/permit", "registry.menu.my_permit"), _ACCESS_LOG],
+    "landlord": [("/landlord/houses", "registry.menu.houses"),
+                 ("/landlord/houses/new", "registry.menu.house_new"),
+                 ("/landlord/tenants", "registry.menu.tenants"),
+                 ("/landlord/tenants/new", "registry.menu.tenant_new"), _ACCESS_LOG],
+    "police": [("/police/queue", "registry.menu.queue"), _SEARCH, _HOUSES],
+    "grid_worker": [_SEARCH, _HOUSES], "dept_officer": [_SEARCH],
     "data_steward": [_SEARCH],
 }
 NOTICES = {"submitted", "approved", "rejected", "ended", "house_created", "tenant_registered",
@@ -54,7 +58,7 @@ REASONS = [r.value for r in Reason]
 # --- helpers ---------------------------------------------------------------------------------
 def _page(request: Request, name: str, status_code: int = 200, **context) -> Response:
     context.setdefault("error", None)
-    context["notices"] = [f"notice.{n}" for n in request.query_params.getlist("notice")
+    context["notices"] = [f"registry.notice.{n}" for n in request.query_params.getlist("notice")
                           if n in NOTICES]
     return request.app.state.templates.TemplateResponse(request, f"registry/{name}", context,
                                                         status_code)
@@ -79,7 +83,7 @@ def _registration_facts(session: Session, actor: Actor, registration_id: int):
         facts.append(("field.person", r.person_name))
     facts += [("field.address", f"{r.address or ''} {r.room_label or ''}".strip()),
               ("field.start_date", r.start_date), ("field.reason", {"key": f"reason.{r.reason}"}),
-              ("field.status", {"key": f"status.{r.status}"})]
+              ("registry.field.status", {"key": f"status.{r.status}"})]
     return r, facts
 
 
@@ -166,7 +170,8 @@ def _permit_page(request: Request, session: Session, actor: Actor, person_code: 
     return _page(request, "permit.html", error.http_status if error else 200,
                  eligibility=eligibility, permits=permits, person_code=person_code, error=error,
                  own=person_code == actor.person_code,
-                 holds_valid=any(p.status == "valid" for p in permits))
+                 holds_valid=any(p.status == "valid" for p in permits),
+                 may_issue=is_allowed(actor.role, P.PERMIT_ISSUE))
 
 
 @router.get("/me/permit")
@@ -360,11 +365,11 @@ def approve(registration_id: IdPath, request: Request, session: SessionDep, acto
     try:
         found = _registration_facts(session, actor, registration_id)
         if not confirmed_(confirmed) and found and found[0].status == "submitted":
-            return confirm(request, title="confirm.approve_title",
-                           question="confirm.approve_question",
+            return confirm(request, title="registry.confirm.approve_title",
+                           question="registry.confirm.approve_question",
                            action=f"/registrations/{registration_id}/approve", back=back,
                            fields={"back": back}, facts=found[1],
-                           button="confirm.approve_button", style="ok")
+                           button="registry.confirm.approve_button", style="ok")
         service.approve_registration(session, actor, registration_id)
     except AnjuError as error:
         session.rollback()
@@ -380,12 +385,12 @@ def reject(registration_id: IdPath, request: Request, session: SessionDep, actor
         body = _model(RejectIn, reason=reason.strip())
         found = _registration_facts(session, actor, registration_id)
         if not confirmed_(confirmed) and found and found[0].status == "submitted":
-            return confirm(request, title="confirm.reject_title",
-                           question="confirm.reject_question",
+            return confirm(request, title="registry.confirm.reject_title",
+                           question="registry.confirm.reject_question",
                            action=f"/registrations/{registration_id}/reject", back=back,
                            fields={"reason": body.reason, "back": back},
-                           facts=[*found[1], ("field.rejection_reason", body.reason)],
-                           button="confirm.reject_button")
+                           facts=[*found[1], ("registry.field.rejection_reason", body.reason)],
+                           button="registry.confirm.reject_button")
         service.reject_registration(session, actor, registration_id, body.reason)
     except AnjuError as error:
         session.rollback()
@@ -417,7 +422,10 @@ def search(request: Request, session: SessionDep, actor: ActorDep, q: str = ""):
 
 @router.get("/persons/{person_code}")
 def person(person_code: str, request: Request, session: SessionDep, actor: ActorDep):
-    return _page(request, "person.html", person=service.read_person(session, actor, person_code))
+    # Officials who read permits across their area are shown the way to this person's.
+    permits = Scope.JURISDICTION in scopes_for(actor.role, P.PERMIT_READ)
+    return _page(request, "person.html", person=service.read_person(session, actor, person_code),
+                 permits_link=permits)
 
 
 router.include_router(house_pages.router)  # houses after registration: find, correct, rooms

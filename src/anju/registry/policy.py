@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from anju.core.policy import ADDRESS, FIELDS, PERSON_FIELDS, Action, Purpose, Role, Scope
 
-S, J, O, G = Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL
+S, J, O, G = Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL  # noqa: E741
 
 PERSON_CREATE = Action("person.create", "建立人员档案", "Created person record")
 PERSON_READ = Action("person.read", "查看个人信息", "Viewed personal data")
@@ -28,6 +28,7 @@ REGISTRATION_REJECT = Action("registration.reject", "退回居住登记", "Retur
 REGISTRATION_END = Action("registration.end", "注销居住登记", "Ended registration")
 REGISTRATION_IMPORT = Action("registration.import", "批量导入居住登记", "Imported registrations")
 PERMIT_READ = Action("permit.read", "查看居住证", "Viewed permit")
+# Whoever may read a person's permits may check their eligibility, as far (the rules below).
 PERMIT_ELIGIBILITY = Action("permit.eligibility", "查看居住证申领条件",
                             "Checked permit eligibility")
 PERMIT_ISSUE = Action("permit.issue", "签发居住证", "Issued permit")
@@ -78,26 +79,29 @@ ROLE_PURPOSES = {
 RULES = {
     Role.RESIDENT: {
         PERSON_READ: (S,), REGISTRATION_SUBMIT: (S,), REGISTRATION_READ: (S,),
-        REGISTRATION_END: (S,), PERMIT_READ: (S,), HOUSE_READ: (S,),
+        REGISTRATION_END: (S,), PERMIT_READ: (S,), PERMIT_ELIGIBILITY: (S,), HOUSE_READ: (S,),
     },
     Role.LANDLORD: {
         PERSON_READ: (S, O), PERSON_CREATE: (O,), HOUSE_CREATE: (O,), HOUSE_READ: (O,),
         HOUSE_UPDATE: (O,), REGISTRATION_SUBMIT: (S, O), REGISTRATION_READ: (S, O),
-        REGISTRATION_END: (S, O), PERMIT_READ: (S,),
+        REGISTRATION_END: (S, O), PERMIT_READ: (S,), PERMIT_ELIGIBILITY: (S,),
     },
     Role.GRID_WORKER: {
         PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_CREATE: (J,), HOUSE_CREATE: (J,),
         HOUSE_UPDATE: (J,), HOUSE_READ: (J,), REGISTRATION_SUBMIT: (J,),
         REGISTRATION_READ: (J,), REGISTRATION_END: (J,), PERMIT_READ: (J,),
+        PERMIT_ELIGIBILITY: (J,),
     },
     Role.POLICE: {
         PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_CREATE: (J,), HOUSE_CREATE: (J,),
         HOUSE_UPDATE: (J,), HOUSE_READ: (J,), REGISTRATION_SUBMIT: (J,),
         REGISTRATION_READ: (J,), REGISTRATION_APPROVE: (J,), REGISTRATION_END: (J,),
-        PERMIT_READ: (J,), PERMIT_ISSUE: (J,), PERMIT_ENDORSE: (J,), PERSON_IMPORT: (J,),
+        PERMIT_READ: (J,), PERMIT_ELIGIBILITY: (J,), PERMIT_ISSUE: (J,), PERMIT_ENDORSE: (J,),
+        PERSON_IMPORT: (J,),
     },
     Role.DEPT_OFFICER: {
         PERSON_READ: (J,), PERSON_SEARCH: (J,), REGISTRATION_READ: (J,), PERMIT_READ: (J,),
+        PERMIT_ELIGIBILITY: (J,),
     },
     Role.DATA_STEWARD: {PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_IMPORT: (J,)},
     # Import writes but returns no personal fields: the console's and the demo's bulk loads.

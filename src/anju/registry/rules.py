@@ -1,4 +1,9 @@
-"""Pure registry rules: person codes, the registration state machine, permit eligibility."""
+"""Pure registry rules: person codes, phones, houses and rooms, the registration state machine,
+permit eligibility, expiry and numbering.
+
+Each rule is written once here and called by both the service (one record at a time) and the bulk
+loads, so the two answer alike: the same code, status and message in both languages.
+"""
 from __future__ import annotations
 
 import re
@@ -10,6 +15,7 @@ from enum import StrEnum
 
 import zhconv
 
+from anju.core import divisions
 from anju.core.errors import Conflict, ValidationError
 
 # --- names -----------------------------------------------------------------------------------
@@ -26,6 +32,90 @@ def name_key(name: str) -> str:
 
 def same_name(a: str, b: str) -> bool:
     return bool(name_key(a)) and name_key(a) == name_key(b)
+
+
+def name_id_mismatch() -> ValidationError:
+    """The refusal of an ID number already recorded under another name: it says only that."""
+    return ValidationError("name_id_mismatch", "姓名与身份证号码不一致",
+                           "name and ID number do not match", field="name")
+
+
+# --- phones and sex ---------------------------------------------------------------------------
+def normalise_phone(raw: str | None) -> str | None:
+    """A phone number as stored: digits only, without +86 (None when none is given)."""
+    if raw is None or not raw.strip():
+        return None
+    digits = re.sub(r"[\s\-()（）]", "", raw)
+    digits = digits.removeprefix("+86").removeprefix("0086")
+    if not re.fullmatch(r"\d{7,12}", digits) or (len(digits) == 11 and digits[0] != "1"):
+        raise ValidationError("phone_format", "电话号码格式不正确", "phone number is malformed",
+                              field="phone")
+    return digits
+
+
+def normalise_sex(raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    value = {"男": "M", "女": "F", "1": "M", "2": "F", "m": "M", "f": "F"}.get(raw.strip().lower(),
+                                                                             raw.strip().upper())
+    if value not in ("M", "F"):
+        raise ValidationError("sex_code", "性别应为男或女", "sex must be M or F", field="sex")
+    return value
+
+
+# --- houses and rooms --------------------------------------------------------------------------
+MAX_ROOMS = 500
+MAX_CAPACITY = 200
+
+
+def house_division(raw: str) -> str:
+    """A house's division code, canonical: a known division of township level or finer (a house
+    is found in its community, not just its county)."""
+    code = divisions.canonical(raw)
+    if divisions.require(code).level < divisions.TOWNSHIP:
+        raise ValidationError("division_too_coarse", "房屋须登记到乡镇（街道）或村（社区）",
+                              "a house needs a township or community division code",
+                              field="division_code")
+    return code
+
+
+def landlord_unknown() -> ValidationError:
+    """A house's landlord who is not recorded — or not one the registering actor may name: the
+    two answer alike."""
+    return ValidationError("landlord_unknown", "房东人员编码不存在", "landlord person code not found",
+                           field="landlord_person_code")
+
+
+def check_rooms(rooms: list[tuple[str, int]]) -> None:
+    """A house's rooms as (label, capacity): 1–500 of them, labels given once each, capacities
+    1–200."""
+    if not 1 <= len(rooms) <= MAX_ROOMS:
+        raise ValidationError("rooms_count", "每处房屋应有 1–500 个房间",
+                              "a house needs 1–500 rooms", field="rooms")
+    labels = [label for label, _ in rooms]
+    if len(set(labels)) != len(labels):
+        raise ValidationError("room_label_repeated", "房间号重复", "room labels repeat",
+                              field="rooms")
+    for _, capacity in rooms:
+        if not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
+            raise ValidationError("room_capacity", "房间核定人数应为 1–200",
+                                  "room capacity must be 1–200", field="rooms")
+
+
+def room_capacity(capacity: int, occupants: int, *, refuse: bool) -> list[dict]:
+    """Registering one more person into a room `occupants` people are registered in (submitted or
+    approved): past its capacity that is a warning to look into — or, where the county refuses
+    such registrations (ANJU_ROOM_CAPACITY_WARNING=false), a refusal."""
+    if occupants + 1 <= capacity:
+        return []
+    if refuse:
+        raise Conflict("room_full",
+                       f"房间核定居住 {capacity} 人，已有 {occupants} 人登记，不能再登记",
+                       f"the room holds {capacity} and {occupants} are registered there; no one "
+                       "more can be registered", field="room_id")
+    return [{"code": "room_over_capacity",
+             "message_zh": f"房间核定居住 {capacity} 人，登记后为 {occupants + 1} 人",
+             "message_en": f"room holds {capacity}; this makes {occupants + 1}"}]
 
 
 # --- person code: "one person, one code" ---------------------------------------------------
@@ -186,10 +276,52 @@ def check_start_date(start: date, today: date) -> None:
                               field="start_date")
 
 
+def overlap_refusal(status: str | None = None, registration_id: int | None = None) -> Conflict:
+    """One active registration at a time: the refusal of a second one for the same period. It
+    names the registration in the way (its state and number) only when given them, that is to
+    someone who reaches that registration; to anyone else, that there is one is all it says."""
+    if status is not None and registration_id is not None:
+        return Conflict(
+            "registration_overlap",
+            f"该人员已有一条{STATUS_ZH[RegistrationStatus(status)]}的居住登记（编号 {registration_id}），"
+            "请先注销原登记",
+            f"this person already has a {status} registration ({registration_id}) for that "
+            "period; end it first", field="start_date")
+    return Conflict("registration_overlap", "该人员在此期间已有居住登记，请先注销原登记",
+                    "this person already has a registration for that period; it must be ended "
+                    "first", field="start_date")
+
+
+def check_registration_record(status: str, reason: str, start: date, end: date | None,
+                              rejection_reason: str | None, today: date) -> None:
+    """A registration recorded elsewhere (a bulk load), in any state: a known state and reason,
+    plausible dates, and what each state needs (an end date when ended, a reason when returned)."""
+    try:
+        state, _ = RegistrationStatus(status), Reason(reason)
+    except ValueError:
+        raise ValidationError("registration_code", f"未知的状态或事由：{status}/{reason}",
+                              f"unknown status or reason: {status}/{reason}",
+                              field="status") from None
+    check_start_date(start, today)
+    check_period(start, end)
+    check_end_date(end, today)
+    if (state is RegistrationStatus.ENDED) != (end is not None):
+        raise ValidationError("end_date_state", "只有已注销的登记有结束日期，且必须有",
+                              "an ended registration needs an end date; only it has one",
+                              field="end_date")
+    if (state is RegistrationStatus.REJECTED) != bool((rejection_reason or "").strip()):
+        raise ValidationError("rejection_reason_state", "退回的登记须写明原因，其他状态不填",
+                              "a rejected registration needs a reason; others have none",
+                              field="rejection_reason")
+    if rejection_reason and len(rejection_reason) > 200:
+        raise ValidationError("rejection_reason_length", "退回原因不超过200字",
+                              "rejection reason is longer than 200 characters",
+                              field="rejection_reason")
+
+
 # --- residence permit (居住证暂行条例 第九条) -------------------------------------------------
 PERMIT_MONTHS_REQUIRED = 6
 PERMIT_REASONS = (Reason.WORK, Reason.STUDY, Reason.STABLE_HOME)
-PERMIT_VALID_DAYS = 365
 
 
 def add_months(d: date, months: int) -> date:
@@ -250,3 +382,28 @@ def permit_number(county_code6: str, year: int, serial: int) -> str:
     body = f"{county_code6}{year:04d}{serial:07d}"
     total = sum(int(c) * (i % 9 + 2) for i, c in enumerate(reversed(body)))
     return body + "0123456789X"[total % 11]
+
+
+def require_permit_eligibility(spells: list[ResidenceSpell], day: date) -> None:
+    """Refuse a permit to someone not eligible on `day`, saying why in both languages."""
+    found = permit_eligibility(spells, day)
+    if not found.eligible:
+        raise Conflict("permit_not_eligible", "；".join(found.reasons_zh),
+                       "; ".join(found.reasons_en), field="person_code")
+
+
+def permit_valid_until(issued: date) -> date:
+    """A permit is valid one year from issue (29 February: until 28 February)."""
+    if issued.month == 2 and issued.day == 29:
+        return date(issued.year + 1, 2, 28)
+    return issued.replace(year=issued.year + 1)
+
+
+def permit_county(division_code: str) -> str:
+    """The county a permit is numbered in: the six-digit county of its registration's division."""
+    return divisions.short_code(division_code)[:6]
+
+
+def permit_serial_key(county_code6: str, year: int) -> str:
+    """Serials run per county and year (the row of `PermitSerial` holding the last one)."""
+    return f"{county_code6}{year}"

@@ -1,4 +1,6 @@
-"""Every visible string of the pages, in Chinese first and English second.
+"""The visible strings of the core pages, and those several domains' pages share, in Chinese
+first and English second. Each domain's own words are in its words table (`Domain.words`, e.g.
+anju.registry.words), registered here as "<domain>.<key>" when the pages are installed.
 
 Templates call `t("key")`; a missing English text falls back to Chinese, a missing key shows
 the key itself (a test checks every key used in a template exists in both languages).
@@ -30,11 +32,7 @@ ZH: dict[str, str] = {
     "role.police": "派出所民警", "role.dept_officer": "部门工作人员", "role.data_steward": "数据管理员",
     "role.analyst": "分析人员", "role.auditor": "审计员", "role.admin": "系统管理员",
     "role.leader": "县领导",
-    # menus
-    "menu.my_registrations": "我的居住登记", "menu.register": "申报居住登记",
-    "menu.my_permit": "我的居住证", "menu.access_log": "谁查看了我的信息",
-    "menu.houses": "我的房屋", "menu.house_new": "登记房屋", "menu.tenants": "租户",
-    "menu.tenant_new": "登记租户", "menu.queue": "登记审核", "menu.search": "人员查询",
+    # menus of the core pages
     "menu.accounts": "账号管理", "accounts.create": "新建账号", "accounts.username": "用户名",
     "accounts.password": "初始密码（至少 8 位）", "accounts.role": "角色",
     "accounts.division": "辖区", "accounts.department": "部门（部门人员必选）",
@@ -50,23 +48,11 @@ ZH: dict[str, str] = {
     "status.ended": "已注销",
     "reason.work": "务工", "reason.study": "就学", "reason.stable_home": "稳定住所",
     "reason.family": "投亲靠友", "reason.business": "经商", "reason.other": "其他",
-    "permit.status.valid": "有效", "permit.status.expired": "已过期", "permit.status.revoked": "已注销",
     "sex.M": "男", "sex.F": "女",
-    # fields
-    "field.address": "地址", "field.room": "房间", "field.rooms": "房间",
-    "field.room_label": "房间号", "field.capacity": "核定人数", "field.occupancy": "在住/核定",
-    "field.start_date": "开始日期", "field.end_date": "结束日期", "field.reason": "居住事由",
-    "field.status": "状态", "field.name": "姓名", "field.id_number": "身份证号码",
-    "field.phone": "手机号码", "field.sex": "性别", "field.birth_date": "出生日期",
-    "field.hukou_address": "户籍地址", "field.person_code": "人员编码",
-    "field.division_code": "所属街道（乡镇）", "field.lives_in": "现居住地",
-    "field.division": "区划", "field.decided": "审核",
-    "field.rejection_reason": "退回原因", "field.registration_id": "登记编号",
-    "field.permit_number": "居住证号", "field.issued_on": "签发日期",
-    "field.valid_until": "有效期至", "field.endorsements": "签注", "field.optional": "（选填）",
-    "field.person": "人员", "field.submitted": "提交时间",
-    "field.time": "时间（北京时间）", "field.official": "账号", "field.role": "角色",
-    "field.action": "操作", "field.purpose": "用途",
+    # fields several domains' pages name (a domain's own are in its words: anju.<domain>.words)
+    "field.address": "地址", "field.start_date": "开始日期", "field.end_date": "结束日期",
+    "field.reason": "居住事由", "field.person_code": "人员编码", "field.registration_id": "登记编号",
+    "field.optional": "（选填）", "field.person": "人员",
     # common
     "common.save": "保存", "common.search": "查询", "common.none": "暂无记录",
     "common.back": "返回", "common.yes": "是", "common.no": "否", "common.self": "（本人）",
@@ -75,54 +61,8 @@ ZH: dict[str, str] = {
     "audit.result_ok": "已逐条核对 {checked} 条记录，未发现篡改、删除或缺失。",
     "audit.result_broken": "在第 {seq} 条记录处不一致（之前的 {checked} 条核对无误）：可能有记录被修改、删除或调换顺序。",
     "audit.result_unsealed": "已核对 {checked} 条记录，另有记录未被封存进审计链。",
-    # resident
-    "reg.title": "我的居住登记", "reg.end": "注销登记", "reg.end_hint": "搬离时注销原登记",
-    "register.title": "申报居住登记", "register.find": "查找房屋",
-    "register.find_hint": "输入地址中的关键字（至少 2 个字），如路名或小区名。",
-    "register.no_rooms": "没有找到匹配的房间，请换个关键字。",
-    "register.submit": "提交申报", "register.choose_room": "选择房间",
-    "permit.title": "居住证", "permit.eligibility": "申领条件", "permit.eligible": "符合申领条件",
-    "permit.not_eligible": "暂不符合申领条件", "permit.eligible_from": "可申领日期",
-    "permit.none": "尚未办理居住证", "permit.issue": "签发居住证", "permit.list": "已办理的居住证",
-    "log.title": "谁查看了我的信息",
-    "log.intro": "以下是工作人员查阅或办理您个人信息的记录，包括账号、角色、操作、用途和时间。",
-    # landlord
-    "houses.title": "我的房屋", "houses.none": "您还没有登记房屋。",
-    "house_new.title": "登记房屋", "house_new.rooms_hint": "每行一个房间；空行会被忽略。",
-    "house_new.add_room": "再加一个房间", "house_new.submit": "登记房屋",
-    "houses.edit": "修改房屋和房间", "menu.houses_all": "房屋",
-    "houses_find.title": "辖区房屋", "houses_find.query": "地址",
-    "houses_find.hint": "输入地址中的关键字，如路名、小区名或门牌号。",
-    "houses_find.none": "没有找到房屋。",
-    "house_edit.title": "修改房屋", "house_edit.details": "地址与所在地",
-    "house_edit.rooms_hint": "修改房间号或核定人数后点“保存”。核定人数不能少于在住人数；有人居住或待审核的房间不能删除。",
-    "house_edit.occupants": "在住及待审核", "house_edit.remove": "删除",
-    "house_edit.occupied": "有人居住，不能删除", "house_edit.add_room": "增加房间",
-    "confirm.remove_room_title": "确认删除房间",
-    "confirm.remove_room_question": "确定从这处房屋删除这个房间吗？已有的登记记录会保留。",
-    "confirm.remove_room_button": "确认删除",
-    "notice.house_updated": "房屋信息已更新。", "notice.room_added": "房间已增加。",
-    "notice.room_updated": "房间已更新。", "notice.room_removed": "房间已删除。",
-    "tenants.title": "租户", "tenants.end": "登记搬离",
-    "tenant_new.title": "登记租户", "tenant_new.person": "租户信息",
-    "tenant_new.stay": "居住信息", "tenant_new.submit": "提交登记",
-    # police
-    "queue.title": "居住登记审核", "queue.intro": "辖区内的居住登记，默认列出待审核的；可按乡镇、提交日期和状态筛选，按姓名或身份证号码查找。",
-    "queue.approve": "通过", "queue.reject": "退回", "queue.reject_reason": "退回原因",
-    "queue.empty": "没有符合条件的登记。", "queue.filters": "筛选",
-    "queue.any_status": "全部状态", "queue.township": "乡镇（街道）",
-    "queue.any_township": "全部乡镇（街道）", "queue.submitted_from": "提交日期（起）",
-    "queue.submitted_to": "提交日期（止）", "queue.search": "姓名或身份证号码",
-    "queue.search_hint": "可输入姓名（或姓名开头）、完整的身份证号码或登记编号。",
-    "queue.reset": "清除筛选", "queue.total": "共 {total} 条", "queue.showing": "，本页第 {first}–{last} 条",
-    "queue.pages": "分页", "queue.previous": "上一页", "queue.next": "下一页",
-    "queue.page_of": "第 {page} 页，共 {pages} 页",
     # confirming what cannot be undone
     "confirm.cannot_undo": "此操作完成后不能撤销，请核对。", "confirm.cancel": "取消，返回",
-    "confirm.approve_title": "确认审核通过",
-    "confirm.approve_question": "确定通过这条居住登记吗？通过后将向租住人发放电子钥匙。",
-    "confirm.approve_button": "确认通过", "confirm.reject_title": "确认退回",
-    "confirm.reject_question": "确定退回这条居住登记吗？", "confirm.reject_button": "确认退回",
     "confirm.end_title": "确认注销登记",
     "confirm.end_question": "确定注销这条居住登记吗？注销后该房间的电子钥匙将被收回。",
     "confirm.end_button": "确认注销",
@@ -130,15 +70,6 @@ ZH: dict[str, str] = {
     "login.expired": "登录已过期，请重新登录。",
     "login.kept": "登录已过期。您刚才填写的内容（密码除外）已暂存 15 分钟：重新登录后会回到原页面，请核对后再提交。",
     "form.restored": "已恢复您在登录过期前填写的内容，请核对后再提交。",
-    # search
-    "search.title": "人员查询", "search.query": "身份证号码、手机号码、姓名或人员编码",
-    "search.hint": "结果已按规定脱敏。查询会被记录。", "search.none": "没有找到符合条件的人员。",
-    "person.title": "人员信息", "person.permit": "居住证与申领条件",
-    # notices
-    "notice.submitted": "居住登记已提交，等待派出所审核。", "notice.approved": "已审核通过。",
-    "notice.rejected": "已退回。", "notice.ended": "登记已注销。",
-    "notice.house_created": "房屋已登记。", "notice.tenant_registered": "租户登记已提交，等待派出所审核。",
-    "notice.permit_issued": "居住证已签发。", "notice.room_over_capacity": "注意：该房间登记人数已超过核定人数。",
     # errors
     "error.title": "出错了", "error.not_found": "页面不存在", "error.invalid": "输入不符合要求",
     "error.invalid_date": "日期格式应为 YYYY-MM-DD", "error.invalid_number": "应为整数",
@@ -184,8 +115,6 @@ ZH: dict[str, str] = {
     "dept.yibao": "医疗保障局", "dept.weijian": "卫生健康局", "dept.jiaoyu": "教育局",
     "dept.minzheng": "民政局", "dept.zhujian": "住房和城乡建设局",
     "log.refused": "被拒绝的尝试",
-    "log.refused_intro": "标为“被拒绝的尝试”的记录，是有人试图查看或办理您的信息但无权访问；系统没有向其"
-                         "显示任何内容。",
 }
 
 EN: dict[str, str] = {
@@ -204,11 +133,6 @@ EN: dict[str, str] = {
     "role.data_steward": "Data steward", "role.analyst": "Analyst", "role.auditor": "Auditor",
     "role.leader": "County leader",
     "role.admin": "Administrator",
-    "menu.my_registrations": "My registrations", "menu.register": "Register residence",
-    "menu.my_permit": "My residence permit", "menu.access_log": "Who viewed my data",
-    "menu.houses": "My houses", "menu.house_new": "Register a house", "menu.tenants": "Tenants",
-    "menu.tenant_new": "Register a tenant", "menu.queue": "Approval queue",
-    "menu.search": "Person search",
     "menu.accounts": "Accounts", "accounts.create": "New account", "accounts.username": "Username",
     "accounts.password": "Initial password (8+ characters)", "accounts.role": "Role",
     "accounts.division": "Jurisdiction",
@@ -224,23 +148,11 @@ EN: dict[str, str] = {
     "status.rejected": "Returned", "status.ended": "Ended",
     "reason.work": "Work", "reason.study": "Study", "reason.stable_home": "Stable home",
     "reason.family": "Family", "reason.business": "Business", "reason.other": "Other",
-    "permit.status.valid": "Valid", "permit.status.expired": "Expired",
-    "permit.status.revoked": "Revoked", "sex.M": "Male", "sex.F": "Female",
-    "field.address": "Address", "field.room": "Room", "field.rooms": "Rooms",
-    "field.room_label": "Room no.", "field.capacity": "Capacity",
-    "field.occupancy": "Occupants / capacity", "field.start_date": "Start date",
-    "field.end_date": "End date", "field.reason": "Reason", "field.status": "Status",
-    "field.name": "Name", "field.id_number": "ID number", "field.phone": "Mobile phone",
-    "field.sex": "Sex", "field.birth_date": "Date of birth", "field.hukou_address": "Hukou address",
-    "field.person_code": "Person code", "field.division_code": "Township / street",
-    "field.lives_in": "Lives in",
-    "field.division": "Division", "field.decided": "Reviewed",
-    "field.rejection_reason": "Reason returned", "field.registration_id": "Registration no.",
-    "field.permit_number": "Permit no.", "field.issued_on": "Issued",
-    "field.valid_until": "Valid until", "field.endorsements": "Endorsements",
-    "field.optional": "(optional)", "field.person": "Person", "field.submitted": "Submitted at",
-    "field.time": "Time (China Standard Time)", "field.official": "Account",
-    "field.role": "Role", "field.action": "Action", "field.purpose": "Purpose",
+    "sex.M": "Male", "sex.F": "Female",
+    "field.address": "Address", "field.start_date": "Start date", "field.end_date": "End date",
+    "field.reason": "Reason", "field.person_code": "Person code",
+    "field.registration_id": "Registration no.", "field.optional": "(optional)",
+    "field.person": "Person",
     "common.save": "Save", "common.search": "Search", "common.none": "Nothing yet",
     "common.back": "Back", "common.yes": "Yes", "common.no": "No", "common.self": "(you)",
     "common.error": "Could not be done", "common.actions": "Actions", "common.required": "required",
@@ -251,62 +163,9 @@ EN: dict[str, str] = {
                            "entries were altered, deleted or reordered.",
     "audit.result_unsealed": "{checked} entries checked; other entries were never sealed into "
                              "the chain.",
-    "reg.title": "My residence registrations", "reg.end": "End registration",
-    "reg.end_hint": "End it when you move out",
-    "register.title": "Register residence", "register.find": "Find the house",
-    "register.find_hint": "Type part of the address (2+ characters), e.g. a street or estate.",
-    "register.no_rooms": "No matching rooms; try another word.",
-    "register.submit": "Submit", "register.choose_room": "Room",
-    "permit.title": "Residence permit", "permit.eligibility": "Eligibility",
-    "permit.eligible": "Eligible to apply", "permit.not_eligible": "Not yet eligible",
-    "permit.eligible_from": "Eligible from", "permit.none": "No residence permit yet",
-    "permit.issue": "Issue permit", "permit.list": "Permits",
-    "log.title": "Who viewed my data",
-    "log.intro": "Every time an official viewed or handled your data: account, role, action, "
-                 "purpose and time.",
-    "houses.title": "My houses", "houses.none": "You have not registered a house yet.",
-    "house_new.title": "Register a house", "house_new.rooms_hint": "One room per row; empty rows "
-                                                                   "are ignored.",
-    "house_new.add_room": "Add a room", "house_new.submit": "Register house",
-    "houses.edit": "Edit house and rooms", "menu.houses_all": "Houses",
-    "houses_find.title": "Houses in my area", "houses_find.query": "Address",
-    "houses_find.hint": "Part of the address: a street, an estate or a number.",
-    "houses_find.none": "No houses found.",
-    "house_edit.title": "Edit a house", "house_edit.details": "Address and place",
-    "house_edit.rooms_hint": "Change a room number or capacity and press Save. Capacity cannot "
-                             "drop below the people registered; occupied rooms cannot be "
-                             "removed.",
-    "house_edit.occupants": "Registered or pending", "house_edit.remove": "Remove",
-    "house_edit.occupied": "Occupied; cannot be removed", "house_edit.add_room": "Add a room",
-    "confirm.remove_room_title": "Confirm removing the room",
-    "confirm.remove_room_question": "Remove this room from the house? Past registrations are "
-                                    "kept.",
-    "confirm.remove_room_button": "Remove it",
-    "notice.house_updated": "House updated.", "notice.room_added": "Room added.",
-    "notice.room_updated": "Room updated.", "notice.room_removed": "Room removed.",
-    "tenants.title": "Tenants", "tenants.end": "Moved out",
-    "tenant_new.title": "Register a tenant", "tenant_new.person": "Tenant",
-    "tenant_new.stay": "Stay", "tenant_new.submit": "Submit",
-    "queue.title": "Registration approvals",
-    "queue.intro": "Registrations in your jurisdiction, those waiting for review first by "
-                   "default; filter by township, submission date and status, or find a person "
-                   "by name or ID number.",
-    "queue.approve": "Approve", "queue.reject": "Return", "queue.reject_reason": "Reason",
-    "queue.empty": "No registrations match.", "queue.filters": "Filters",
-    "queue.any_status": "Any status", "queue.township": "Township / street",
-    "queue.any_township": "All townships", "queue.submitted_from": "Submitted from",
-    "queue.submitted_to": "Submitted until", "queue.search": "Name or ID number",
-    "queue.search_hint": "A name (or its start), a whole ID number or a registration number.",
-    "queue.reset": "Clear filters", "queue.total": "{total} in all",
-    "queue.showing": "; showing {first}–{last}", "queue.pages": "Pages",
-    "queue.previous": "Previous", "queue.next": "Next", "queue.page_of": "Page {page} of {pages}",
     "confirm.cannot_undo": "This cannot be undone. Please check.",
-    "confirm.cancel": "Cancel, go back", "confirm.approve_title": "Confirm approval",
-    "confirm.approve_question": "Approve this residence registration? The tenant will be "
-                                "issued an e-key.",
-    "confirm.approve_button": "Approve", "confirm.reject_title": "Confirm return",
-    "confirm.reject_question": "Return this residence registration?",
-    "confirm.reject_button": "Return it", "confirm.end_title": "Confirm ending",
+    "confirm.cancel": "Cancel, go back",
+    "confirm.end_title": "Confirm ending",
     "confirm.end_question": "End this residence registration? The room's e-key will be "
                             "taken back.",
     "confirm.end_button": "End it",
@@ -315,15 +174,6 @@ EN: dict[str, str] = {
                   "minutes: sign in again to return to the form, check it and submit.",
     "form.restored": "What you typed before your session expired is back in the form; please "
                      "check it and submit.",
-    "search.title": "Person search", "search.query": "ID number, phone, name or person code",
-    "search.hint": "Results are masked. Searches are logged.", "search.none": "No one found.",
-    "person.title": "Person", "person.permit": "Permit and eligibility",
-    "notice.submitted": "Registration submitted; the police station will review it.",
-    "notice.approved": "Approved.", "notice.rejected": "Returned.",
-    "notice.ended": "Registration ended.", "notice.house_created": "House registered.",
-    "notice.tenant_registered": "Tenant registration submitted for review.",
-    "notice.permit_issued": "Residence permit issued.",
-    "notice.room_over_capacity": "Note: the room now has more occupants than its capacity.",
     "error.title": "Something went wrong", "error.not_found": "Page not found",
     "error.invalid": "Input not accepted", "error.invalid_date": "Dates are YYYY-MM-DD",
     "error.invalid_number": "Must be a whole number", "error.required": "Required field missing",
@@ -381,8 +231,6 @@ EN: dict[str, str] = {
     "dept.weijian": "Health commission", "dept.jiaoyu": "Education bureau",
     "dept.minzheng": "Civil affairs bureau", "dept.zhujian": "Housing and construction bureau",
     "log.refused": "refused attempt",
-    "log.refused_intro": "Entries marked “refused attempt” are officials who tried to see or "
-                         "handle your data without the right to; nothing was shown to them.",
 }
 
 def register_policy_labels() -> None:
@@ -396,24 +244,19 @@ def register_policy_labels() -> None:
     for purpose in policy.purposes.values():
         ZH[f"purpose.{purpose.name}"], EN[f"purpose.{purpose.name}"] = purpose.zh, purpose.en
 
-
 MESSAGES = {"zh": ZH, "en": EN}
-
 
 def register(prefix: str, text: dict[str, dict[str, str]]) -> None:
     """Add a domain's own words (its pages' TEXT) as `prefix.key`, e.g. "housing.menu_keys"."""
     for language, words in text.items():
         MESSAGES.setdefault(language, {}).update({f"{prefix}.{k}": v for k, v in words.items()})
 
-
 def lang_of(value: str | None) -> str:
     return value if value in LANGS else DEFAULT
-
 
 def t(key: str, lang: str = DEFAULT, **params: object) -> str:
     text = MESSAGES.get(lang, ZH).get(key) or ZH.get(key) or key
     return text.format(**params) if params else text
-
 
 def cst(value: datetime | None, lang: str = DEFAULT) -> str:
     """A stored (naive UTC) time as China Standard Time."""
@@ -422,7 +265,6 @@ def cst(value: datetime | None, lang: str = DEFAULT) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(CST).strftime("%Y-%m-%d %H:%M")
-
 
 def error_text(error, lang: str = DEFAULT) -> tuple[str, str]:
     """(message in the page language, message in the other) of a bilingual error."""

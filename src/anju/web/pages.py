@@ -19,8 +19,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju.core import accounts, auditlog, divisions, domain, identity, inputs
+from anju.core import accounts, auditlog, calendars, divisions, domain, identity, inputs
 from anju.core.config import get_settings
+from anju.core.crypto import mask_code
 from anju.core.errors import AnjuError, Forbidden, NotFound
 from anju.core.identity import AuthError
 from anju.core.policy import Role
@@ -177,6 +178,9 @@ def _templates(domains: dict[str, Path]) -> PageTemplates:
     env.globals["kept_rows"] = _kept_rows
     env.filters["cst"] = i18n.cst
     env.filters["division"] = _division_name
+    # The auditor's list names whom each entry is about only in part: enough to tell entries
+    # apart, not a way round the access layer to a person (anju.core.crypto.mask_code).
+    env.filters["masked_code"] = mask_code
     return PageTemplates(env=env, context_processors=[_page_context])
 
 
@@ -265,7 +269,10 @@ def home(request: Request, session: SessionDep, actor: ActorDep):
     if target:  # a role whose work is one page (a domain's pages declare HOME)
         return RedirectResponse(target, status_code=303)
     bindings = accounts.pending_bindings(session, actor) if actor.role is Role.POLICE else []
-    return render(request, "home.html", bindings=bindings, notice=account_notice(request))
+    # the administrator is told on arrival when the official holiday data is running out
+    calendar = calendars.calendar_status(session) if actor.role is Role.ADMIN else None
+    return render(request, "home.html", bindings=bindings, notice=account_notice(request),
+                  calendar=calendar if calendar and calendar.warning else None)
 
 
 @router.get("/audit")
@@ -336,9 +343,10 @@ async def _sign_in_again(request: Request) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    from anju.web import admin  # noqa: F401 — the account pages: routes on this module's router
+    from anju.web import admin, calendar  # the account pages, the working-day calendar page
 
     i18n.register_policy_labels()
+    i18n.register("calendar", calendar.WORDS)
     for described, words in domain.parts("words"):  # each domain's words, as "<domain>.<key>"
         i18n.register(described.name, words)
     domains, menus, homes = {}, {}, {}
@@ -351,10 +359,11 @@ def install(app: FastAPI) -> None:
             menus.setdefault(role, []).extend(links)
         app.include_router(module.router, dependencies=[Depends(csrf_protect)])
     menus.setdefault("auditor", []).append(("/audit", "menu.audit"))
-    menus.setdefault("admin", []).append(("/admin/accounts", "menu.accounts"))
+    menus.setdefault("admin", []).extend([("/admin/accounts", "menu.accounts"), calendar.MENU])
     app.state.templates = _templates(domains)
     app.state.menus = menus
     app.state.homes = homes
     app.include_router(router)
     app.include_router(admin.router, dependencies=[Depends(csrf_protect)])
+    app.include_router(calendar.router, dependencies=[Depends(csrf_protect)])
     _install_error_pages(app)

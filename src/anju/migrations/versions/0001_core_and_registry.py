@@ -1,12 +1,11 @@
 """core and registry tables
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 14:22:50.387592
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

@@ -235,7 +235,8 @@ def dp_release(session: Session, actor: Actor, day: date | None, level: str,
     build = common.current_build(session)
     lv, dim = common.level_number(level), str(by) if by else rules.Dim.TOTAL.value
     if dim not in privacy.FIXED_DIMS:
-        raise ValidationError("dp_dim", "差分隐私发布只用于类别固定的分组（合计、性别、年龄段、事由、居住时长、居住证）",
+        raise ValidationError("dp_dim", "差分隐私发布只用于类别固定的分组"
+                              "（合计、性别、年龄段、事由、居住时长、居住证）",
                               "differential privacy is offered for breakdowns with fixed "
                               "categories (total, sex, age band, reason, stay, permit)",
                               field="by")

@@ -1,15 +1,15 @@
 """monitoring: operators' mobile-network counts (aggregates only) and the
 differential-privacy budget ledger
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06 03:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """monitoring: builds, their published tables and released cells, the values ever
 published (revision rule), derived artifacts (forecasts, warnings, KPIs), county settings
 
-Revision ID: 0013
-Revises: 0008
+Revision ID: 0020
+Revises: 0015
 Create Date: 2026-12-06 03:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0008'
+revision = '0020'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

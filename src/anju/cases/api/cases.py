@@ -1,0 +1,6 @@
+"""Cases JSON routes (cases): parse → one service call → serialise."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])

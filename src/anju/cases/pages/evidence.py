@@ -1,0 +1,7 @@
+"""Cases pages (evidence)."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
+MENU: dict[str, list[tuple[str, str]]] = {}

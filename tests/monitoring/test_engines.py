@@ -4,16 +4,9 @@ county — with a boundary change in force, so the crosswalk tables are exercise
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 
-import pyarrow.parquet as pq
-import pytest
-
-from anju.core.identity import job_actor
-from anju.monitoring import build, rules
+from anju.monitoring import build
 from anju.monitoring.engine import open_engine
-
-pytest.importorskip("pyspark")
 
 
 def _rows(table) -> Counter:
@@ -24,31 +17,8 @@ def _rows(table) -> Counter:
     return Counter(zip(*(columns[name] for name in table.schema.names), strict=True))
 
 
-@pytest.fixture(scope="module")
-def snapshot(county, tmp_path_factory):
-    db, _, built = county
-    folder = tmp_path_factory.mktemp("engines") / "snapshot"
-    build.snapshot(db, job_actor("monitoring.nightly"), folder, built.as_of)
-    return build.Inputs(folder, rules.Crosswalk(merge_two_townships(folder, built.as_of))), \
-        built.as_of
-
-
-def merge_two_townships(folder, as_of) -> list[rules.Change]:
-    """The second-busiest township merged into the busiest 200 days ago: its villages take new
-    codes under the one kept (as a real merge renumbers them)."""
-    places = pq.read_table(folder / "registrations.parquet", columns=["division"]).column(0)
-    towns = Counter(d[:9] + "000" for d in places.to_pylist())
-    (kept, _), (merged, _) = towns.most_common(2)
-    effective = as_of - timedelta(days=200)
-    villages = sorted({d for d in places.to_pylist() if d[:9] == merged[:9] and d != merged})
-    changes = [rules.Change(effective, merged, kept, "merge")]
-    changes += [rules.Change(effective, v, f"{kept[:9]}{900 + i:03d}", "move")
-                for i, v in enumerate(villages)]
-    return changes
-
-
-def test_duckdb_and_spark_local_mode_give_identical_aggregates(snapshot, tmp_path):
-    inputs, as_of = snapshot
+def test_duckdb_and_spark_local_mode_give_identical_aggregates(merged_county, tmp_path):
+    inputs, as_of = merged_county.inputs, merged_county.as_of
     answers = {}
     for name, options in (("duckdb", {}), ("spark", {"master": "local[2]", "memory": "1g"})):
         engine = open_engine(name, tmp_path / name, **options)

@@ -195,7 +195,9 @@ def dashboard(session: Session, actor: Actor, division: str | None = None) -> di
             "breakdowns": breakdowns,
             "flows": [{"month": m, **v} for m, v in flows.items()] if lv <= rules.TOWNSHIP else [],
             "forecast": forecast_payload, "origins": origins,
-            "kpis": kpis(session, actor, code) if lv <= rules.TOWNSHIP else None,
+            # KPIs are computed for the county and its townships (not for an area elsewhere)
+            "kpis": kpis(session, actor, code) if lv <= rules.TOWNSHIP and common.within(
+                code, common.county_code()) else None,
             "warnings": [w for w in warnings(session, actor)
                          if common.within(w.division_code, code)],
             "parent": rules.up(code, lv - 1) if lv > rules.COUNTY and reach.sees(

@@ -111,18 +111,11 @@ def demo(host: str = typer.Option("127.0.0.1", help="address to listen on"),
 
 
 def _demo_statistics(db) -> None:
-    """The leader's and analyst's dashboard needs a statistics build: make one if there is none
-    (later ones come from the nightly job or `anju stats build`)."""
-    from sqlalchemy import select
-
-    from anju.core.identity import job_actor
+    """A demo county built before monitoring existed gets its first statistics build too (a
+    fresh one gets it from the demo builder)."""
     from anju.monitoring import build as stats
-    from anju.monitoring.models import StatsBuild
 
-    with db.unit_of_work() as session:
-        done = session.execute(select(StatsBuild.id).where(StatsBuild.status == "done")).first()
-    if done is None:
-        stats.run(db, job_actor("monitoring.nightly"), progress=lambda m: typer.echo(m, err=True))
+    stats.ensure_built(db, progress=lambda m: typer.echo(m, err=True))
 
 
 @user_app.command("create")

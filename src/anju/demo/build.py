@@ -103,6 +103,7 @@ def ensure_demo(db: Database, persons: int = 20000,
         progress("demo: creating demo accounts…")
         _accounts(session, plan, codes)
         counts = bulk.table_counts(session)
+    _statistics(db, progress)
     seconds = time.perf_counter() - started
     progress(f"demo: built in {seconds:.1f} s")
     return DemoSummary(True, seconds, counts)
@@ -195,3 +196,10 @@ def describe(summary: DemoSummary, url: str) -> str:
         + f"{summary.seconds:.1f} s. Demo passwords are public: never use them in production.",
     ]
     return "\n".join(lines)
+
+
+# --- monitoring (mon10): the leader's and analyst's dashboard needs a statistics build ----------
+def _statistics(db: Database, progress: Callable[[str], object]) -> None:
+    from anju.monitoring import build as stats
+
+    stats.ensure_built(db, progress=progress)

@@ -310,3 +310,17 @@ def _forget_old(session, build_id: int) -> None:
     old = select(StatsBuild.id).where(StatsBuild.id <= build_id - KEEP_BUILDS).scalar_subquery()
     for model in (StatsCell, StatsTable, StatsArtifact):
         session.execute(delete(model).where(model.build_id.in_(old)))
+
+
+def ensure_built(db: Database, progress: Callable[[str], object] = print) -> Built | None:
+    """A first statistics build unless one is done already (the demo county calls this, so the
+    leader's and analyst's home shows figures at once; later builds come from the nightly job or
+    `anju stats build`)."""
+    from anju.core.identity import job_actor
+
+    with db.unit_of_work() as session:
+        done = session.execute(select(StatsBuild.id).where(StatsBuild.status == "done")
+                               .limit(1)).first()
+    if done is not None:
+        return None
+    return run(db, job_actor("monitoring.nightly"), progress=progress)

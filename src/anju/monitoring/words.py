@@ -11,6 +11,7 @@ ZH = {
     "aggregates_only": "本页只显示汇总数字，不显示任何个人。1 至 15 人的格子不公布（显示为“—”），"
                        "并补充隐藏能被推算出来的格子。",
     "withheld": "不公布（人数过少）", "withheld_short": "—",
+    "count_on": "{day} 的人数（截至日的人数因近几天迁入迁出人数过少不公布）",
     "registered": "在住登记人数", "kpis": "核心指标", "definition": "定义", "target": "目标",
     "not_available": "暂无", "interval": "区间",
     "map_title": "各{level}在住登记人数", "map_note": "示意图：每个方块代表一个乡镇（街道）或村（社区），"
@@ -79,6 +80,7 @@ EN = {
                        "are withheld (shown as “—”), and so are cells they could be worked out "
                        "from.",
     "withheld": "withheld (too few people)", "withheld_short": "—",
+    "count_on": "on {day} (the figure for the as-of date is withheld: too few moves since)",
     "registered": "Registered residents", "kpis": "Key indicators", "definition": "Definition",
     "target": "Target", "not_available": "not available", "interval": "interval",
     "map_title": "Registered residents by {level}", "map_note": "Schematic: each tile stands "

@@ -143,6 +143,19 @@ def kpis(session: Session, actor: Actor, division: str | None = None, fmt: str =
                    "definition_zh", "definition_en"], fmt, encoding, lang, {"division": code})
 
 
+def _latest_shown(session: Session, build, code: str, lv: int) -> tuple[int | None, str]:
+    """The division's released stock on the as-of date or, where the release withheld it (a
+    few moves since the last month-end could give someone away), on the latest reference date
+    it was shown — the headline says which date."""
+    refs = common.published_refs(session, build, "stock", Dim.TOTAL.value, lv)
+    found = {c.ref: c.count for c in common.cells(session, build, "stock", refs, lv,
+                                                 Dim.TOTAL.value) if c.division == code}
+    for ref in sorted(refs, reverse=True):
+        if found.get(ref, 0) is not None:
+            return found.get(ref, 0), ref
+    return None, build.as_of.isoformat()
+
+
 def dashboard(session: Session, actor: Actor, division: str | None = None) -> dict:
     """Everything the dashboard draws for one division (the actor's own area by default):
     headline KPIs, the map of its children, its monthly series with the forecast, monthly
@@ -166,8 +179,7 @@ def dashboard(session: Session, actor: Actor, division: str | None = None) -> di
             if reach.sees(child):
                 children.append({"code": child, "name": common.name_of(child),
                                  "count": cells.get(child, 0)})
-    own = {c.division: c.count for c in common.cells(session, build, "stock", [ref], lv,
-                                                     Dim.TOTAL.value)}.get(code, 0)
+    own, own_date = _latest_shown(session, build, code, lv)
     breakdowns = {}
     for dim in (Dim.SEX, Dim.AGE_BAND, Dim.REASON, Dim.STAY, Dim.PERMIT):
         rows = {c.key: c.count for c in common.cells(session, build, "stock", [ref], lv,
@@ -191,7 +203,7 @@ def dashboard(session: Session, actor: Actor, division: str | None = None) -> di
     forecast_payload = _artifact(session, build, "forecast", code) if lv <= rules.TOWNSHIP \
         else None
     return {"build": build, "division": code, "division_name": common.name_of(code),
-            "level": lv, "count": own, "children": children, "child_level": child_level,
+            "level": lv, "count": own, "count_date": own_date, "children": children, "child_level": child_level,
             "breakdowns": breakdowns,
             "flows": [{"month": m, **v} for m, v in flows.items()] if lv <= rules.TOWNSHIP else [],
             "forecast": forecast_payload, "origins": origins,

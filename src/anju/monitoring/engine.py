@@ -107,6 +107,7 @@ class SparkEngine:
             spark = (SparkSession.builder.master(master).appName("anju-stats")
                      .config("spark.sql.shuffle.partitions", "8")
                      .config("spark.ui.enabled", "false")
+                     .config("spark.ui.showConsoleProgress", "false")
                      .config("spark.driver.memory", memory)
                      .config("spark.sql.session.timeZone", "UTC")
                      .config("spark.local.dir", str(self.workdir / "spark"))

@@ -99,6 +99,37 @@ def api_calls(db: Database, rounds: int) -> dict:
             "p95_ms_per_call": {path: p95(values) for path, values in per_call.items()}}
 
 
+def results(args, made, generated, built, timings, cpu_s, duck_peak, api, spark,
+            folder: Path) -> dict:
+    return {
+        "benchmark": "monitoring build", "as_of": AS_OF.isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform(), "load_average": os.getloadavg()},
+        "data": {"persons": made.persons, "registrations": made.registrations,
+                 "arrival_events": made.arrivals, "departure_events": made.departures,
+                 "presence_events": made.presence_events,
+                 "snapshot_mb": round(sum(p.stat().st_size for p in folder.iterdir()) / 2**20, 1),
+                 "generated_s": round(generated, 1)},
+        "duckdb": {"threads": args.threads, "memory_limit": args.memory,
+                   "seconds": timings,
+                   # the machine is shared: CPU seconds say how much of the wall time was ours
+                   "cpu_s_whole_build": cpu_s,
+                   "build_s": round(timings["aggregate"] + timings["release"], 2),
+                   "cells": len(built.release.values),
+                   "withheld_small": built.release.primary,
+                   "withheld_complementary": built.release.complementary,
+                   "process_peak_rss_mb": duck_peak},
+        "api": api, "spark": spark,
+        "targets": {"build_s": 60, "memory_gb": 8, "api_p95_ms": 200},
+    }
+
+
+def write(name: str, out: dict) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / name).write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    log(f"wrote {RESULTS / name}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--persons", type=int, default=1_000_000)
@@ -135,8 +166,10 @@ def main() -> None:
     log(f"DuckDB build: {timings}")
     api = api_calls(db, args.rounds)
     log(f"dashboard API: p95 {api['p95_ms']} ms over {api['calls']} calls")
+    name = f"monitoring-{args.label}.json" if args.label else "monitoring.json"
+    out = results(args, made, generated, built, timings, cpu_s, duck_peak, api, None, folder)
+    write(name, out)  # the DuckDB figures stand even if the Spark run is stopped
 
-    spark = None
     if not args.no_spark:
         log("Spark local[2]: the same aggregate SQL")
         t = time.perf_counter()
@@ -153,32 +186,8 @@ def main() -> None:
                  "rows": {k: (v.num_rows if v is not None else 0) for k, v in tables.items()},
                  "jvm_peak_rss_mb": peak_mb(resource.RUSAGE_CHILDREN)}
         log(f"Spark aggregate: {aggregate:.1f} s (+{started:.1f} s to start the session)")
-
-    out = {
-        "benchmark": "monitoring build", "as_of": AS_OF.isoformat(),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(), "load_average": os.getloadavg()},
-        "data": {"persons": made.persons, "registrations": made.registrations,
-                 "arrival_events": made.arrivals, "departure_events": made.departures,
-                 "presence_events": made.presence_events,
-                 "snapshot_mb": round(sum(p.stat().st_size for p in folder.iterdir()) / 2**20, 1),
-                 "generated_s": round(generated, 1)},
-        "duckdb": {"threads": args.threads, "memory_limit": args.memory,
-                   "seconds": timings,
-                   # the machine is shared: CPU seconds say how much of the wall time was ours
-                   "cpu_s_whole_build": cpu_s,
-                   "build_s": round(timings["aggregate"] + timings["release"], 2),
-                   "cells": len(built.release.values),
-                   "withheld_small": built.release.primary,
-                   "withheld_complementary": built.release.complementary,
-                   "process_peak_rss_mb": duck_peak},
-        "api": api, "spark": spark,
-        "targets": {"build_s": 60, "memory_gb": 8, "api_p95_ms": 200},
-    }
-    RESULTS.mkdir(exist_ok=True)
-    name = f"monitoring-{args.label}.json" if args.label else "monitoring.json"
-    (RESULTS / name).write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
-    log(f"wrote {RESULTS / name}")
+        out["spark"] = spark
+        write(name, out)
     db.dispose()
     shutil.rmtree(WORK, ignore_errors=True)
 

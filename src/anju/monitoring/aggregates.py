@@ -33,6 +33,8 @@ FREQUENCY = pa.schema([("key", pa.string()), ("n", pa.int64())])
 ACCURACY = pa.schema([("division", pa.string()), ("key", pa.string()), ("n", pa.int64())])
 CYCLE = pa.schema([("division", pa.string()), ("days", pa.int64()), ("n", pa.int64())])
 EVIDENCE = pa.schema([("division", pa.string()), ("n", pa.int64())])
+CASES = pa.schema([("division", pa.string()), ("days", pa.int64()), ("on_time", pa.bool_()),
+                   ("satisfied", pa.bool_()), ("n", pa.int64())])
 PRESENCE = pa.schema([("division", pa.string()), ("day", pa.date32()), ("rooms", pa.int64()),
                       ("key_days", pa.int64())])
 CONFIRMING_OUTCOMES = ("still_living", "registered")
@@ -210,3 +212,13 @@ class Aggregates:
             FROM presence p LEFT JOIN geo g ON g.code = p.division
             WHERE p.day >= {d.date(first)}
             GROUP BY coalesce(g.current_code, p.division), p.day""", PRESENCE)
+
+    def cases(self) -> pa.Table:
+        """Decided cases per division (current boundaries), by handling days, on time, and
+        satisfied (null where there is no deadline or no rating)."""
+        place = "coalesce(g.current_code, c.division)"
+        return self.engine.query(f"""
+            SELECT {place} AS division, c.working_days AS days, c.on_time, c.satisfied,
+                   count(*) AS n
+            FROM cases c LEFT JOIN geo g ON g.code = c.division
+            GROUP BY {place}, c.working_days, c.on_time, c.satisfied""", CASES)

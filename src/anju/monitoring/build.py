@@ -62,6 +62,7 @@ class Built:
 def snapshot(db: Database, actor: Actor, folder: Path, today: date) -> dict[str, int]:
     """Export the registry's and housing's statistics snapshots to Parquet, pseudonymised under
     a key derived from the secret for this build only and then forgotten."""
+    from anju.cases import export as cases_export
     from anju.housing import export as housing_export
     from anju.registry import export as registry_export
 
@@ -72,6 +73,8 @@ def snapshot(db: Database, actor: Actor, folder: Path, today: date) -> dict[str,
     with db.unit_of_work() as session:
         tables = registry_export.statistics_snapshot(session, actor, key)
         tables |= housing_export.statistics_snapshot(session, actor, key, today)
+        tables |= cases_export.statistics_snapshot(session, actor,
+                                                   today - timedelta(days=rules.CASE_DAYS))
     for name, table in tables.items():
         pq.write_table(table, folder / f"{name}.parquet")
         rows[name] = table.num_rows
@@ -97,6 +100,12 @@ def aggregate(engine, inputs: Inputs, as_of: date,
     folder = inputs.folder
     for name in ("registrations", "permits", "key_use", "tasks"):
         engine.register_parquet(name, folder / f"{name}.parquet")
+    if (folder / "cases.parquet").exists():
+        engine.register_parquet("cases", folder / "cases.parquet")
+    else:  # a snapshot made without the cases domain's export (older builds, benchmarks)
+        from anju.cases.export import CASE_SCHEMA
+
+        engine.register("cases", CASE_SCHEMA.empty_table())
     presence_name = "presence_events" if inputs.raw_presence else "presence"
     engine.register_parquet(presence_name, folder / f"{presence_name}.parquet")
     refs = rules.reference_dates(as_of)
@@ -126,6 +135,7 @@ def aggregate(engine, inputs: Inputs, as_of: date,
     out["cycle"] = sql.cycle()
     out["evidence"] = sql.evidence()
     out["presence"] = sql.presence(windows.days[0], raw=inputs.raw_presence)
+    out["cases"] = sql.cases()
     return out
 
 
@@ -145,6 +155,8 @@ def plan_release(tables: dict[str, pa.Table], as_of: date, county: str,
     planner.moves(tables["moves"])
     planner.frequency(tables["frequency"], county)
     cycle = planner.kpis(tables["accuracy"], tables["cycle"], tables["evidence"])
+    if tables.get("cases") is not None:
+        planner.cases(tables["cases"])
     planner.presence(tables["presence"])
     planner.mobile(mobile)
     release: Release = planner.release

@@ -52,8 +52,30 @@ def grid_workers(session, county: str) -> dict[str, int]:
     return out
 
 
+def _median(histogram: dict[int, int], n: int) -> int | None:
+    middle, seen = (n + 1) // 2, 0
+    for days, count in sorted(histogram.items()):
+        seen += count
+        if seen >= middle:
+            return days
+    return None
+
+
+def _share(released: Released, ref: str, division: str, yes: str, no: str) -> dict:
+    """A share from two released case counts, with a Wilson interval."""
+    a = released.shown(("kpi", ref, division, "cases", yes))
+    b = released.shown(("kpi", ref, division, "cases", no))
+    if a is None or b is None:
+        return {"value": None, "unavailable": "withheld"}
+    if not a + b:
+        return {"value": None, "unavailable": "no_data"}
+    low, high = rules.wilson(a, a + b)
+    return {"value": a / (a + b), "lower": low, "upper": high, "n": a + b}
+
+
 def kpis(released: Released, cycle: dict, as_of: date, division: str,
-         workers: dict[str, int], mobile_day: str | None) -> dict:
+         workers: dict[str, int], mobile_day: str | None,
+         case_days: dict | None = None) -> dict:
     ref = as_of.isoformat()
 
     def shown(*key):
@@ -107,12 +129,19 @@ def kpis(released: Released, cycle: dict, as_of: date, division: str,
         staff = sum(workers.values())
         out["grid_load"] = {"value": (total / staff) if staff else None, "workers": staff,
                             "residents": total}
-    # --- SEAM: the cases domain. When `anju.cases` exports its statistics (handling time, on-time
-    # rate, satisfaction, eligible people notified) as `anju.cases.export`, read them here, put
-    # their counts through the release like every other figure, and fill these four KPIs. Until
-    # then they read "not available".
-    for name in rules.CASE_KPIS:
-        out[name] = {"value": None, "unavailable": "no_cases_domain"}
+    # the cases domain (anju.cases.export), from released counts only
+    out["on_time"] = _share(released, ref, division, "on_time", "late")
+    out["satisfaction"] = _share(released, ref, division, "satisfied", "unsatisfied")
+    timed = shown("kpi", ref, division, "cases", "timed")
+    histogram = (case_days or {}).get(division)
+    if timed and histogram:
+        out["handling_time"] = {"value": _median(histogram, timed), "n": timed}
+    else:
+        out["handling_time"] = {"value": None,
+                                "unavailable": "withheld" if timed is None else "no_data"}
+    # SEAM: "eligible people notified" needs the cases domain to export who was eligible for a
+    # service and who was told; it exports decided cases and ratings only so far.
+    out["notified"] = {"value": None, "unavailable": "no_notice_statistics"}
     return out
 
 
@@ -147,7 +176,8 @@ def all(db: Database, build_id: int, planner: plan.Planner, released: Released,
                                  "upper": round(odd[2], 1), "level": config["anomaly_level"]})
         artifacts.append(("forecast", division, payload))
         artifacts.append(("kpis", division, kpis(released, cycle, as_of, division, workers,
-                                                  mobile_days[-1] if mobile_days else None)))
+                                                  mobile_days[-1] if mobile_days else None,
+                                                  planner.case_days)))
         load = artifacts[-1][2].get("grid_load", {})
         if plan.level(division) == TOWNSHIP and load:
             if load.get("workers") == 0 and load.get("residents"):

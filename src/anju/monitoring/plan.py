@@ -120,6 +120,7 @@ class Planner:
         self.windows = rules.Windows.of(as_of)
         self.tables: set[tuple[str, str, int, str]] = set()  # (table, ref, level, dim)
         self.values: dict[tuple, int] = {}
+        self.case_days: dict[str, dict[int, int]] = {}  # filled by cases()
 
     # --- helpers -------------------------------------------------------------------------
     def add(self, key: tuple, value: int, protected: bool | None = None) -> None:
@@ -401,6 +402,34 @@ class Planner:
         for lv in (COUNTY, TOWNSHIP):
             self.tables.add(("kpi", ref, lv, "accuracy"))
         return {place: dict(h) for place, h in histograms.items()}
+
+    def cases(self, cases: pa.Table) -> None:
+        """Decided cases of the last year (county, townships): on time or late, satisfied or
+        not, and how many have a handling time — each a cell of its own, townships summing to
+        the county. The handling-time histograms stay here (`case_days`) for the median, which
+        is published only where its population is released."""
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.case_days = defaultdict(lambda: defaultdict(int))
+        columns = ("division", "days", "on_time", "satisfied", "n")
+        for code, days, on_time, satisfied, n in zip(*(cases.column(c).to_pylist()
+                                                      for c in columns)):
+            for place in lineage(code):
+                if not COUNTY <= level(place) <= TOWNSHIP:
+                    continue
+                if on_time is not None:
+                    counts["on_time" if on_time else "late"][place] += n
+                if satisfied is not None:
+                    counts["satisfied" if satisfied else "unsatisfied"][place] += n
+                if days is not None:
+                    counts["timed"][place] += n
+                    self.case_days[place][days] += n
+        ref = self.as_of.isoformat()
+        for key, places in counts.items():
+            for place, n in places.items():
+                self.add(("kpi", ref, place, "cases", key), n, protected=False)
+            self.hierarchy("kpi", ref, "cases", key, dict(places))
+        for lv in (COUNTY, TOWNSHIP):
+            self.tables.add(("kpi", ref, lv, "cases"))
 
     def presence(self, presence: pa.Table) -> None:
         days = {d for d in self.windows.days}

@@ -5,6 +5,7 @@ for). Builds — and the registry's and housing's statistics exports they read �
 platform itself (the nightly job, the console)."""
 from __future__ import annotations
 
+from anju.cases.export import EXPORT as CASES_EXPORT
 from anju.core.policy import Action, Role, Scope
 from anju.housing.export import EXPORT as HOUSING_EXPORT
 from anju.registry.export import EXPORT as REGISTRY_EXPORT
@@ -20,7 +21,7 @@ MOBILE_IMPORT = Action("stats.mobile_import", "导入手机信令汇总数",
                        "Imported mobile-network counts")
 DP_RELEASE = Action("stats.dp_release", "以差分隐私方式发布统计表",
                     "Released a table with differential privacy")
-ACTIONS = (REGISTRY_EXPORT, HOUSING_EXPORT, STATS_READ, STATS_EXPORT, STATS_BUILD,
+ACTIONS = (REGISTRY_EXPORT, HOUSING_EXPORT, CASES_EXPORT, STATS_READ, STATS_EXPORT, STATS_BUILD,
            STATS_SETTINGS, MOBILE_IMPORT, DP_RELEASE)
 PURPOSES = (STATISTICS,)
 
@@ -33,6 +34,6 @@ RULES = {
     Role.DEPT_OFFICER: dict(_READER),
     Role.DATA_STEWARD: {MOBILE_IMPORT: (G,)},
     Role.ADMIN: {STATS_SETTINGS: (G,), MOBILE_IMPORT: (G,)},
-    Role.SYSTEM: {REGISTRY_EXPORT: (G,), HOUSING_EXPORT: (G,), STATS_BUILD: (G,),
+    Role.SYSTEM: {REGISTRY_EXPORT: (G,), HOUSING_EXPORT: (G,), CASES_EXPORT: (G,), STATS_BUILD: (G,),
                   MOBILE_IMPORT: (G,), STATS_SETTINGS: (G,)},
 }

@@ -26,6 +26,7 @@ DIRECT = "*"
 HISTORY_MONTHS = 36  # month-end stocks and monthly flows: three years (forecasts need two)
 RECENT_MONTHS = 12  # breakdowns below the county, OD: the last twelve months
 DAY_WINDOW = 90  # daily flows (county and township)
+CASE_DAYS = 365  # case KPIs: cases decided in the last year
 WEEK_WINDOW = 52
 MOVE_GAP_DAYS = 30  # a registration ending and the next starting within this: a move
 RECENT_PRESENCE_DAYS = 30
@@ -253,12 +254,16 @@ KPIS = (
         "每名网格员（该辖区启用的网格员账号）对应的在住登记人数。",
         "Registered residents per grid worker (active grid-worker accounts of the area)."),
     Kpi("handling_time", "办理时长", "Handling time",
-        "服务事项从受理到办结的工作日数（来自“服务事项”模块）。",
-        "Working days from a case being opened to being closed (from the cases domain)."),
-    Kpi("on_time", "按时办结率", "On-time rate", "在期限内办结的服务事项比例。",
-        "Share of cases closed within their deadline."),
-    Kpi("satisfaction", "满意度", "Satisfaction", "办结后评价为满意的比例。",
-        "Share of closed cases rated satisfied."),
+        "近一年办结的服务事项，从受理到办结的工作日数（中位数，扣除补正停表的工作日）。",
+        "Working days from a case being accepted to being decided, less the days the clock "
+        "stood still for a supplement (median, cases decided in the last year)."),
+    Kpi("on_time", "按时办结率", "On-time rate",
+        "近一年办结的有期限服务事项中，在期限内办结的比例。",
+        "Share of cases with a deadline, decided in the last year, decided by their deadline."),
+    Kpi("satisfaction", "满意度", "Satisfaction",
+        "近一年办结并经评价的服务事项中，评价为基本满意及以上（无需整改）的比例。",
+        "Share of rated cases decided in the last year rated fairly satisfied or better (no "
+        "rectification needed)."),
     Kpi("notified", "应知尽知率", "Eligible people notified",
         "符合服务条件的人员中已收到通知的比例。", "Share of eligible people notified."),
 )

@@ -103,17 +103,27 @@ def demo(host: str = typer.Option("127.0.0.1", help="address to listen on"),
     _ensure_signing_key()
     db = _database()
     summary = build.ensure_demo(db, persons=persons, progress=lambda m: typer.echo(m, err=True))
+    _demo_statistics(db)
     db.dispose()
     typer.echo(build.describe(summary, f"http://{host}:{port}/"))
     if not no_serve:
         serve(host=host, port=port, workers=1)
 
 
+def _demo_statistics(db) -> None:
+    """A demo county built before monitoring existed gets its first statistics build too (a
+    fresh one gets it from the demo builder)."""
+    from anju.monitoring import build as stats
+
+    stats.ensure_built(db, progress=lambda m: typer.echo(m, err=True))
+
+
 @user_app.command("create")
 def user_create(username: str = typer.Option(..., help="login name"),
                 password: str = typer.Option(..., help="at least 8 characters"),
                 role: str = typer.Option(..., help="resident, landlord, grid_worker, police, "
-                                         "dept_officer, data_steward, analyst, auditor, admin"),
+                                         "dept_officer, data_steward, analyst, leader, auditor, "
+                                         "admin"),
                 division: str = typer.Option(None, help="jurisdiction admin-division code "
                                              "(default: the county)"),
                 department: str = typer.Option(None, help="department, for dept_officer"),

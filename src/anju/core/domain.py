@@ -17,7 +17,7 @@ from typing import Any
 
 # In dependency order (core first); the import-linter layers in .importlinter say the same.
 DOMAINS: tuple[str, ...] = ("anju.core", "anju.registry", "anju.housing", "anju.exchange",
-                             "anju.cases", "anju.federation")
+                             "anju.cases", "anju.monitoring", "anju.federation")
 
 
 @dataclass(frozen=True)

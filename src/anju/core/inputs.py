@@ -119,6 +119,19 @@ FIELDS: dict[str, tuple[str, str]] = {
     "unanswered": ("仅未答复", "unanswered only"), "unread": ("仅未读", "unread only"),
     "url": ("地址（URL）", "URL"), "value": ("数值", "value"),
     "warning": ("时限预警", "deadline warning"), "year": ("年份", "year"),
+    # statistics (anju.monitoring)
+    "level": ("区划层级", "level"), "date": ("日期", "date"),     "boundaries": ("区划口径", "boundaries"), "format": ("格式", "format"),
+    "encoding": ("编码", "encoding"), "freq": ("频度", "frequency"),
+    "from": ("起始日期", "from"), "to": ("截止日期", "to"),
+    "origin_level": ("来源地层级", "origin level"),
+    "dest_level": ("目的地层级", "destination level"), "horizon": ("预测月数", "horizon"),
+    "operator": ("运营商", "operator"),
+    "growth_warning_pct": ("月增长预警阈值（%）", "growth warning (%)"),
+    "grid_load_max": ("网格员负荷上限", "grid-worker load limit"),
+    "anomaly_level": ("异常判定区间", "anomaly interval"),
+    "mobile_retention_days": ("信令数据保留天数", "mobile-count retention (days)"),
+    "dp_budget": ("年度隐私预算 ε", "yearly privacy budget ε"),
+    "dp_epsilon": ("每张表的 ε", "ε per table"),
 }
 
 

@@ -25,6 +25,7 @@ class Role(StrEnum):
     DEPT_OFFICER = "dept_officer"
     DATA_STEWARD = "data_steward"
     ANALYST = "analyst"
+    LEADER = "leader"  # a county (or township) leader: released aggregates of the jurisdiction
     AUDITOR = "auditor"
     ADMIN = "admin"
     WINDOW_CLERK = "window_clerk"  # 综合窗口: opens cases for people, with their consent

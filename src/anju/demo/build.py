@@ -52,8 +52,11 @@ ACCOUNTS = (
                 "see persons for social insurance (masked IDs)", "hrss"),
     DemoAccount("data_steward", "steward", "数据质量查询、部门数据导入",
                 "data quality, department imports"),
-    DemoAccount("analyst", "analyst", "只能看汇总数据，看不到任何个人（监测看板尚未建成）",
-                "aggregates only, never a person (dashboards not built yet)"),
+    DemoAccount("analyst", "analyst", "监测看板、来源地图、差分隐私发布：只有汇总数，看不到任何个人",
+                "the monitoring dashboard, origins map, privacy releases: aggregates, never a "
+                "person"),
+    DemoAccount("leader", "leader", "全县监测看板（一张图、预测预警、指标），设置预警阈值",
+                "the county dashboard (one map, forecasts, warnings, KPIs); set the thresholds"),
     DemoAccount("auditor", "auditor", "校验审计链、查阅访问日志（/audit）", "verify the audit chain (/audit)"),
     DemoAccount("admin", "admin", "管理账号", "manage accounts"),
     # cases core (issue 9): the one-stop window and human resources' supervisor
@@ -110,6 +113,7 @@ def ensure_demo(db: Database, persons: int = 20000,
         _cases_participation(session)
         points_demo.seed(session, codes["resident"], clock.today())  # issue 11: points evidence
         counts = bulk.table_counts(session)
+    _statistics(db, progress)
     seconds = time.perf_counter() - started
     progress(f"demo: built in {seconds:.1f} s")
     return DemoSummary(True, seconds, counts)
@@ -223,3 +227,10 @@ def describe(summary: DemoSummary, url: str) -> str:
         + f"{summary.seconds:.1f} s. Demo passwords are public: never use them in production.",
     ]
     return "\n".join(lines)
+
+
+# --- monitoring (mon10): the leader's and analyst's dashboard needs a statistics build ----------
+def _statistics(db: Database, progress: Callable[[str], object]) -> None:
+    from anju.monitoring import build as stats
+
+    stats.ensure_built(db, progress=progress)

@@ -31,6 +31,7 @@ ZH: dict[str, str] = {
     "role.resident": "居民", "role.landlord": "房东", "role.grid_worker": "网格员",
     "role.police": "派出所民警", "role.dept_officer": "部门工作人员", "role.data_steward": "数据管理员",
     "role.analyst": "分析人员", "role.auditor": "审计员", "role.admin": "系统管理员",
+    "role.leader": "县领导",
     # menus of the core pages
     "menu.accounts": "账号管理", "accounts.create": "新建账号", "accounts.username": "用户名",
     "accounts.password": "初始密码（至少 8 位）", "accounts.role": "角色",
@@ -130,6 +131,7 @@ EN: dict[str, str] = {
     "role.resident": "Resident", "role.landlord": "Landlord", "role.grid_worker": "Grid worker",
     "role.police": "Police officer", "role.dept_officer": "Department officer",
     "role.data_steward": "Data steward", "role.analyst": "Analyst", "role.auditor": "Auditor",
+    "role.leader": "County leader",
     "role.admin": "Administrator",
     "menu.accounts": "Accounts", "accounts.create": "New account", "accounts.username": "Username",
     "accounts.password": "Initial password (8+ characters)", "accounts.role": "Role",

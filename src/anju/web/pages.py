@@ -265,6 +265,9 @@ def account_notice(request: Request) -> dict | None:
 
 @router.get("/")
 def home(request: Request, session: SessionDep, actor: ActorDep):
+    target = request.app.state.homes.get(actor.role.value)
+    if target:  # a role whose work is one page (a domain's pages declare HOME)
+        return RedirectResponse(target, status_code=303)
     bindings = accounts.pending_bindings(session, actor) if actor.role is Role.POLICE else []
     # the administrator is told on arrival when the official holiday data is running out
     calendar = calendars.calendar_status(session) if actor.role is Role.ADMIN else None
@@ -346,9 +349,10 @@ def install(app: FastAPI) -> None:
     i18n.register("calendar", calendar.WORDS)
     for described, words in domain.parts("words"):  # each domain's words, as "<domain>.<key>"
         i18n.register(described.name, words)
-    domains, menus = {}, {}
+    domains, menus, homes = {}, {}, {}
     for described, module in domain.parts("pages"):
         domains[described.name] = module.TEMPLATES
+        homes.update(getattr(module, "HOME", {}))  # role → the page that is their home
         if hasattr(module, "TEXT"):  # menu labels and the like, as "<domain>.<key>"
             i18n.register(described.name, module.TEXT)
         for role, links in module.MENU.items():
@@ -358,6 +362,7 @@ def install(app: FastAPI) -> None:
     menus.setdefault("admin", []).extend([("/admin/accounts", "menu.accounts"), calendar.MENU])
     app.state.templates = _templates(domains)
     app.state.menus = menus
+    app.state.homes = homes
     app.include_router(router)
     app.include_router(admin.router, dependencies=[Depends(csrf_protect)])
     app.include_router(calendar.router, dependencies=[Depends(csrf_protect)])

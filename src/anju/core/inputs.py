@@ -120,7 +120,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "url": ("地址（URL）", "URL"), "value": ("数值", "value"),
     "warning": ("时限预警", "deadline warning"), "year": ("年份", "year"),
     # statistics (anju.monitoring)
-    "level": ("区划层级", "level"), "date": ("日期", "date"),     "boundaries": ("区划口径", "boundaries"), "format": ("格式", "format"),
+    "level": ("区划层级", "level"), "date": ("日期", "date"),
+    "boundaries": ("区划口径", "boundaries"), "format": ("格式", "format"),
     "encoding": ("编码", "encoding"), "freq": ("频度", "frequency"),
     "from": ("起始日期", "from"), "to": ("截止日期", "to"),
     "origin_level": ("来源地层级", "origin level"),

@@ -3,12 +3,11 @@
 - `FlowCell(origin, destination, arrivals, departures, stock)`: origin is the township (9-digit
   canonical prefix, as 12 digits) of the persons' household registration, destination the
   township they live in here. A provider is any `(session, first_day, last_day) ->
-  list[FlowCell]`; `registry_flows` is the one used until the monitoring domain's is wired in
-  (`PROVIDER` below).
-- `release(cells)`: every figure that leaves goes through it. Here it is the small-cell rule
-  alone — no count from 1 to 15 leaves, and where one figure of an origin's row is suppressed
-  the next smallest of that row goes too, so it cannot be recovered by subtracting from a total.
-  When monitoring's release function lands on main, `RELEASE` should point at it instead.
+  list[FlowCell]`; `registry_flows` counts the registry's tenancies (monitoring's own tables stop
+  at the origin county, the peer wants townships).
+- `release(cells)`: every figure that leaves goes through monitoring's release function
+  (`anju.monitoring.release`): no count from 1 to 15, and nothing recoverable by subtracting
+  from a row or an origin–destination total.
 """
 from __future__ import annotations
 
@@ -19,9 +18,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from anju.monitoring.release import THRESHOLD, Release
 from anju.registry import reads
 
-THRESHOLD = 16  # a released count is 0 or at least 16
 MEASURES = ("arrivals", "departures", "stock")
 
 
@@ -58,22 +57,30 @@ def registry_flows(session: Session, first: date, last: date) -> list[FlowCell]:
 
 
 def release(cells: list[FlowCell]) -> list[dict]:
-    """The cells as they may leave: small counts suppressed (None), with a complementary
-    suppression per origin row and measure so a total cannot give a suppressed count back."""
-    out = [asdict(c) for c in cells]
+    """The cells as they may leave (None where withheld), decided by monitoring's one release
+    function with the totals an outsider can know stated as relations: an origin township's
+    row, and an origin county's arrivals into a destination township (monitoring publishes
+    origin–destination at that grain). The totals themselves are not sent; they only make the
+    engine withhold enough that none of them gives a withheld cell back."""
+    engine = Release(THRESHOLD)
     for measure in MEASURES:
-        rows: dict[str, list[dict]] = {}
-        for cell in out:
-            rows.setdefault(cell["origin"], []).append(cell)
-        for cell in out:
-            if 0 < cell[measure] < THRESHOLD:
-                cell[measure] = None
-        for row in rows.values():
-            hidden = [c for c in row if c[measure] is None]
-            shown = sorted((c for c in row if c[measure]), key=lambda c: c[measure])
-            if len(hidden) == 1 and shown:
-                shown[0][measure] = None
-    return out
+        rows: dict[str, list[tuple]] = {}
+        columns: dict[tuple[str, str], list[tuple]] = {}
+        value: dict[tuple, int] = {}
+        for cell in cells:
+            key = (cell.origin, cell.destination, measure)
+            value[key] = getattr(cell, measure)
+            engine.cell(key, value[key])
+            rows.setdefault(cell.origin, []).append(key)
+            columns.setdefault((cell.origin[:6], cell.destination), []).append(key)
+        for name, parts in [*((("row", o), k) for o, k in rows.items()),
+                            *((("column", *c), k) for c, k in columns.items())]:
+            total = (*name, measure)
+            engine.cell(total, sum(value[k] for k in parts), protected=True)
+            engine.total(total, parts)
+    shown = engine.run()
+    return [{**asdict(cell), **{m: shown.shown((cell.origin, cell.destination, m))
+                                for m in MEASURES}} for cell in cells]
 
 
 def month_range(month: str) -> tuple[date, date]:

@@ -78,6 +78,14 @@ def test_the_apply_form_offers_names_not_codes(site: Site):
     assert "Apply online" in _visible(site.client.get("/services/legal_aid").text)
 
 
+def test_an_appeal_is_opened_where_its_subject_is_picked_not_by_typing_a_number(site: Site):
+    site.login(site.world.resident.username)
+    guide = site.client.get("/services/points_appeal")
+    assert 'href="/me/points"' in guide.text and "/services/points_appeal/apply" not in guide.text
+    answer = site.client.get("/services/points_appeal/apply", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/me/points"
+
+
 def test_apply_is_for_persons_only(site: Site):
     site.login(site.world.police.username)
     assert site.client.get("/services/legal_aid/apply").status_code == 403

@@ -70,6 +70,9 @@ class Service:
     evidence: tuple[EvidenceItem, ...]
     guide: dict[str, Words]  # materials, fees, where
     provider_kinds: tuple[str, ...] = ()  # kinds of service provider that may be assigned
+    # a page the case is opened from (an appeal names what it appeals by picking it there),
+    # instead of the general apply form
+    apply_from: str | None = None
 
     @property
     def departments(self) -> tuple[str, ...]:
@@ -140,7 +143,7 @@ def parse(text: str, departments: set[str]) -> dict[str, Service]:
                  for key in ("materials", "fees", "where")}
         services[code] = Service(code, _words(entry, "name", where), department, applicants,
                                  limit, tuple(steps), tuple(form), tuple(evidence), guide,
-                                 tuple(entry.get("provider_kinds", ())))
+                                 tuple(entry.get("provider_kinds", ())), entry.get("apply_from"))
     if not services:
         raise CatalogueError("the catalogue lists no services")
     return services

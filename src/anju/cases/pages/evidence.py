@@ -71,6 +71,7 @@ def service_guide(code: str, request: Request, session: SessionDep):
     service = guide.public_service(code)
     may_apply = actor is not None and actor.person_code is not None
     return _page(request, "guide.html", service=service, may_apply=may_apply,
+                 apply_from=catalogue.load()[code].apply_from,
                  signed_in=actor is not None)
 
 
@@ -79,6 +80,8 @@ def _apply_page(request: Request, session: Session, code: str, actor: Actor,
                 error: AnjuError | None = None, form: dict | None = None) -> Response:
     service = guide.public_service(code)
     entry = catalogue.load()[code]
+    if entry.apply_from:  # opened where the thing appealed is picked, never by typing its number
+        return RedirectResponse(entry.apply_from, status_code=303)
     allowed = actor.role.value in entry.applicants
     found = evidence.preview(session, actor, entry, form) if allowed else []
     return _page(request, "apply.html", error.http_status if error else 200, service=service,
@@ -93,6 +96,8 @@ def apply_form(code: str, request: Request, session: SessionDep, actor: Applican
 @router.post("/services/{code}/apply")
 async def apply(code: str, request: Request, session: SessionDep, actor: ApplicantDep):
     service = guide.public_service(code)
+    if catalogue.load()[code].apply_from:
+        return RedirectResponse(catalogue.load()[code].apply_from, status_code=303)
     posted = await request.form()
     form = {f.name: str(posted.get(f.name, "")).strip() or None for f in service.form}
     try:

@@ -93,6 +93,7 @@ PERMIT_CHECK = Purpose("permit_verification", "电子居住证核验", "Verifyin
 ACTIONS = (*ACTIONS, PERMIT_VERIFY)
 PURPOSES = (*PURPOSES, PERMIT_CHECK)
 RULES[Role.SYSTEM] = {**RULES[Role.SYSTEM], EVIDENCE_PULL: (G,), PERMIT_VERIFY: (G,)}
+
 # --- notices, ratings, participation (ca3) ---------------------------------------------------
 # Officers, supervisors and providers read the notices addressed to their department in their
 # jurisdiction; a person sets their own notice preference and reads their own ratings; a

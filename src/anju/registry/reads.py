@@ -291,9 +291,6 @@ def permit_state(session: Session, permit_number: str) -> PermitState | None:
     return PermitState(*row) if row else None
 
 
-def person_phone(session: Session, person_code: str) -> str | None:
-    """The person's phone, for matching a department's family contact (never shown)."""
-    return session.execute(select(Person.phone).where(Person.person_code == person_code)).scalar()
 # --- contact (the cases domain's notices) ----------------------------------------------------------
 def person_phones(session: Session, person_codes: Iterable[str | None]) -> dict[str, str]:
     """Person code → mobile number, for the persons who gave one (an outbound notice's address;

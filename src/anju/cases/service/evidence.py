@@ -92,7 +92,8 @@ def _pull(session, case, item: EvidenceItem, today: date) -> Found | None:
         wanted = Wanted(case.person_code, item.department, item.field)
         if item.field == "school":
             wanted.child_name = str((case.form or {}).get(CHILD_NAME) or "")
-            wanted.guardian_phone = reads.person_phone(session, case.person_code)
+            wanted.guardian_phone = reads.person_phones(session, [case.person_code]).get(
+                case.person_code)
         events.emit(session, PULLER, WANTED, wanted)
         return Found(*wanted.found) if wanted.found else None
     return None  # an upload: nobody holds it

@@ -301,6 +301,7 @@ def person_phones(session: Session, person_codes: Iterable[str | None]) -> dict[
             Person.person_code.in_(chunk), Person.phone.is_not(None))).all())
     return out
 
+
 # --- residence facts (points and proactive eligibility in `cases`) ------------------------------
 @dataclass(frozen=True)
 class ResidenceFacts:
@@ -340,6 +341,7 @@ def all_person_codes(session: Session) -> list[str]:
     """Every active person's code (the nightly eligibility run goes over everyone)."""
     return list(session.execute(select(Person.person_code).where(Person.status == "active")
                                 .order_by(Person.person_code)).scalars())
+
 
 # --- for the federation domain (signed exchange with other installations) -------------------------
 def person_origins(session: Session, person_codes: Iterable[str]) -> dict[str, str | None]:

@@ -33,7 +33,7 @@ def _actor(db, username: str):
 
 def test_every_case_role_has_work(demo):
     who = {name: _actor(demo, name) for name in ("resident", "hrss", "supervisor", "clerk",
-                                                 "analyst")}
+                                                 "analyst", "gongan")}
     with demo.unit_of_work() as s:
         mine = stats.my_cases(s, who["resident"])
         assert {c.status for c in mine} >= {"supplement", "approved"}
@@ -44,9 +44,13 @@ def test_every_case_role_has_work(demo):
         assert overdue and all(c.escalated for c in overdue)
         assert stats.opened_by_me(s, who["clerk"])
         assert stats.counts(s, who["analyst"])
+        permits = list(stats.queue(s, who["gongan"]))
+        assert {c.service_code for c in permits} == {"residence_permit"}
+        assert {c.status for c in permits} == {"submitted", "accepted"}
 
 
-@pytest.mark.parametrize("username", ["resident", "hrss", "supervisor", "clerk", "analyst"])
+@pytest.mark.parametrize("username", ["resident", "hrss", "supervisor", "clerk", "analyst",
+                                      "gongan"])
 def test_the_menu_pages_of_case_roles_open(demo, username):
     with TestClient(create_app(db=demo), base_url="http://localhost") as client:
         csrf = CSRF.search(client.get("/login").text).group(1)

@@ -64,6 +64,8 @@ ACCOUNTS = (
                 "one-stop window: find a person by ID number, apply for them with consent"),
     DemoAccount("dept_supervisor", "supervisor", "人社逾期办件督办、办件统计",
                 "human resources' overdue cases and case figures", "hrss"),
+    DemoAccount("dept_officer", "gongan", "公安居住证办件：受理、补正、审批居住证申领",
+                "public security's permit cases: accept, ask for more, decide", "gongan"),
 )
 
 

@@ -31,6 +31,7 @@ FORMS = {
     "wage_arrears": {"employer": "长兴某建筑劳务公司", "amount_yuan": 18600, "months": 3},
     "labour_contract_filing": {"employer": "长兴某纺织厂", "start_date": "2026-01-05"},
     "vocational_training": {"course": "electrician"},
+    "residence_permit": {"reason": "work"},
 }
 
 
@@ -95,6 +96,12 @@ def build(session: Session, codes: dict[str, str], progress: Callable[[str], obj
         # overdue by a few days, due within two days, or comfortably on track
         back = (limit + 2, limit - 1, limit // 2)[index % 3]
         _backdate(session, case_id, back)
+    # permit applications at the window for public security's officer: one waiting, one accepted
+    police_desk = _actor(session, "gongan")
+    for index, person in enumerate(others[:2]):
+        case_id = open_(clerk, "residence_permit", person, window=True)
+        if index:
+            cases.accept(session, police_desk, case_id)
     session.flush()
     swept = sweep(session, job_actor("cases.daily"))
     progress(f"demo: cases: {opened} opened, {swept.overdue} overdue escalated to the supervisor, "

@@ -18,6 +18,8 @@ REGISTRY_FIELDS = {"identity", "residence_spells", "permit", "hukou"}
 EXCHANGE_FIELDS = {"employer", "insurance", "civil_affairs", "school"}
 FORM_KINDS = {"text", "integer", "date", "choice"}
 APPLICANT_ROLES = {"resident", "landlord"}
+# What a final approval carries out, in the same transaction (anju.cases.service.outcomes)
+OUTCOMES = {"registry.permit_issue", "registry.permit_endorse"}
 
 
 class CatalogueError(ValueError):
@@ -73,6 +75,7 @@ class Service:
     # a page the case is opened from (an appeal names what it appeals by picking it there),
     # instead of the general apply form
     apply_from: str | None = None
+    outcome: str | None = None  # one of OUTCOMES: what the final approval does beyond the case
 
     @property
     def departments(self) -> tuple[str, ...]:
@@ -139,11 +142,16 @@ def parse(text: str, departments: set[str]) -> dict[str, Service]:
                                      "field")
             evidence.append(EvidenceItem(name, _words(item, "label", f"{where} evidence {name}"),
                                          source, item.get("field"), item.get("department")))
+        outcome = entry.get("outcome")
+        if outcome is not None and outcome not in OUTCOMES:
+            raise CatalogueError(f"{where}: unknown outcome {outcome!r} (known: "
+                                 f"{', '.join(sorted(OUTCOMES))})")
         guide = {key: _words(entry.get("guide", {}), key, f"{where} guide")
                  for key in ("materials", "fees", "where")}
         services[code] = Service(code, _words(entry, "name", where), department, applicants,
                                  limit, tuple(steps), tuple(form), tuple(evidence), guide,
-                                 tuple(entry.get("provider_kinds", ())), entry.get("apply_from"))
+                                 tuple(entry.get("provider_kinds", ())), entry.get("apply_from"),
+                                 outcome)
     if not services:
         raise CatalogueError("the catalogue lists no services")
     return services

@@ -22,7 +22,7 @@ from anju.core import auditlog, clock, divisions, inputs, qr
 from anju.core.errors import AnjuError, Forbidden, ValidationError
 from anju.core.pages import confirm
 from anju.core.pages import confirmed as confirmed_
-from anju.core.policy import Actor, Scope, is_allowed, scopes_for
+from anju.core.policy import Actor, Scope, department_code, is_allowed, scopes_for
 from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
 from anju.registry import house_pages, service
@@ -171,7 +171,14 @@ def _permit_page(request: Request, session: Session, actor: Actor, person_code: 
                  eligibility=eligibility, permits=permits, person_code=person_code, error=error,
                  own=person_code == actor.person_code,
                  holds_valid=any(p.status == "valid" for p in permits),
-                 may_issue=is_allowed(actor.role, P.PERMIT_ISSUE), qr_codes=_qr_codes(permits))
+                 may_issue=_may_issue(actor), qr_codes=_qr_codes(permits))
+
+
+def _may_issue(actor: Actor) -> bool:
+    """A department officer issues only as public security's (the policy's department reach)."""
+    return is_allowed(actor.role, P.PERMIT_ISSUE) and (
+        Scope.DEPARTMENT not in scopes_for(actor.role, P.PERMIT_ISSUE)
+        or department_code(actor.department) == P.PERMIT_DEPARTMENT)
 
 
 def _qr_codes(permits) -> dict[str, str]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from anju.core.policy import ADDRESS, FIELDS, PERSON_FIELDS, Action, Purpose, Role, Scope
 
 S, J, O, G = Scope.SELF, Scope.JURISDICTION, Scope.OWN_PROPERTY, Scope.GLOBAL  # noqa: E741
+D = Scope.DEPARTMENT
+# Permits are public security's business: a department officer issues or endorses one only as an
+# officer of this department (deciding a permit case, anju.cases.service.outcomes).
+PERMIT_DEPARTMENT = "gongan"
 
 PERSON_CREATE = Action("person.create", "建立人员档案", "Created person record")
 PERSON_READ = Action("person.read", "查看个人信息", "Viewed personal data")
@@ -101,7 +105,7 @@ RULES = {
     },
     Role.DEPT_OFFICER: {
         PERSON_READ: (J,), PERSON_SEARCH: (J,), REGISTRATION_READ: (J,), PERMIT_READ: (J,),
-        PERMIT_ELIGIBILITY: (J,),
+        PERMIT_ELIGIBILITY: (J,), PERMIT_ISSUE: (D,), PERMIT_ENDORSE: (D,),
     },
     Role.DATA_STEWARD: {PERSON_READ: (J,), PERSON_SEARCH: (J,), PERSON_IMPORT: (J,)},
     # Import writes but returns no personal fields: the console's and the demo's bulk loads.

@@ -21,7 +21,7 @@ from anju.cases import policy as P
 from anju.cases.catalogue import Service
 from anju.cases.models import Case, CaseApproval, CaseEvent, CaseEvidence
 from anju.cases.rules import CaseStatus, Transition, next_status
-from anju.cases.service import deadlines, evidence, notices
+from anju.cases.service import deadlines, evidence, notices, outcomes
 from anju.cases.service.shapes import (
     CONSENT_METHODS,
     ApplicantOut,
@@ -366,16 +366,20 @@ def decide(session: Session, actor: Actor, case_id: int, decision: str,
     if mine is None and pending:
         raise Conflict("approval_not_due", "本部门在当前环节没有待办的审批",
                        "your department has no approval due at this step", field="decision")
+    final = transition is Transition.DECIDE_REJECT or not [a for a in pending if a is not mine]
+    # the outcome first, before the case changes: a registry refusal refuses the decision whole
+    done = outcomes.carry_out(session, actor, service_of(case.service_code), case.person_code) \
+        if final and transition is Transition.DECIDE_APPROVE else {}
     now = utcnow()
     if mine is not None:
         mine.status, mine.decided_by, mine.decided_at = decision, actor.username, now
         mine.reason = (reason or "").strip() or None
-    if transition is Transition.DECIDE_REJECT or not [a for a in pending if a is not mine]:
+    if final:
         case.status, case.decided_at = target.value, now
         case.decision_reason = (reason or "").strip() or None
         case.paused_since = None
         _event(access, case, P.CASE_DECIDE, transition.value, reason=case.decision_reason,
-               step=mine.step if mine else None)
+               step=mine.step if mine else None, **done)
         _notify(session, case, "case_approved" if decision == "approved" else "case_rejected",
                 reason=case.decision_reason)
     else:  # a parallel approval given; the others are still due

@@ -59,6 +59,10 @@ _ZH = {
     "supervisor_counts": "本部门办件统计",
     "dept_sifa": "司法局",
 }
+# the case page's links for the applicant, and a decision's outcome on the timeline (journey9)
+_ZH |= {
+    "evidence_link": "查看办事材料及来源", "outcome_permit": "居住证 {number}，有效期至 {until}",
+}
 _EN = {
     "menu_my_cases": "My cases", "menu_queue": "Case queue", "menu_overdue": "Overdue cases",
     "menu_window": "One-stop window", "menu_counts": "Case figures",
@@ -127,5 +131,9 @@ _EN = {
     "submit_case": "Send the application", "opened_by_me": "Cases I opened",
     "supervisor_counts": "Your department's figures",
     "dept_sifa": "Justice bureau",
+}
+_EN |= {
+    "evidence_link": "See the evidence and where it came from",
+    "outcome_permit": "Residence permit {number}, valid until {until}",
 }
 WORDS: dict[str, dict[str, str]] = {"zh": _ZH, "en": _EN}

@@ -89,7 +89,8 @@ def issue_permit(session: Session, actor: Actor, person_code: str) -> PermitOut:
     access = Access(session, actor)
     access.scopes(P.PERMIT_ISSUE)
     person = load_person(session, person_code)
-    access.check(P.PERMIT_ISSUE, "人员", division_code=person.division_code)
+    access.check(P.PERMIT_ISSUE, "人员", division_code=person.division_code,
+                 department=P.PERMIT_DEPARTMENT)
     today = clock.today()
     rules.require_permit_eligibility(_spells(session, person_code), today)
     held = session.execute(select(Permit).where(Permit.person_code == person_code,
@@ -122,7 +123,8 @@ def endorse_permit(session: Session, actor: Actor, permit_number: str) -> Permit
                              .with_for_update()).scalar()
     if permit is None:
         raise not_found("居住证", "permit", "permit_number")
-    access.check(P.PERMIT_ENDORSE, "居住证", division_code=permit.division_code)
+    access.check(P.PERMIT_ENDORSE, "居住证", division_code=permit.division_code,
+                 department=P.PERMIT_DEPARTMENT)
     today = clock.today()
     if permit.status != "valid":
         raise Conflict("permit_revoked", "居住证已注销", "permit was revoked")

@@ -75,8 +75,8 @@ def test_the_demo_resident_gets_most_evidence_pulled(demo):
 def _child(session, resident) -> str:
     """The name the education bureau's demo list gives the resident's child."""
     from anju.exchange.models import SourceRecord
-    from anju.registry.reads import person_phone
+    from anju.registry.reads import person_phones
 
-    phone = person_phone(session, resident.person_code)
+    phone = person_phones(session, [resident.person_code])[resident.person_code]
     return session.execute(select(SourceRecord.name).where(
         SourceRecord.department == "jiaoyu", SourceRecord.phone == phone)).scalar() or ""

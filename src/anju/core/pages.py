@@ -1,4 +1,5 @@
-"""What every domain's pages share without importing the web layer: the confirmation step.
+"""What every domain's pages share without importing the web layer: the confirmation step, and
+a form post that redirects on success and shows the form again with its error on refusal.
 
 A change that is hard to undo (approve, reject or end a registration, revoke a key, record a
 move-out, merge two records) is posted twice: the first post answers a page saying what will
@@ -7,10 +8,12 @@ then, and it works without JavaScript. The page is the shared template "confirm.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+
+from anju.core.errors import AnjuError
 
 CONFIRMED = "yes"
 
@@ -29,3 +32,15 @@ def confirm(request: Request, *, title: str, question: str, action: str, back: s
             "facts": list(facts), "button": button, "style": style}
     return request.app.state.templates.TemplateResponse(request, "confirm.html",
                                                         {"confirm": page, "error": None})
+
+
+def submit(session, do: Callable[[], object], redisplay: Callable[[AnjuError], Response],
+           then: str) -> Response:
+    """Run a page's use case: on success see `then` (303, post-redirect-get); on a refusal undo
+    what it began and answer `redisplay(error)`, the page again with the reason."""
+    try:
+        do()
+    except AnjuError as error:
+        session.rollback()
+        return redisplay(error)
+    return RedirectResponse(then, status_code=303)

@@ -96,8 +96,8 @@ def apply_form(code: str, request: Request, session: SessionDep, actor: Applican
 @router.post("/services/{code}/apply")
 async def apply(code: str, request: Request, session: SessionDep, actor: ApplicantDep):
     service = guide.public_service(code)
-    if catalogue.load()[code].apply_from:
-        return RedirectResponse(catalogue.load()[code].apply_from, status_code=303)
+    if apply_from := catalogue.load()[code].apply_from:
+        return RedirectResponse(apply_from, status_code=303)
     posted = await request.form()
     form = {f.name: str(posted.get(f.name, "")).strip() or None for f in service.form}
     try:

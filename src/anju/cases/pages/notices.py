@@ -14,6 +14,7 @@ from anju.cases import catalogue
 from anju.cases.rules import RATING_WORDS
 from anju.cases.service import notices, participation, ratings
 from anju.core.errors import AnjuError
+from anju.core.pages import submit
 from anju.core.policy import Actor, Role
 from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
@@ -45,8 +46,8 @@ def _page(request: Request, name: str, status_code: int = 200, **context) -> Res
                                                         status_code)
 
 
-def _back(path: str, done: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}?done={done}", status_code=303)
+def _done(path: str, done: str) -> str:
+    return f"{path}?done={done}"
 
 
 # --- the inbox -------------------------------------------------------------------------------
@@ -68,29 +69,24 @@ def inbox(request: Request, session: SessionDep, actor: ActorDep,
 
 @router.post("/inbox/{notice_id}/read")
 def read(notice_id: RecordId, request: Request, session: SessionDep, actor: ActorDep):
-    try:
-        notices.mark_read(session, actor, notice_id)
-    except AnjuError as error:
-        session.rollback()
-        return _inbox(request, session, actor, error=error)
-    return _back("/inbox", "read")
+    return submit(session, lambda: notices.mark_read(session, actor, notice_id),
+                  lambda e: _inbox(request, session, actor, error=e),
+                  _done("/inbox", "read"))
 
 
 @router.post("/inbox/read-all")
 def read_all(request: Request, session: SessionDep, actor: ActorDep):
     notices.mark_all_read(session, actor)
-    return _back("/inbox", "read")
+    return RedirectResponse(_done("/inbox", "read"), status_code=303)
 
 
 @router.post("/inbox/preferences")
 def preferences(request: Request, session: SessionDep, actor: ActorDep,
                 non_essential: Text = ""):
-    try:
-        notices.set_preference(session, actor, non_essential == "on")
-    except AnjuError as error:
-        session.rollback()
-        return _inbox(request, session, actor, error=error)
-    return _back("/inbox", "preferences")
+    return submit(session, lambda: notices.set_preference(session, actor,
+                                                          non_essential == "on"),
+                  lambda e: _inbox(request, session, actor, error=e),
+                  _done("/inbox", "preferences"))
 
 
 # --- rating a decided case -------------------------------------------------------------------
@@ -103,13 +99,11 @@ def rate_form(case_id: RecordId, request: Request, session: SessionDep, actor: A
 @router.post("/me/cases/{case_id}/rate")
 def rate(case_id: RecordId, request: Request, session: SessionDep, actor: ActorDep,
          score: Text = "", comment: Text = ""):
-    try:
-        ratings.rate(session, actor, case_id, int(score) if score.isdigit() else 0, comment)
-    except AnjuError as error:
-        session.rollback()
-        return _page(request, "rate.html", error.http_status, case_id=case_id, rating=None,
-                     error=error)
-    return _back(f"/me/cases/{case_id}/rate", "rated")
+    return submit(session, lambda: ratings.rate(session, actor, case_id,
+                                               int(score) if score.isdigit() else 0, comment),
+                  lambda e: _page(request, "rate.html", e.http_status, case_id=case_id, rating=None,
+                                    error=e),
+                  _done(f"/me/cases/{case_id}/rate", "rated"))
 
 
 # --- rectifications and satisfaction (officers, supervisors) ---------------------------------
@@ -131,23 +125,18 @@ def rectifications(request: Request, session: SessionDep, actor: ActorDep):
 @router.post("/rectifications/{rect_id}/answer")
 def answer_rectification(rect_id: RecordId, request: Request, session: SessionDep,
                          actor: ActorDep, answer: Text = ""):
-    try:
-        ratings.answer_rectification(session, actor, rect_id, answer)
-    except AnjuError as error:
-        session.rollback()
-        return _desk(request, session, actor, error)
-    return _back("/rectifications", "answered")
+    return submit(session, lambda: ratings.answer_rectification(session, actor, rect_id, answer),
+                  lambda e: _desk(request, session, actor, e),
+                  _done("/rectifications", "answered"))
 
 
 @router.post("/rectifications/{rect_id}/follow-up")
 def follow_up(rect_id: RecordId, request: Request, session: SessionDep, actor: ActorDep,
               accepted: Text = "", note: Text = ""):
-    try:
-        ratings.follow_up(session, actor, rect_id, accepted == "yes", note)
-    except AnjuError as error:
-        session.rollback()
-        return _desk(request, session, actor, error)
-    return _back("/rectifications", "followed")
+    return submit(session, lambda: ratings.follow_up(session, actor, rect_id, accepted == "yes",
+                                                    note),
+                  lambda e: _desk(request, session, actor, e),
+                  _done("/rectifications", "followed"))
 
 
 @router.get("/satisfaction")
@@ -174,35 +163,29 @@ def suggestions(request: Request, session: SessionDep, actor: ActorDep):
 @router.post("/suggestions")
 def suggest(request: Request, session: SessionDep, actor: ActorDep, kind: Text = "",
             department: Text = "", subject: Text = "", body: Text = ""):
-    try:
-        participation.submit_suggestion(session, actor, kind=kind, department=department,
-                                        subject=subject, body=body)
-    except AnjuError as error:
-        session.rollback()
-        return _suggestions(request, session, actor, error)
-    return _back("/suggestions", "sent")
+    return submit(session, lambda: participation.submit_suggestion(
+                      session, actor, kind=kind, department=department, subject=subject,
+                      body=body),
+                  lambda e: _suggestions(request, session, actor, e),
+                  _done("/suggestions", "sent"))
 
 
 @router.post("/suggestions/{suggestion_id}/answer")
 def answer_suggestion(suggestion_id: RecordId, request: Request, session: SessionDep,
                       actor: ActorDep, answer: Text = ""):
-    try:
-        participation.answer_suggestion(session, actor, suggestion_id, answer)
-    except AnjuError as error:
-        session.rollback()
-        return _suggestions(request, session, actor, error)
-    return _back("/suggestions", "answered")
+    return submit(session, lambda: participation.answer_suggestion(session, actor, suggestion_id,
+                                                                  answer),
+                  lambda e: _suggestions(request, session, actor, e),
+                  _done("/suggestions", "answered"))
 
 
 @router.post("/suggestions/{suggestion_id}/publish")
 def publish_suggestion(suggestion_id: RecordId, request: Request, session: SessionDep,
                        actor: ActorDep, text: Text = ""):
-    try:
-        participation.publish_suggestion(session, actor, suggestion_id, text)
-    except AnjuError as error:
-        session.rollback()
-        return _suggestions(request, session, actor, error)
-    return _back("/suggestions", "published")
+    return submit(session, lambda: participation.publish_suggestion(session, actor, suggestion_id,
+                                                                   text),
+                  lambda e: _suggestions(request, session, actor, e),
+                  _done("/suggestions", "published"))
 
 
 @router.get("/suggestions/published")
@@ -227,35 +210,29 @@ def providers(request: Request, session: SessionDep, actor: ActorDep):
 @router.post("/admin/providers")
 def register_provider(request: Request, session: SessionDep, actor: ActorDep, code: Text = "",
                       name: Text = "", kind: Text = "", division_code: Text = ""):
-    try:
-        participation.register_provider(session, actor, code=code, name=name, kind=kind,
-                                        division_code=division_code)
-    except AnjuError as error:
-        session.rollback()
-        return _providers(request, session, actor, error)
-    return _back("/admin/providers", "registered")
+    return submit(session, lambda: participation.register_provider(
+                      session, actor, code=code, name=name, kind=kind,
+                      division_code=division_code),
+                  lambda e: _providers(request, session, actor, e),
+                  _done("/admin/providers", "registered"))
 
 
 @router.post("/admin/providers/{code}/active")
 def provider_active(code: str, request: Request, session: SessionDep, actor: ActorDep,
                     active: Text = ""):
-    try:
-        participation.set_provider_active(session, actor, code[:32], active == "yes")
-    except AnjuError as error:
-        session.rollback()
-        return _providers(request, session, actor, error)
-    return _back("/admin/providers", "changed")
+    return submit(session, lambda: participation.set_provider_active(session, actor, code[:32],
+                                                                    active == "yes"),
+                  lambda e: _providers(request, session, actor, e),
+                  _done("/admin/providers", "changed"))
 
 
 @router.post("/admin/providers/{code}/account")
 def provider_account(code: str, request: Request, session: SessionDep, actor: ActorDep,
                      username: Text = "", password: Text = ""):
-    try:
-        participation.create_provider_account(session, actor, code[:32], username, password)
-    except AnjuError as error:
-        session.rollback()
-        return _providers(request, session, actor, error)
-    return _back("/admin/providers", "account")
+    return submit(session, lambda: participation.create_provider_account(
+                      session, actor, code[:32], username, password),
+                  lambda e: _providers(request, session, actor, e),
+                  _done("/admin/providers", "account"))
 
 
 @router.post("/cases/{case_id}/assign-provider")

@@ -73,6 +73,15 @@ def test_english_texts_carry_no_chinese_of_their_own():
         assert CJK.search(template.zh), template.zh
 
 
+def test_a_service_is_named_never_shown_by_its_code():
+    for key in ("service", "service_code"):
+        zh = notices.render("case_accepted", {key: "residence_permit", "due_date": "2026-03-20"},
+                            "zh", case_id=7)
+        en = notices.render("officer_case_submitted", {key: "residence_permit"}, "en", case_id=7)
+        assert "居住证申领" in zh and "residence_permit" not in zh
+        assert "Residence permit application" in en and "residence_permit" not in en
+
+
 def test_an_undeclared_template_still_reads_in_both_languages():
     assert notices.render("nobody_declared_this", {}, "en", case_id=3) == \
         "You have a new notice about case 3."

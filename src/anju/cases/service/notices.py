@@ -183,8 +183,9 @@ def render(template: str, params: dict | None, lang: str = "zh", case_id: int | 
     found = TEMPLATES.get(template, GENERIC)
     values = _Blank({k: v for k, v in (params or {}).items() if v is not None})
     values.setdefault("case_id", case_id or "")
-    if "service_code" in values:
-        values["service"] = _service_name(values["service_code"], lang)
+    # callers pass the service's code as `service_code` or `service`: people read its name
+    if code := values.get("service_code", values.get("service")):
+        values["service"] = _service_name(str(code), lang)
     if "department" in values:
         values["department"] = department_name(values["department"], lang)
     if "score" in values and values["score"] in RATING_WORDS:

@@ -61,49 +61,112 @@ class Aggregates:
             FROM registrations r LEFT JOIN geo g ON g.code = r.division
             WHERE r.approved""")
 
+    # --- stock: every reference date in one pass ---------------------------------------
+    # A registration is active at reference dates number sb … eb-1 (refs are numbered in date
+    # order); an attribute that changes with the date (age band, length of stay, permit)
+    # narrows that range. So each breakdown is counted once per (division, key, range) over the
+    # registrations, then spread over the dates by a join with the few reference dates — not
+    # a join of every registration with every date (37 × a million rows at province scale).
+    def _idx(self, day: str) -> str:
+        """The number of the first reference date on or after `day` (len(refs) when none)."""
+        refs = rules.reference_dates(self.as_of)
+        base = refs[0].year * 12 + refs[0].month
+        return (f"CASE WHEN {day} IS NULL OR {day} > {self.d.date(self.as_of)} THEN {len(refs)} "
+                f"ELSE greatest(0, year({day}) * 12 + month({day}) - {base}) END")
+
+    def _idx_year(self, year: str) -> str:
+        """The number of the first reference date on or after 1 January of `year`."""
+        refs = rules.reference_dates(self.as_of)
+        base = refs[0].year * 12 + refs[0].month
+        return (f"CASE WHEN ({year}) > {self.as_of.year} THEN {len(refs)} "
+                f"ELSE greatest(0, ({year}) * 12 + 1 - {base}) END")
+
+    def _spans(self) -> None:
+        self.engine.materialize("spans", f"""
+            SELECT * FROM (
+              SELECT pid, place, recorded_division, sex, reason, origin, birth_year, start_date,
+                     {self._idx("start_date")} AS sb, {self._idx("end_date")} AS eb
+              FROM regs) s
+            WHERE sb < eb""")
+
+    @staticmethod
+    def _ranged(division: str, dim: str, key: str, lo: str = "sb", hi: str = "eb",
+                where: str = "") -> str:
+        """(division, dim, key, lo, hi, n): spans counted by the range of reference dates they
+        are counted at (their own range, narrowed to [lo, hi))."""
+        lo, hi = ("sb" if lo == "sb" else f"greatest(sb, {lo})",
+                  "eb" if hi == "eb" else f"least(eb, {hi})")
+        conditions = [c for c in (where, f"{lo} < {hi}" if (lo, hi) != ("sb", "eb") else "")
+                      if c]
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        return (f"SELECT {division} AS division, '{dim}' AS dim, {key} AS key, {lo} AS lo, "
+                f"{hi} AS hi, count(*) AS n FROM spans{where} "
+                f"GROUP BY {division}, {key}, {lo}, {hi}")
+
     def stock(self) -> pa.Table:
         d = self.d
-        age = rules.age_band_sql("(year(f.ref) - r.birth_year)")
-        stay = rules.stay_sql(d.days_between("r.start_date", "f.ref"))
-        self.engine.materialize("active", f"""
-            SELECT f.ref, f.recent, r.pid, r.place, r.recorded_division, r.sex, r.reason,
-                   r.origin, {age} AS age_band, {stay} AS stay
-            FROM regs r JOIN refs f
-              ON r.start_date <= f.ref AND (r.end_date IS NULL OR r.end_date > f.ref)""")
-        self.engine.materialize("permitted", """
-            SELECT DISTINCT a.ref, a.pid FROM active a JOIN permits p ON p.pid = a.pid
-            WHERE p.valid AND p.issued_on <= a.ref AND p.valid_until >= a.ref""")
-        self.engine.materialize("act", """
-            SELECT a.*, CASE WHEN q.pid IS NULL THEN 'without' ELSE 'with' END AS permit
-            FROM active a LEFT JOIN permitted q ON q.ref = a.ref AND q.pid = a.pid""")
-        village = [(Dim.TOTAL, "''"), (Dim.SEX, "sex"), (Dim.AGE_BAND, "age_band"),
-                   (Dim.REASON, "reason"), (Dim.STAY, "stay"), (Dim.PERMIT, "permit"),
-                   (Dim.ORIGIN_PROVINCE,
-                    "CASE WHEN origin = 'unknown' THEN origin ELSE rpad(substr(origin, 1, 2), 12, '0') END")]
-        parts = [f"SELECT ref, place AS division, '{dim.value}' AS dim, {expr} AS key, "
-                 f"count(*) AS n FROM act GROUP BY ref, place, {expr}"
-                 if dim is not Dim.TOTAL else
-                 "SELECT ref, place AS division, 'total' AS dim, '' AS key, count(*) AS n "
-                 "FROM act GROUP BY ref, place"
-                 for dim, expr in village]
-        city = ("CASE WHEN origin = 'unknown' THEN origin ELSE rpad(substr(origin, 1, 4), 12, "
-                "'0') END")
-        county = ("CASE WHEN origin = 'unknown' THEN origin ELSE rpad(substr(origin, 1, 6), 12, "
-                  "'0') END")
-        township = "rpad(substr(place, 1, 9), 12, '0')"
-        parts.append(f"SELECT ref, {township} AS division, 'origin_city' AS dim, {city} AS key, "
-                     f"count(*) AS n FROM act GROUP BY ref, {township}, {city}")
-        parts.append(f"SELECT ref, rpad(substr(place, 1, 6), 12, '0') AS division, "
-                     f"'origin_county' AS dim, {county} AS key, count(*) AS n FROM act "
-                     f"GROUP BY ref, rpad(substr(place, 1, 6), 12, '0'), {county}")
-        return self.engine.query(" UNION ALL ".join(parts), STOCK)
+        self._spans()
+        province, city, county = (
+            f"CASE WHEN origin = 'unknown' THEN origin ELSE rpad(substr(origin, 1, {n}), 12, "
+            f"'0') END" for n in (2, 4, 6))
+        parts = [self._ranged("place", Dim.TOTAL.value, "''"),
+                 self._ranged("place", Dim.SEX.value, "sex"),
+                 self._ranged("place", Dim.REASON.value, "reason"),
+                 self._ranged("place", Dim.ORIGIN_PROVINCE.value, province),
+                 self._ranged("rpad(substr(place, 1, 9), 12, '0')", "origin_city", city),
+                 self._ranged("rpad(substr(place, 1, 6), 12, '0')", "origin_county", county)]
+        # age = year(ref) − birth year: a band holds from 1 January of one year to another
+        parts.append(self._ranged("place", Dim.AGE_BAND.value, f"'{rules.UNKNOWN}'",
+                                  where="birth_year IS NULL"))
+        low = None
+        for band_low, high in rules.AGE_BANDS:
+            name = f"{band_low}+" if high is None else f"{band_low}-{high}"
+            lo = "sb" if low is None else self._idx_year(f"birth_year + {low + 1}")
+            hi = "eb" if high is None else self._idx_year(f"birth_year + {high + 1}")
+            parts.append(self._ranged("place", Dim.AGE_BAND.value, f"'{name}'", lo, hi,
+                                      "birth_year IS NOT NULL"))
+            low = high
+        # length of stay = ref − start: a band holds from start + low days to start + high
+        for name, band_low, high in rules.STAY_BANDS:
+            lo = "sb" if not band_low else self._idx(d.add_days("start_date", band_low))
+            hi = "eb" if high is None else self._idx(d.add_days("start_date", high))
+            parts.append(self._ranged("place", Dim.STAY.value, f"'{name}'", lo, hi))
+        # permit: reference dates covered by a valid permit, per person
+        self.engine.materialize("covered", f"""
+            SELECT DISTINCT p.pid, f.idx FROM permits p JOIN refs f
+              ON f.idx >= {self._idx("p.issued_on")}
+             AND f.idx < {self._idx(d.add_days("p.valid_until", 1))}
+            WHERE p.valid""")
+        return self.engine.query(f"""
+            WITH ranged AS ({" UNION ALL ".join(parts)}),
+            counted AS (
+              SELECT f.ref, f.idx, r.division, r.dim, r.key, sum(r.n) AS n
+              FROM ranged r JOIN refs f ON f.idx >= r.lo AND f.idx < r.hi
+              GROUP BY f.ref, f.idx, r.division, r.dim, r.key),
+            permitted AS (
+              SELECT c.idx, s.place, count(*) AS n
+              FROM spans s JOIN covered c ON c.pid = s.pid AND c.idx >= s.sb AND c.idx < s.eb
+              GROUP BY c.idx, s.place)
+            SELECT ref, division, dim, key, n FROM counted
+            UNION ALL
+            SELECT t.ref, t.division, '{Dim.PERMIT.value}' AS dim, 'with' AS key, q.n
+            FROM counted t JOIN permitted q ON q.idx = t.idx AND q.place = t.division
+            WHERE t.dim = 'total'
+            UNION ALL
+            SELECT t.ref, t.division, '{Dim.PERMIT.value}' AS dim, 'without' AS key,
+                   t.n - coalesce(q.n, 0) AS n
+            FROM counted t LEFT JOIN permitted q ON q.idx = t.idx AND q.place = t.division
+            WHERE t.dim = 'total' AND t.n - coalesce(q.n, 0) > 0""", STOCK)
 
     def stock_then(self) -> pa.Table:
         """Totals in the boundaries in force at each reference date, where they differ."""
         return self.engine.query("""
-            SELECT a.ref, t.then_code AS division, a.place AS current, count(*) AS n
-            FROM act a JOIN geo_then t ON t.code = a.recorded_division AND t.ref = a.ref
-            GROUP BY a.ref, t.then_code, a.place""", STOCK_THEN)
+            SELECT f.ref, t.then_code AS division, s.place AS current, sum(s.n) AS n
+            FROM (SELECT recorded_division, place, sb, eb, count(*) AS n FROM spans
+                  GROUP BY recorded_division, place, sb, eb) s
+            JOIN refs f ON f.idx >= s.sb AND f.idx < s.eb
+            JOIN geo_then t ON t.code = s.recorded_division AND t.ref = f.ref
+            GROUP BY f.ref, t.then_code, s.place""", STOCK_THEN)
 
     def flows(self, first: date, last: date) -> pa.Table:
         d = self.d
@@ -202,9 +265,11 @@ class Aggregates:
         events when the build has them, else the housing export's daily counts)."""
         d = self.d
         if raw:
+            # distinct rooms by grouping first: cheaper than count(DISTINCT) on 10⁸ rows
             return self.engine.query(f"""
-                SELECT division, day, count(DISTINCT room) AS rooms, count(*) AS key_days
-                FROM presence_events WHERE day >= {d.date(first)}
+                SELECT division, day, count(*) AS rooms, sum(n) AS key_days FROM (
+                  SELECT division, day, room, count(*) AS n FROM presence_events
+                  WHERE day >= {d.date(first)} GROUP BY division, day, room) e
                 GROUP BY division, day""", PRESENCE)
         return self.engine.query(f"""
             SELECT coalesce(g.current_code, p.division) AS division, p.day,

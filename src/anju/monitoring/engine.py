@@ -30,6 +30,9 @@ class Dialect:
     def median(self, expr: str) -> str:
         raise NotImplementedError
 
+    def add_days(self, day: str, n: int) -> str:
+        raise NotImplementedError
+
 
 class DuckDBDialect(Dialect):
     def days_between(self, start: str, end: str) -> str:
@@ -38,6 +41,9 @@ class DuckDBDialect(Dialect):
     def median(self, expr: str) -> str:
         return f"quantile_disc({expr}, 0.5)"
 
+    def add_days(self, day: str, n: int) -> str:
+        return f"CAST({day} + INTERVAL {int(n)} DAY AS DATE)"
+
 
 class SparkDialect(Dialect):
     def days_between(self, start: str, end: str) -> str:
@@ -45,6 +51,9 @@ class SparkDialect(Dialect):
 
     def median(self, expr: str) -> str:
         return f"percentile_disc(0.5) WITHIN GROUP (ORDER BY {expr})"
+
+    def add_days(self, day: str, n: int) -> str:
+        return f"date_add({day}, {int(n)})"
 
 
 DUCKDB = DuckDBDialect("duckdb")

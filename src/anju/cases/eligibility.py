@@ -212,3 +212,18 @@ def awareness(session: Session, actor: Actor) -> list[dict]:
                     "notices": sent, "applied_after_notice": followed,
                     "notice_to_application": round(followed / sent, 4) if sent else None})
     return out
+
+
+def counts_by_division(session: Session) -> list[tuple[str, str, int, int]]:
+    """(division, service, eligible, notified) over the latest snapshot: the awareness KPI's
+    counts per division, for the statistics export (counts only, no person)."""
+    out = []
+    for rule in rules():
+        condition = to_sql(rule.rule, columns())
+        division = EligibilityFacts.division_code
+        eligible = dict(session.execute(select(division, func.count()).where(condition)
+                                        .group_by(division)).all())
+        told = dict(session.execute(select(division, func.count()).where(
+            condition, _notified(rule.service)).group_by(division)).all())
+        out += [(code, rule.service, n, told.get(code, 0)) for code, n in sorted(eligible.items())]
+    return out

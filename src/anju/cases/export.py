@@ -5,7 +5,9 @@ Standard Time), its handling time in working days (accepted → decided, less th
 clock stood still for a supplement), whether it was decided by its deadline, and — when the
 applicant rated it — whether the rating counts as satisfied on the national five-level scale
 (满意 as this domain decides it: no rectification needed). No case ids, person codes, services'
-forms or comments. One audit entry for the whole export.
+forms or comments. And, from the latest proactive-eligibility snapshot, per division and service
+the number of people eligible and how many of them were notified (counts, no person), for the
+"eligible people notified" KPI. One audit entry for the whole export.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anju.cases import eligibility
 from anju.cases.models import Case, Rating
 from anju.cases.rules import CaseStatus, needs_rectification
 from anju.core import audit, workdays
@@ -28,6 +31,8 @@ EXPORT = Action("cases.statistics_export", "导出办件统计快照（不含身
 CASE_SCHEMA = pa.schema([("division", pa.string()), ("decided", pa.date32()),
                          ("working_days", pa.int64()), ("on_time", pa.bool_()),
                          ("satisfied", pa.bool_())])
+NOTICE_SCHEMA = pa.schema([("division", pa.string()), ("service", pa.string()),
+                           ("eligible", pa.int64()), ("notified", pa.int64())])
 DECIDED = (CaseStatus.APPROVED.value, CaseStatus.REJECTED.value)
 
 
@@ -59,7 +64,11 @@ def statistics_snapshot(session: Session, actor: Actor, since: date) -> dict[str
         out["on_time"].append(decided <= due if due else None)
         out["satisfied"].append(None if score is None else not needs_rectification(score))
     table = pa.table(out, schema=CASE_SCHEMA)
+    notices = eligibility.counts_by_division(session)
+    notice_table = pa.table([list(column) for column in zip(*notices, strict=True)]
+                            if notices else [[], [], [], []], schema=NOTICE_SCHEMA)
     audit.append(session, actor, [audit.AuditEvent(
         EXPORT, STATISTICS, None, "statistics_snapshot", None,
-        {"cases": table.num_rows, "identities": "none"})])
-    return {"cases": table}
+        {"cases": table.num_rows, "notice_counts": notice_table.num_rows,
+         "identities": "none"})])
+    return {"cases": table, "notices": notice_table}

@@ -35,6 +35,7 @@ CYCLE = pa.schema([("division", pa.string()), ("days", pa.int64()), ("n", pa.int
 EVIDENCE = pa.schema([("division", pa.string()), ("n", pa.int64())])
 CASES = pa.schema([("division", pa.string()), ("days", pa.int64()), ("on_time", pa.bool_()),
                    ("satisfied", pa.bool_()), ("n", pa.int64())])
+NOTICES = pa.schema([("division", pa.string()), ("key", pa.string()), ("n", pa.int64())])
 PRESENCE = pa.schema([("division", pa.string()), ("day", pa.date32()), ("rooms", pa.int64()),
                       ("key_days", pa.int64())])
 CONFIRMING_OUTCOMES = ("still_living", "registered")
@@ -287,3 +288,17 @@ class Aggregates:
                    count(*) AS n
             FROM cases c LEFT JOIN geo g ON g.code = c.division
             GROUP BY {place}, c.working_days, c.on_time, c.satisfied""", CASES)
+
+    def notices(self) -> pa.Table:
+        """Eligibilities (a person eligible for a service; the cases domain's counts per
+        division and service) notified or not, per division (current boundaries)."""
+        place = "coalesce(g.current_code, e.division)"
+        return self.engine.query(f"""
+            SELECT division, key, n FROM (
+              SELECT {place} AS division, 'notified' AS key, sum(e.notified) AS n
+              FROM notices e LEFT JOIN geo g ON g.code = e.division GROUP BY {place}
+              UNION ALL
+              SELECT {place} AS division, 'not_notified' AS key,
+                     sum(e.eligible - e.notified) AS n
+              FROM notices e LEFT JOIN geo g ON g.code = e.division GROUP BY {place}) t
+            WHERE n > 0""", NOTICES)

@@ -101,12 +101,13 @@ def aggregate(engine, inputs: Inputs, as_of: date,
     folder = inputs.folder
     for name in ("registrations", "permits", "key_use", "tasks"):
         engine.register_parquet(name, folder / f"{name}.parquet")
-    if (folder / "cases.parquet").exists():
-        engine.register_parquet("cases", folder / "cases.parquet")
-    else:  # a snapshot made without the cases domain's export (older builds, benchmarks)
-        from anju.cases.export import CASE_SCHEMA
+    from anju.cases.export import CASE_SCHEMA, NOTICE_SCHEMA
 
-        engine.register("cases", CASE_SCHEMA.empty_table())
+    for name, schema in (("cases", CASE_SCHEMA), ("notices", NOTICE_SCHEMA)):
+        if (folder / f"{name}.parquet").exists():
+            engine.register_parquet(name, folder / f"{name}.parquet")
+        else:  # a snapshot made without the cases domain's export (older builds, benchmarks)
+            engine.register(name, schema.empty_table())
     presence_name = "presence_events" if inputs.raw_presence else "presence"
     engine.register_parquet(presence_name, folder / f"{presence_name}.parquet")
     refs = rules.reference_dates(as_of)
@@ -137,6 +138,7 @@ def aggregate(engine, inputs: Inputs, as_of: date,
     out["evidence"] = sql.evidence()
     out["presence"] = sql.presence(windows.days[0], raw=inputs.raw_presence)
     out["cases"] = sql.cases()
+    out["notices"] = sql.notices()
     return out
 
 
@@ -158,6 +160,8 @@ def plan_release(tables: dict[str, pa.Table], as_of: date, county: str,
     cycle = planner.kpis(tables["accuracy"], tables["cycle"], tables["evidence"])
     if tables.get("cases") is not None:
         planner.cases(tables["cases"])
+    if tables.get("notices") is not None:
+        planner.notices(tables["notices"])
     planner.presence(tables["presence"])
     planner.mobile(mobile)
     release: Release = planner.release
@@ -233,7 +237,7 @@ def run(db: Database, actor: Actor, as_of: date | None = None, engine_name: str 
         # The release's linear audit and the forecasts do many small matrix operations: BLAS
         # threads only spin on them (on a busy 2-core machine the release took 5×, the
         # forecasts 9× as long with OpenBLAS's default threads).
-        single_blas = threadpool_limits(limits=1, user_api="blas")
+        single_blas = _one_blas_thread()
 
         def previous(keys: list[tuple]) -> dict[tuple, set[int]]:
             with db.unit_of_work() as session:
@@ -275,6 +279,17 @@ def run(db: Database, actor: Actor, as_of: date | None = None, engine_name: str 
         if not keep_snapshot:
             shutil.rmtree(folder, ignore_errors=True)
     return Built(build_id, as_of, released, planner, cycle, timings)
+
+
+def _one_blas_thread():
+    """Limit every BLAS library to one thread, loading first the ones the release and the
+    forecasts use (SciPy and statsmodels bring their own OpenBLAS; a limit applies only to
+    libraries already loaded)."""
+    import scipy.linalg  # noqa: F401
+    import scipy.sparse.linalg  # noqa: F401
+    import statsmodels.tsa.exponential_smoothing.ets  # noqa: F401
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _keep_aggregates(build_id: int, tables: dict[str, pa.Table]) -> None:

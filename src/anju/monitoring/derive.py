@@ -61,10 +61,11 @@ def _median(histogram: dict[int, int], n: int) -> int | None:
     return None
 
 
-def _share(released: Released, ref: str, division: str, yes: str, no: str) -> dict:
-    """A share from two released case counts, with a Wilson interval."""
-    a = released.shown(("kpi", ref, division, "cases", yes))
-    b = released.shown(("kpi", ref, division, "cases", no))
+def _share(released: Released, ref: str, division: str, yes: str, no: str,
+           table: str = "cases") -> dict:
+    """A share from two released counts (case counts by default), with a Wilson interval."""
+    a = released.shown(("kpi", ref, division, table, yes))
+    b = released.shown(("kpi", ref, division, table, no))
     if a is None or b is None:
         return {"value": None, "unavailable": "withheld"}
     if not a + b:
@@ -139,9 +140,8 @@ def kpis(released: Released, cycle: dict, as_of: date, division: str,
     else:
         out["handling_time"] = {"value": None,
                                 "unavailable": "withheld" if timed is None else "no_data"}
-    # SEAM: "eligible people notified" needs the cases domain to export who was eligible for a
-    # service and who was told; it exports decided cases and ratings only so far.
-    out["notified"] = {"value": None, "unavailable": "no_notice_statistics"}
+    # eligibilities notified, from the cases domain's eligibility counts (released)
+    out["notified"] = _share(released, ref, division, "notified", "not_notified", "notices")
     return out
 
 

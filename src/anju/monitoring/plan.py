@@ -431,6 +431,23 @@ class Planner:
         for lv in (COUNTY, TOWNSHIP):
             self.tables.add(("kpi", ref, lv, "cases"))
 
+    def notices(self, notices: pa.Table) -> None:
+        """Eligibilities notified and not (county, townships), townships summing to the
+        county, like the case counts."""
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for code, key, n in zip(*(notices.column(c).to_pylist()
+                                  for c in ("division", "key", "n"))):
+            for place in lineage(code):
+                if COUNTY <= level(place) <= TOWNSHIP:
+                    counts[key][place] += n
+        ref = self.as_of.isoformat()
+        for key, places in counts.items():
+            for place, n in places.items():
+                self.add(("kpi", ref, place, "notices", key), n, protected=False)
+            self.hierarchy("kpi", ref, "notices", key, dict(places))
+        for lv in (COUNTY, TOWNSHIP):
+            self.tables.add(("kpi", ref, lv, "notices"))
+
     def presence(self, presence: pa.Table) -> None:
         days = {d for d in self.windows.days}
         grouped: dict[str, list[tuple[str, int]]] = defaultdict(list)

@@ -195,30 +195,46 @@ class Release:
         mine = state.unknown[relation]
         if not mine:
             return None
+        unknown, pos_of, member_of = state.unknown, state.pos, self.member_of
+        my_pos, my_len, my_rest = pos_of[relation], len(mine), state.rest[relation]
         seen = set()
         for index, a in mine.items():
-            for other in self.member_of[index]:
+            for other in member_of[index]:
                 if other == relation or other in seen:
                     continue
                 seen.add(other)
-                theirs = state.unknown[other]
+                theirs = unknown[other]
                 s = -a * theirs[index]
-                shared = mine.keys() & theirs.keys()
-                if any(mine[j] + s * theirs[j] != 0 for j in shared):
-                    continue  # a shared cell that does not cancel: a weighted sum, no group
-                pos_shared_mine = sum(1 for j in shared if mine[j] > 0)
-                pos_shared_theirs = sum(1 for j in shared if theirs[j] > 0)
-                pos = state.pos[relation] - pos_shared_mine
-                neg = len(mine) - len(shared) - pos
-                their_pos = state.pos[other] - pos_shared_theirs
-                their_neg = len(theirs) - len(shared) - their_pos
+                if len(theirs) == 1:  # the common case: they share `index` only
+                    if a + s * theirs[index] != 0:
+                        continue
+                    n_shared, pos_shared_mine, pos_shared_theirs = 1, a > 0, theirs[index] > 0
+                else:
+                    small, large = (mine, theirs) if my_len <= len(theirs) else (theirs, mine)
+                    n_shared = pos_shared_mine = pos_shared_theirs = 0
+                    cancels = True
+                    for j in small:
+                        if j in large:
+                            mj, tj = mine[j], theirs[j]
+                            if mj + s * tj != 0:
+                                cancels = False  # a shared cell that does not cancel: a
+                                break            # weighted sum, no group
+                            n_shared += 1
+                            pos_shared_mine += mj > 0
+                            pos_shared_theirs += tj > 0
+                    if not cancels:
+                        continue
+                pos = my_pos - pos_shared_mine
+                neg = my_len - n_shared - pos
+                their_pos = pos_of[other] - pos_shared_theirs
+                their_neg = len(theirs) - n_shared - their_pos
                 if s < 0:
                     their_pos, their_neg = their_neg, their_pos
                 pos, neg = pos + their_pos, neg + their_neg
                 if (pos and neg) or not (pos or neg):
                     continue
                 sign = 1 if pos else -1
-                group = (state.rest[relation] + s * state.rest[other]) * sign
+                group = (my_rest + s * state.rest[other]) * sign
                 if pos + neg == 1 or 0 < group < self.threshold:
                     combined = dict(state.terms[relation])
                     for j, c in state.terms[other].items():

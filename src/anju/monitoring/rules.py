@@ -265,7 +265,11 @@ KPIS = (
         "Share of rated cases decided in the last year rated fairly satisfied or better (no "
         "rectification needed)."),
     Kpi("notified", "应知尽知率", "Eligible people notified",
-        "符合服务条件的人员中已收到通知的比例。", "Share of eligible people notified."),
+        "最近一次主动推送核查中，符合某项服务申请条件的人次（一人符合两项服务计两次）中，"
+        "已收到该项服务主动通知的比例，附区间。",
+        "Of the eligibilities the latest proactive eligibility run found (a person eligible for "
+        "two services counts twice), the share whose person was notified of that service, with "
+        "an interval."),
 )
 CASE_KPIS = ("handling_time", "on_time", "satisfaction", "notified")
 

@@ -29,6 +29,7 @@ UNAVAILABLE = {
     "no_cases_domain": ("服务事项模块尚未提供数据", ("not available until the cases domain "
                         "exports its figures")),
     "no_grid_worker": ("该辖区没有启用的网格员账号", "no active grid-worker account in the area"),
+    # builds made before the cases domain exported its eligibility counts
     "no_notice_statistics": ("服务事项模块尚未提供“符合条件人员”和通知的统计",
                              "the cases domain does not yet export who was eligible and told"),
 }

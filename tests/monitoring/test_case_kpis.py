@@ -4,13 +4,13 @@ counts only — a township with too few cases (or eligible people) says "withhel
 about a handful of people."""
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta
 
 import pyarrow as pa
 from sqlalchemy import func, insert, select
 
-from anju.cases import export
-from anju.cases import eligibility
+from anju.cases import eligibility, export
 from anju.cases.models import Case, EligibilityFacts, EligibilityNotice, Rating
 from anju.core import workdays
 from anju.core.identity import SYSTEM, job_actor
@@ -123,7 +123,7 @@ def test_system_may_export_cases_for_statistics_and_no_one_else(db):
 def test_the_cases_export_counts_eligible_and_notified_per_division_without_identities(db):
     from tests.cases.test_eligibility import random_facts
 
-    facts = random_facts(__import__("random").Random(11), 60, AS_OF)
+    facts = random_facts(random.Random(11), 60, AS_OF)
     for i, row in enumerate(facts):
         row["division_code"] = BIG[:9] + "001" if i % 3 else MID[:9] + "002"
     with db.unit_of_work() as s:

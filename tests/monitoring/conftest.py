@@ -16,6 +16,17 @@ from anju.core.db import Database
 PERSONS = 1500
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_blas_thread():
+    """The attacker's SVDs and least squares are small: OpenBLAS's threads only spin on them on
+    a busy machine (the build limits itself the same way, anju.monitoring.build)."""
+    from anju.monitoring.build import _one_blas_thread
+
+    limits = _one_blas_thread()
+    yield
+    limits.restore_original_limits()
+
+
 @pytest.fixture(scope="session")
 def county(sqlite_template, tmp_path_factory):
     """(database, data directory) of a demo county of PERSONS residents, built and released."""

@@ -115,6 +115,7 @@ def results(args, made, generated, built, timings, cpu_s, duck_peak, api, spark,
                    # the machine is shared: CPU seconds say how much of the wall time was ours
                    "cpu_s_whole_build": cpu_s,
                    "build_s": round(timings["aggregate"] + timings["release"], 2),
+                   "steps_s": dict(built.steps),
                    "cells": len(built.release.values),
                    "withheld_small": built.release.primary,
                    "withheld_complementary": built.release.complementary,

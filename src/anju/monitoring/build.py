@@ -58,6 +58,7 @@ class Built:
     planner: plan.Planner
     cycle: dict
     timings: dict[str, float]
+    steps: list[tuple[str, float]] = field(default_factory=list)  # each step, seconds
 
 
 def snapshot(db: Database, actor: Actor, folder: Path, today: date) -> dict[str, int]:
@@ -209,7 +210,13 @@ def run(db: Database, actor: Actor, as_of: date | None = None, engine_name: str 
         session.flush()
         build_id = build.id
 
+    steps: list[list] = []  # [message, seconds]: where a long build spends its time
+
     def step(message: str) -> None:
+        now = time.perf_counter()
+        if steps:
+            steps[-1][1] = round(now - steps[-1][1], 2)
+        steps.append([message, now])
         progress(f"stats build {build_id}: {message}")
         with db.unit_of_work() as s:
             s.get(StatsBuild, build_id).step = message[:200]
@@ -254,6 +261,7 @@ def run(db: Database, actor: Actor, as_of: date | None = None, engine_name: str 
         derive.all(db, build_id, planner, released, cycle, as_of, county)
         timings["derive"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - started
+        steps[-1][1] = round(time.perf_counter() - steps[-1][1], 2)
         with db.unit_of_work() as session:
             build = session.get(StatsBuild, build_id)
             build.status, build.finished_at, build.step = "done", utcnow(), "done"
@@ -261,6 +269,7 @@ def run(db: Database, actor: Actor, as_of: date | None = None, engine_name: str 
                 "cells": len(released.values), "withheld_small": released.primary,
                 "withheld_complementary": released.complementary, "rounds": released.rounds,
                 "seconds": {k: round(v, 2) for k, v in timings.items()},
+                "steps": steps,
                 "tables": len(planner.tables)}
             audit.append(session, actor, [audit.AuditEvent(
                 P.STATS_BUILD, P.STATISTICS, None, "stats_build", str(build_id),
@@ -278,7 +287,8 @@ def run(db: Database, actor: Actor, as_of: date | None = None, engine_name: str 
             single_blas.restore_original_limits()
         if not keep_snapshot:
             shutil.rmtree(folder, ignore_errors=True)
-    return Built(build_id, as_of, released, planner, cycle, timings)
+    return Built(build_id, as_of, released, planner, cycle, timings,
+                 [(m, t) for m, t in steps])
 
 
 def _one_blas_thread():

@@ -133,3 +133,19 @@ def test_refusals_are_bilingual_json(client):
         answer = client.get(path, headers=grid)
         assert answer.status_code in (404, 422), path
         assert answer.json()["error"]["message_zh"], path
+
+
+def test_the_demo_dashboard_has_eligibility_figures_for_the_share_notified(county, client):
+    """The demo build runs the eligibility job before its statistics build, so the KPI is
+    computed from released counts (a figure, or withheld where the counts are too small in this
+    1,500-person county) rather than "no data yet"."""
+    from anju.monitoring.service.derived import UNAVAILABLE
+
+    client.cookies.clear()
+    answer = client.get("/api/v1/stats/kpis", headers=token(client, "leader", PASSWORD))
+    assert answer.status_code == 200
+    notified = {k["name"]: k for k in answer.json()["kpis"]}["notified"]
+    if notified["value"] is None:
+        assert notified["reason_en"] == UNAVAILABLE["withheld"][1], notified
+    else:
+        assert 0 < notified["value"] <= 1

@@ -115,6 +115,7 @@ def ensure_demo(db: Database, persons: int = 20000,
         _cases_participation(session)
         points_demo.seed(session, codes["resident"], clock.today())  # issue 11: points evidence
         counts = bulk.table_counts(session)
+    _eligibility(db, progress)
     _statistics(db, progress)
     seconds = time.perf_counter() - started
     progress(f"demo: built in {seconds:.1f} s")
@@ -229,6 +230,15 @@ def describe(summary: DemoSummary, url: str) -> str:
         + f"{summary.seconds:.1f} s. Demo passwords are public: never use them in production.",
     ]
     return "\n".join(lines)
+
+
+# --- proactive eligibility (issue 11): the nightly run, so residents hold their notices and the
+# dashboard's "eligible people notified" KPI has figures on the first day --------------------
+def _eligibility(db: Database, progress: Callable[[str], object]) -> None:
+    from anju.cases import eligibility
+
+    done = eligibility.nightly(db, identity.job_actor("cases.eligibility"))
+    progress(f"demo: eligibility run, {done['notified']} residents told of services they qualify for")
 
 
 # --- monitoring (mon10): the leader's and analyst's dashboard needs a statistics build ----------

@@ -116,7 +116,8 @@ def arrived(session: Session, peer: Peer, message: Message) -> None:
 
 
 # --- arrival notices: declared listeners on the registry's events ------------------------------
-def _notify(session: Session, actor: Actor, person_code: str, event: str) -> int:
+def _notify(session: Session, actor: Actor, person_code: str, event: str,
+            registration_id: int | None = None) -> int:
     """Queue an arrival notice to each peer that holds the person's household registration and
     has that duty configured (`anju peers add --arrival-notices`; off by default). The notice is
     on the person's access log, naming the county it went to."""
@@ -134,6 +135,7 @@ def _notify(session: Session, actor: Actor, person_code: str, event: str) -> int
             facts["id_cipher"])), "event": event}
         message = queue(session, peer, "arrival", body, person_code=person_code,
                         division_code=facts["division_code"], purpose=ARRIVAL.name)
+        message.registration_id = registration_id
         Access(session, actor).record(AuditEvent(
             ARRIVAL_NOTICE, ARRIVAL, person_code, "federation_message", message.message_id,
             {"peer": peer.name, "event": event}))
@@ -142,8 +144,8 @@ def _notify(session: Session, actor: Actor, person_code: str, event: str) -> int
 
 
 def on_registration_approved(session: Session, actor: Actor, reg) -> None:
-    _notify(session, actor, reg.person_code, "arrived")
+    _notify(session, actor, reg.person_code, "arrived", reg.id)
 
 
 def on_registration_ended(session: Session, actor: Actor, reg) -> None:
-    _notify(session, actor, reg.person_code, "ended")
+    _notify(session, actor, reg.person_code, "ended", reg.id)

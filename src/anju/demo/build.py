@@ -116,6 +116,7 @@ def ensure_demo(db: Database, persons: int = 20000,
         points_demo.seed(session, codes["resident"], clock.today())  # issue 11: points evidence
         counts = bulk.table_counts(session)
     _statistics(db, progress)
+    _federation(db, codes["resident"], progress)
     seconds = time.perf_counter() - started
     progress(f"demo: built in {seconds:.1f} s")
     return DemoSummary(True, seconds, counts)
@@ -236,3 +237,13 @@ def _statistics(db: Database, progress: Callable[[str], object]) -> None:
     from anju.monitoring import build as stats
 
     stats.ensure_built(db, progress=progress)
+
+
+# --- federation (fed13b): a peer installation for the resident's county of registration -------
+def _federation(db: Database, resident: str, progress: Callable[[str], object]) -> None:
+    from anju.demo import federation
+
+    t = time.perf_counter()
+    federation.build(db, resident, progress)
+    progress(f"demo: federation in {time.perf_counter() - t:.1f} s")
+

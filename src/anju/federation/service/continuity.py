@@ -29,6 +29,7 @@ from anju.federation.policy import (
     CONTINUITY_ANSWER,
 )
 from anju.federation.service.peers import link_secret
+from anju.exchange import reads as exchange_reads
 from anju.registry import reads
 
 # Not sent even where a purpose lists them: they are this installation's own handles.
@@ -96,8 +97,24 @@ def answer(session: Session, peer: Peer, message: Message) -> dict:
         CONTINUITY_ANSWER, person_code=code, kind="federation_message",
         object_id=message.message_id, purpose=purpose, division_code=facts["division_code"],
         detail={"peer": peer.name, "case": message.body.get("case")})
-    fields = {k: v for k, v in shown(purpose, facts).items() if k not in _LOCAL}
-    return {"found": True, "purpose": purpose.name, "fields": fields}
+    held = _held(session, code, purpose, facts)
+    fields = {k: v for k, v in shown(purpose, {**facts, **{k: v.value for k, v in held.items()}})
+              .items() if k not in _LOCAL}
+    sources = {k: {"department": v.department, "as_of": v.as_of.isoformat() if v.as_of else None}
+               for k, v in held.items() if k in fields}
+    return {"found": True, "purpose": purpose.name, "fields": fields,
+            **({"sources": sources} if sources else {})}
+
+
+def _held(session: Session, code: str, purpose, facts: dict) -> dict:
+    """What the departments hold about the person (the exchange hub's golden record) for the
+    purpose's fields the registry does not know — a social-insurance transfer is answered with
+    人社's employer and 医保's insurance status, a school record with 教育's enrolment — each with
+    the department it came from and its date."""
+    held = dict(exchange_reads.department_values(session, [code])).get(code, {})
+    return {k: v for k, v in held.items()
+            if k in purpose.fields and facts.get(k) in (None, "") and k not in _LOCAL
+            and v.value is not None}
 
 
 def arrived(session: Session, peer: Peer, message: Message) -> None:

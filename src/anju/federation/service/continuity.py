@@ -20,6 +20,7 @@ from anju.core.audit import AuditEvent
 from anju.core.crypto import CipherError, derive_key, id_cipher
 from anju.core.errors import Conflict, ValidationError
 from anju.core.policy import Actor, Role
+from anju.exchange import reads as exchange_reads
 from anju.federation.models import LinkEntry, Message, Peer
 from anju.federation.policy import (
     ARRIVAL,
@@ -29,7 +30,6 @@ from anju.federation.policy import (
     CONTINUITY_ANSWER,
 )
 from anju.federation.service.peers import link_secret
-from anju.exchange import reads as exchange_reads
 from anju.registry import reads
 
 # Not sent even where a purpose lists them: they are this installation's own handles.

@@ -52,6 +52,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18613)
     parser.add_argument("--workers", type=int, default=2, help="messages in flight at once")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     shutil.rmtree(WORK, ignore_errors=True)
     a, b = "330522", "330523"
     for code in (a, b):
@@ -147,11 +148,23 @@ def main() -> None:
         "receiver_holds": received, "receiver_distinct": distinct,
         "sender_log_entries": log_entries,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "platform": platform.platform()},
+                    "platform": platform.platform(),
+                    # other work on the machine slows both installations: 1/5/15-minute loads
+                    "load_before": [round(x, 2) for x in load_before],
+                    "load_after": [round(x, 2) for x in os.getloadavg()]},
+        "sm2": "OpenSSL libcrypto " + _openssl_version(),
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
+
+
+def _openssl_version() -> str:
+    from anju.core import sm2
+
+    lib = sm2._lib()
+    lib.OpenSSL_version.restype = sm2.ctypes.c_char_p
+    return lib.OpenSSL_version(0).decode()
 
 
 if __name__ == "__main__":

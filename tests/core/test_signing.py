@@ -94,6 +94,45 @@ def test_openssl_verifies_our_signatures(pair, tmp_path):
         assert done.returncode == expected, done.stdout + done.stderr
 
 
+def _gmssl(private: int, point: bytes):
+    from gmssl import sm2 as gm  # the pure-Python SM2 this installation signed with before
+    crypt = gm.CryptSM2(private_key=f"{private:064x}", public_key="")
+    crypt.public_key = point.hex()  # set after: its constructor strips leading 0s and 4s
+    return gm, crypt
+
+
+def test_signatures_cross_verify_with_the_gmssl_implementation_used_before(pair):
+    """Switching to OpenSSL kept the wire: a signature the old gmssl code made verifies with
+    the new code, and the other way round, over the same canonical bytes and default ID."""
+    gm, crypt = _gmssl(pair.private, pair.public.point)
+    old = crypt.sign_with_sm3(signing.canonical(PERMIT), f"{0x1234567 + pair.private % 97:064x}")
+    old_text = base64.urlsafe_b64encode(bytes.fromhex(old)).decode().rstrip("=")
+    assert pair.public.verify(PERMIT, old_text)
+    assert not pair.public.verify({**PERMIT, "name": "王*"}, old_text)
+    new = base64.urlsafe_b64decode(pair.sign(PERMIT) + "==")
+    assert crypt.verify_with_sm3(new.hex(), signing.canonical(PERMIT))
+    assert not crypt.verify_with_sm3(new.hex(), signing.canonical({**PERMIT, "x": 1}))
+
+
+def test_a_key_file_written_by_the_old_code_still_loads_and_signs(tmp_path):
+    """A data directory made before the switch: its key (point computed by gmssl) loads, and
+    the new code derives the same public point from the private scalar."""
+    private = 0x3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8
+    gm, crypt = _gmssl(private, b"")
+    point = bytes.fromhex(crypt._kg(private, gm.default_ecc_table["g"]))
+    settings = Settings(data_dir=tmp_path / "data")
+    path = signing.key_path(settings)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"format": signing.KEY_FILE_FORMAT, "algorithm": "SM2",
+                                "private_key": f"{private:064x}", "public_key": point.hex()}))
+    path.chmod(0o600)
+    pair = signing.installation_key(settings)
+    assert pair.public.point == point
+    _, crypt = _gmssl(private, point)
+    signature = base64.urlsafe_b64decode(pair.sign(PERMIT) + "==")
+    assert crypt.verify_with_sm3(signature.hex(), signing.canonical(PERMIT))
+
+
 @pytest.mark.parametrize("text", [
     "", "hello", "04" + "00" * 64,  # not on the curve
     "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",

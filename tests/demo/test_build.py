@@ -217,3 +217,47 @@ def test_the_plan_is_seeded_and_looks_like_changxing():
     provinces = collections.Counter(p.id_number[:2] for p in many).most_common()
     assert provinces[0][0] == "34" and {"41", "52", "51"} <= {p for p, _ in provinces[:6]}
     assert collections.Counter(p.sex for p in many)["M"] > 0.5 * len(many)
+
+
+def test_a_peer_county_exchanged_real_messages_with_the_demo(demo):
+    """The demo's peer installation (the resident's county of registration, its own database
+    and key) received the demo's statistics and the resident's arrival notice through its
+    receive path, and sent its statistics back: both message logs verify, and the resident's
+    registration names the county notified."""
+    from pathlib import Path
+
+    from anju.core.notes import lines
+    from anju.federation import log
+    from anju.federation.models import Message, Peer
+
+    db, _, messages = demo
+    [said] = [m for m in messages if m.startswith("demo: federation: peer 太和县 (341222) at ")]
+    home = Path(said.split(" at ", 1)[1].split(":", 1)[0])  # the demo's data dir at build time
+    assert home.parts[-2:] == ("demo_peer", "341222")
+    assert (home / "keys" / "installation-sm2.key").exists()
+    peer_db = Database(f"sqlite:///{home / 'anju.sqlite3'}")
+    try:
+        with peer_db.unit_of_work() as s:
+            got = sorted((m.type, m.state) for m in s.execute(
+                select(Message).where(Message.direction == "in")).scalars())
+            assert got == [("arrival", "delivered"), ("stats", "delivered")]
+            [peer] = s.execute(select(Peer)).scalars().all()
+            assert peer.division_code == "330522" and peer.last_success_at
+    finally:
+        peer_db.dispose()
+    with db.unit_of_work() as s:
+        rows = s.execute(select(Message.direction, Message.type, Message.state)).all()
+        assert sorted(rows) == [("in", "stats", "delivered"), ("out", "arrival", "delivered"),
+                                ("out", "stats", "delivered")]
+        received = s.execute(select(Message).where(Message.direction == "in")).scalar_one()
+        assert received.body["cells"] and all(  # released: no count from 1 to 15
+            not (c[k] and 0 < c[k] < 16) for c in received.body["cells"]
+            for k in ("arrivals", "departures", "stock"))
+        assert log.verify(s).ok
+        resident = identity.actor_of(s.execute(select(Account).where(
+            Account.username == "resident")).scalar_one())
+        regs = s.execute(select(Registration.id).where(
+            Registration.person_code == resident.person_code)).scalars().all()
+        notes = [n for ns in lines("registration", s, resident, regs).values() for n in ns]
+        assert [(n.key, n.params["peer"]) for n in notes] == [
+            ("federation.note_arrived_sent", "太和县")]

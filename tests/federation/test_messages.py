@@ -305,3 +305,33 @@ def test_several_workers_deliver_each_message_once(db, peer):
         {e["message_id"] for e in other.seen})
     with db.unit_of_work() as s:
         assert log.verify(s).ok and log.verify(s).checked == 6
+
+
+def test_a_social_insurance_transfer_is_answered_from_the_departments_holdings(db, peer):
+    """The hub's golden record (人社's employer, 医保's insurance status) answers the purpose's
+    fields the registry lacks, with their department and date; other holdings (a phone, a
+    school) do not leave, and a person without holdings is answered from the registry alone."""
+    from anju.exchange.models import GoldenRecord
+
+    police = make_account(db, "police")
+    number = valid_id("330523", date(1985, 6, 1))
+    person = make_person(db, police, "王建国", id_number=number)
+    with db.unit_of_work() as s:
+        s.add(GoldenRecord(person_code=person, division_code="330522001000", fields={
+            "employer": "长兴某纺织有限公司", "insurance": "insured", "phone": "13800001111",
+            "school": "enrolled"}, provenance={
+            "employer": {"department": "renshe", "as_of": "2026-10-31"},
+            "insurance": {"department": "yibao", "as_of": "2026-11-01"},
+            "phone": {"department": "gongan"}, "school": {"department": "jiaoyu"}}))
+    status, receipt = post(db, envelope(peer, type="continuity", message_id="c-0000000011",
+                                        body={"link_hash": continuity.link_hash(LINK_SECRET,
+                                                                                number),
+                                              "purpose": "federation.social_insurance"}))
+    assert status == 200
+    answer = receipt["answer"]
+    assert set(answer["fields"]) == {"name", "sex", "birth_date", "employer", "insurance"}
+    assert answer["fields"]["employer"] == "长兴某纺织有限公司"
+    assert answer["fields"]["insurance"] == "insured"
+    assert answer["sources"] == {"employer": {"department": "renshe", "as_of": "2026-10-31"},
+                                 "insurance": {"department": "yibao", "as_of": "2026-11-01"}}
+    assert "13800001111" not in json.dumps(receipt, ensure_ascii=False)

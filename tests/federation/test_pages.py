@@ -70,3 +70,62 @@ def test_an_administrator_flushes_and_reads_peers_through_the_api(db, peer):
         analyst = token(client, "analyst-2")
         assert client.post("/api/v1/federation/flush", headers=analyst).status_code == 403
         assert client.get("/api/v1/federation/outbox", headers=analyst).json()[0]["type"] == "stats"
+
+
+def test_the_resident_is_told_on_their_registration_that_the_notice_went_and_to_whom(db, peer):
+    """Registry's page shows federation's line through anju.core.notes (no import between the
+    two): waiting while queued, then sent with its date, in both languages; a registration
+    without a notice says nothing."""
+    from sqlalchemy import update
+
+    from anju.federation.models import Peer as PeerRow
+    from tests.federation.test_messages import Peer, _approve_someone_from
+
+    quiet = _approve_someone_from(db, "341221")  # registered in 临泉, not a peer: no notice
+    with db.unit_of_work() as s:
+        s.execute(update(PeerRow).values(arrival_notices=True))
+    person = _approve_someone_from(db, PEER_CODE)
+    make_account(db, "resident", person_code=person, username="arrived-1")
+    make_account(db, "resident", person_code=quiet, username="quiet-1")
+    waiting = {"zh": "将按户籍管理规定向您的户籍地安吉县发送到达通知",
+               "en": "An arrival notice to 安吉县, your place of household registration, is "
+                     "waiting to be sent"}
+    sent = {"zh": "已按户籍管理规定向您的户籍地安吉县发送到达通知（",
+            "en": "An arrival notice was sent to 安吉县, your place of household registration"}
+    with TestClient(create_app(db=db)) as client:
+        for lang in ("zh", "en"):
+            client.cookies.set("anju_lang", lang)
+            page = client.get("/me/registrations", headers=token(client, "arrived-1"))
+            assert page.status_code == 200 and waiting[lang] in page.text
+            assert "federation." not in page.text
+            other = client.get("/me/registrations", headers=token(client, "quiet-1"))
+            assert other.status_code == 200 and "安吉县" not in other.text
+        assert service.flush(db, job_actor("test"), force=True, transport=Peer(peer)).delivered
+        for lang in ("zh", "en"):
+            client.cookies.set("anju_lang", lang)
+            page = client.get("/me/registrations", headers=token(client, "arrived-1"))
+            assert sent[lang] in page.text and waiting[lang] not in page.text
+
+
+def test_the_dashboard_shows_the_flows_panel_to_a_leader_not_to_the_police(db, peer):
+    envelope = {"version": rules.VERSION, "message_id": "s-0000000021", "sender": PEER_CODE,
+                "receiver": "330522", "sent_at": rules.stamp(datetime.now(UTC)),
+                "type": "stats", "body": {"month": "2026-11", "cells": [
+                    {"origin": "330522001000", "destination": "330523100000", "arrivals": 31,
+                     "departures": 0, "stock": None}]}}
+    envelope["signature"] = peer.key.sign(envelope)
+    assert service.receive(db, json.dumps(envelope).encode())[0] == 200
+    make_account(db, "leader", username="leader-1")
+    make_account(db, "police", username="police-1")
+    with TestClient(create_app(db=db)) as client:
+        for lang, words in (("zh", ("与互联县交换的流动统计", "2026-11：流入 31 人")),
+                            ("en", ("Flow statistics exchanged with peer counties",
+                                    "2026-11: 31 arrivals"))):
+            client.cookies.set("anju_lang", lang)
+            page = client.get("/stats", headers=token(client, "leader-1"))
+            assert page.status_code == 200 and all(w in page.text for w in words)
+            assert 'href="/federation/flows"' in page.text and "federation." not in page.text
+            assert client.get("/federation/flows",
+                              headers=token(client, "leader-1")).status_code == 200
+        police = client.get("/stats", headers=token(client, "police-1"))
+        assert police.status_code == 200 and "/federation/flows" not in police.text

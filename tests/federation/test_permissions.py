@@ -102,3 +102,44 @@ def test_federation_permission_matrix(db, peer, role):
     found = mismatches(db, MATRIX, ROLES, role, setup.actor, setup.call, unaudited=UNAUDITED,
                        audit_optional=OWN)
     assert not found, "\n".join(found)
+
+
+# --- the flows panel on the monitoring dashboard (anju.core.notes "dashboard") -------------------
+# role: whether the panel is there. The dashboard's readers are leader, analyst, police, grid
+# worker and department officer; only those who read the exchanged statistics see the panel.
+PANEL = {"leader": True, "analyst": True, "admin": True, "police": False, "grid_worker": False,
+         "dept_officer": False, "dept_supervisor": False, "window_clerk": False,
+         "auditor": False}
+
+
+def test_the_dashboard_flows_panel_by_role_with_exact_fields(db, peer):
+    from anju.core import notes
+
+    cells = [{"origin": "330522001000", "destination": "330523100000", "arrivals": 20,
+              "departures": None, "stock": 44},
+             {"origin": "330522002000", "destination": "330523100000", "arrivals": None,
+              "departures": 0, "stock": None}]
+    for month, message_id in (("2026-10", "s-0000000010"), ("2026-11", "s-0000000011")):
+        envelope = {"version": rules.VERSION, "message_id": message_id, "sender": PEER_CODE,
+                    "receiver": "330522", "sent_at": rules.stamp(datetime.now(UTC)),
+                    "type": "stats", "body": {"month": month, "cells": cells}}
+        envelope["signature"] = peer.key.sign(envelope)
+        assert service.receive(db, json.dumps(envelope).encode())[0] == 200
+    found = []
+    police = make_account(db, "police")
+    resident = make_account(db, "resident", person_code=make_person(db, police, "陈小梅"))
+    with db.unit_of_work() as s:
+        found += ["resident: sees the panel"] if notes.panels("dashboard", s, resident) else []
+    for role, sees in PANEL.items():
+        actor = make_account(db, role, department="hrss" if role.startswith("dept") else None)
+        with db.unit_of_work() as s:
+            panels = notes.panels("dashboard", s, actor)
+        if not sees:
+            found += [f"{role}: sees the panel"] if panels else []
+            continue
+        [panel] = panels
+        expected = [{"peer": "安吉县", "out": None, "in": {
+            "month": "2026-11", "state": "delivered", "arrivals": 20, "withheld": 3}}]
+        if dict(panel.context) != {"rows": expected, "link": "/federation/flows"}:
+            found.append(f"{role}: {panel.context}")
+    assert not found, "\n".join(found)

@@ -53,6 +53,9 @@ class Domain:
     # taking a session and returning something with `.ok` and `.message()` (a domain's own
     # hash chain, such as the federation message log).
     verifies: tuple[str, ...] = ()
+    # Lines or panels this domain adds to a page of a lower domain: ((slot, "module:function"),),
+    # slots and signatures in anju.core.notes.
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 def resolve(reference: str) -> Any:

@@ -117,6 +117,7 @@ def ensure_demo(db: Database, persons: int = 20000,
         counts = bulk.table_counts(session)
     _eligibility(db, progress)
     _statistics(db, progress)
+    _federation(db, codes["resident"], progress)
     seconds = time.perf_counter() - started
     progress(f"demo: built in {seconds:.1f} s")
     return DemoSummary(True, seconds, counts)
@@ -246,3 +247,13 @@ def _statistics(db: Database, progress: Callable[[str], object]) -> None:
     from anju.monitoring import build as stats
 
     stats.ensure_built(db, progress=progress)
+
+
+# --- federation (fed13b): a peer installation for the resident's county of registration -------
+def _federation(db: Database, resident: str, progress: Callable[[str], object]) -> None:
+    from anju.demo import federation
+
+    t = time.perf_counter()
+    federation.build(db, resident, progress)
+    progress(f"demo: federation in {time.perf_counter() - t:.1f} s")
+

@@ -28,6 +28,9 @@ DOMAIN = Domain(
     # arrival notices to the place of registration, where a peer has that duty (off by default)
     listeners=(("registration.approved", f"{_ON}:on_registration_approved"),
                ("registration.ended", f"{_ON}:on_registration_ended")),
+    # the resident's registrations say a notice went (and to whom); the dashboard shows the flows
+    notes=(("registration", "anju.federation.notes:registration_notes"),
+           ("dashboard", "anju.federation.notes:dashboard_panels")),
     jobs=(Job("federation.deliver", "anju.federation.service.outbox:deliver_job", "every minute",
               "向互联县发送到期的待发报文（失败的按退避时间重试）",
               "send the messages due to peer installations (failed ones retried with backoff)"),),

@@ -75,6 +75,8 @@ class Message(Base):
     person_code: Mapped[str | None] = mapped_column(String(16), index=True)
     division_code: Mapped[str | None] = mapped_column(String(12))
     case_id: Mapped[int | None] = mapped_column(Integer)  # the case that asked, where there is one
+    # an arrival notice's registration (told to the person on their registrations page)
+    registration_id: Mapped[int | None] = mapped_column(Integer)
     requested_by: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)

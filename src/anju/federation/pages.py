@@ -18,6 +18,7 @@ MENU = {
     "admin": [("/admin/federation", "federation.menu_admin"),
               ("/federation/flows", "federation.menu_flows")],
     "analyst": [("/federation/flows", "federation.menu_flows")],
+    "leader": [("/federation/flows", "federation.menu_flows")],
     "resident": [("/me/federation", "federation.menu_mine")],
 }
 

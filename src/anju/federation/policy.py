@@ -50,6 +50,7 @@ _ASKERS = {CONTINUITY_REQUEST: (J,), CONTINUITY_READ: (J,)}
 RULES = {
     Role.ADMIN: {PEERS_MANAGE: (G,), MESSAGES_READ: (G,), STATS_READ: (G,), SEND: (G,)},
     Role.ANALYST: {STATS_READ: (G,)},
+    Role.LEADER: {STATS_READ: (G,)},  # the flows on the dashboard and the flows page
     Role.DEPT_OFFICER: _ASKERS,
     Role.DEPT_SUPERVISOR: _ASKERS,
     Role.WINDOW_CLERK: _ASKERS,

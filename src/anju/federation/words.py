@@ -31,6 +31,17 @@ WORDS = {
         "mine_note": "其他县为办理您的服务（如社保转移、子女学籍、核实待遇停发）发来的请求或收到的答复。"
                      "每次查阅都记在“谁查看了我的信息”中。",
         "no_mine": "暂无关于您的跨县请求。",
+        # lines on the resident's registrations (anju.federation.notes)
+        "note_arrived_sent": "已按户籍管理规定向您的户籍地{peer}发送到达通知（{at}）",
+        "note_arrived_pending": "将按户籍管理规定向您的户籍地{peer}发送到达通知（待发送）",
+        "note_ended_sent": "已向您的户籍地{peer}发送离开通知（{at}）",
+        "note_ended_pending": "将向您的户籍地{peer}发送离开通知（待发送）",
+        # the panel on the monitoring dashboard
+        "panel_title": "与互联县交换的流动统计",
+        "panel_note": "各互联县最近一个月的统计；人数只计公布的格子，不公布的格子另计。",
+        "panel_received": "收到", "panel_sent": "发出",
+        "panel_cell": "{month}：流入 {arrivals} 人（公布的格子），不公布 {withheld} 格",
+        "panel_link": "查看全部跨县流动统计",
     },
     "en": {
         "menu_admin": "Peer counties", "menu_flows": "Cross-county flows",
@@ -66,5 +77,21 @@ WORDS = {
                      "service of yours (social insurance, a child's school record, a benefit "
                      "stopping). Each is also listed under \"who accessed my data\".",
         "no_mine": "No cross-county requests about you.",
+        # lines on the resident's registrations (anju.federation.notes)
+        "note_arrived_sent": "An arrival notice was sent to {peer}, your place of household "
+                             "registration, as the registration rules require ({at})",
+        "note_arrived_pending": "An arrival notice to {peer}, your place of household "
+                                "registration, is waiting to be sent",
+        "note_ended_sent": "A notice that you left was sent to {peer}, your place of household "
+                           "registration ({at})",
+        "note_ended_pending": "A notice that you left, to {peer}, your place of household "
+                              "registration, is waiting to be sent",
+        # the panel on the monitoring dashboard
+        "panel_title": "Flow statistics exchanged with peer counties",
+        "panel_note": "The latest month with each peer county; people counted in published "
+                      "cells only, withheld cells counted apart.",
+        "panel_received": "Received", "panel_sent": "Sent",
+        "panel_cell": "{month}: {arrivals} arrivals (published cells), {withheld} cells withheld",
+        "panel_link": "All cross-county flow statistics",
     },
 }

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from anju.core import inputs
+from anju.core import inputs, notes
 from anju.core.errors import AnjuError, NotFound
 from anju.core.web import ActorDep, SessionDep
 from anju.monitoring import rules, service
@@ -54,18 +54,19 @@ def _unbuilt(error: AnjuError) -> bool:
 @router.get("/stats")
 def dashboard(request: Request, session: SessionDep, actor: ActorDep,
               division: str | None = None):
+    panels = notes.panels("dashboard", session, actor)  # other domains' panels (federation)
     try:
         data = service.dashboard(session, actor, division)
     except NotFound as error:
         if not _unbuilt(error):
             raise
-        return _render(request, "dashboard.html", data=None)
+        return _render(request, "dashboard.html", data=None, panels=panels)
     forecast = data["forecast"] or {}
     series = {"months": forecast.get("months", []), "values": forecast.get("values", []),
               "forecast": forecast.get("forecast")}
     return _render(request, "dashboard.html", data=data, series=series, outline=OUTLINE,
                    level_word=rules.LEVEL_NAMES[data["child_level"]],
-                   township_level=rules.TOWNSHIP)
+                   township_level=rules.TOWNSHIP, panels=panels)
 
 
 @router.get("/stats/origins")

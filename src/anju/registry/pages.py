@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from anju.core import auditlog, clock, divisions, inputs, qr
+from anju.core import auditlog, clock, divisions, inputs, notes, qr
 from anju.core.errors import AnjuError, Forbidden, ValidationError
 from anju.core.pages import confirm
 from anju.core.pages import confirmed as confirmed_
@@ -124,8 +124,10 @@ PersonActorDep = Annotated[Actor, Depends(_person_actor)]
 def _my_registrations(request: Request, session: Session, actor: Actor,
                       error: AnjuError | None = None) -> Response:
     rows = service.list_registrations(session, actor, person_code=actor.person_code)
+    # what other domains say about each registration (an arrival notice sent, and to whom)
+    lines = notes.lines("registration", session, actor, [r.registration_id for r in rows])
     return _page(request, "my_registrations.html", error.http_status if error else 200,
-                 rows=rows, error=error, today=clock.today(), back="me")
+                 rows=rows, error=error, today=clock.today(), back="me", notes=lines)
 
 
 @router.get("/me/registrations")

@@ -20,6 +20,7 @@ from anju.core.audit import AuditEvent
 from anju.core.crypto import CipherError, derive_key, id_cipher
 from anju.core.errors import Conflict, ValidationError
 from anju.core.policy import Actor, Role
+from anju.exchange import reads as exchange_reads
 from anju.federation.models import LinkEntry, Message, Peer
 from anju.federation.policy import (
     ARRIVAL,
@@ -96,8 +97,24 @@ def answer(session: Session, peer: Peer, message: Message) -> dict:
         CONTINUITY_ANSWER, person_code=code, kind="federation_message",
         object_id=message.message_id, purpose=purpose, division_code=facts["division_code"],
         detail={"peer": peer.name, "case": message.body.get("case")})
-    fields = {k: v for k, v in shown(purpose, facts).items() if k not in _LOCAL}
-    return {"found": True, "purpose": purpose.name, "fields": fields}
+    held = _held(session, code, purpose, facts)
+    fields = {k: v for k, v in shown(purpose, {**facts, **{k: v.value for k, v in held.items()}})
+              .items() if k not in _LOCAL}
+    sources = {k: {"department": v.department, "as_of": v.as_of.isoformat() if v.as_of else None}
+               for k, v in held.items() if k in fields}
+    return {"found": True, "purpose": purpose.name, "fields": fields,
+            **({"sources": sources} if sources else {})}
+
+
+def _held(session: Session, code: str, purpose, facts: dict) -> dict:
+    """What the departments hold about the person (the exchange hub's golden record) for the
+    purpose's fields the registry does not know — a social-insurance transfer is answered with
+    人社's employer and 医保's insurance status, a school record with 教育's enrolment — each with
+    the department it came from and its date."""
+    held = dict(exchange_reads.department_values(session, [code])).get(code, {})
+    return {k: v for k, v in held.items()
+            if k in purpose.fields and facts.get(k) in (None, "") and k not in _LOCAL
+            and v.value is not None}
 
 
 def arrived(session: Session, peer: Peer, message: Message) -> None:
@@ -116,7 +133,8 @@ def arrived(session: Session, peer: Peer, message: Message) -> None:
 
 
 # --- arrival notices: declared listeners on the registry's events ------------------------------
-def _notify(session: Session, actor: Actor, person_code: str, event: str) -> int:
+def _notify(session: Session, actor: Actor, person_code: str, event: str,
+            registration_id: int | None = None) -> int:
     """Queue an arrival notice to each peer that holds the person's household registration and
     has that duty configured (`anju peers add --arrival-notices`; off by default). The notice is
     on the person's access log, naming the county it went to."""
@@ -134,6 +152,7 @@ def _notify(session: Session, actor: Actor, person_code: str, event: str) -> int
             facts["id_cipher"])), "event": event}
         message = queue(session, peer, "arrival", body, person_code=person_code,
                         division_code=facts["division_code"], purpose=ARRIVAL.name)
+        message.registration_id = registration_id
         Access(session, actor).record(AuditEvent(
             ARRIVAL_NOTICE, ARRIVAL, person_code, "federation_message", message.message_id,
             {"peer": peer.name, "event": event}))
@@ -142,8 +161,8 @@ def _notify(session: Session, actor: Actor, person_code: str, event: str) -> int
 
 
 def on_registration_approved(session: Session, actor: Actor, reg) -> None:
-    _notify(session, actor, reg.person_code, "arrived")
+    _notify(session, actor, reg.person_code, "arrived", reg.id)
 
 
 def on_registration_ended(session: Session, actor: Actor, reg) -> None:
-    _notify(session, actor, reg.person_code, "ended")
+    _notify(session, actor, reg.person_code, "ended", reg.id)

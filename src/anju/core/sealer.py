@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import Text, cast, exists, select, text
 from sqlalchemy.orm import Session
 
 from anju.core import audit, witness
@@ -50,25 +50,30 @@ def _local_lock(url: str, part: int) -> threading.Lock:
         return _LOCAL.setdefault((url, part), threading.Lock())
 
 
+def _try_lock(db: Database, session: Session, part: int, held: list[threading.Lock]) -> bool:
+    """Take partition `part`'s sealing lock for the session's transaction, if free. (On SQLite
+    the lock in the process goes to `held`, for the caller to release after the transaction.)"""
+    if db.is_sqlite:
+        lock = _local_lock(db.url, part)
+        if not lock.acquire(blocking=False):
+            return False
+        held.append(lock)
+        return True
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:c, :p)"),
+                                {"c": audit.LOCK_CLASS, "p": part}).scalar())
+
+
 @contextmanager
 def claimed(db: Database, part: int) -> Iterator[Session | None]:
     """A unit of work holding partition `part`'s sealing lock, or None when another sealer holds
     it. The lock ends with the transaction."""
-    if db.is_sqlite:
-        lock = _local_lock(db.url, part)
-        if not lock.acquire(blocking=False):
-            yield None
-            return
-        try:
-            with db.unit_of_work() as session:
-                yield session
-        finally:
+    held: list[threading.Lock] = []
+    try:
+        with db.unit_of_work() as session:
+            yield session if _try_lock(db, session, part, held) else None
+    finally:
+        for lock in held:
             lock.release()
-        return
-    with db.unit_of_work() as session:
-        got = session.execute(text("SELECT pg_try_advisory_xact_lock(:c, :p)"),
-                              {"c": audit.LOCK_CLASS, "p": part}).scalar()
-        yield session if got else None
 
 
 def pending_partitions(db: Database) -> list[int]:
@@ -97,60 +102,142 @@ def _head(session: Session, part: int) -> AuditHead:
     return head
 
 
+# detail as stored text: parsed (and written canonically) once per distinct value
 _READ = (AuditEntry.id, AuditEntry.at, AuditEntry.account_id, AuditEntry.username,
          AuditEntry.role, AuditEntry.action, AuditEntry.person_code, AuditEntry.object_type,
-         AuditEntry.object_id, AuditEntry.purpose, AuditEntry.detail)
+         AuditEntry.object_id, AuditEntry.purpose, cast(AuditEntry.detail, Text))
 
 
-def seal_partition(session: Session, part: int, limit: int, key: bytes | None = None) -> int:
-    """Seal up to `limit` of the partition's unsealed entries, oldest first, in the caller's
-    transaction — which must hold the partition's lock (`claimed`). Returns how many."""
+class _Batch:
+    """What one transaction seals: (id, seq, prev_hash, entry_hash) columns, across partitions.
+    Formats entries like `audit.canonical` (a test holds them equal) with the values that repeat
+    in a batch — account, role, action, purpose, time, detail — encoded once."""
+
+    def __init__(self, key: bytes | None) -> None:
+        self.mac = audit.mac(key)
+        self.ids: list[int] = []
+        self.seqs: list[int] = []
+        self.prevs: list[str] = []
+        self.hashes: list[str] = []
+        self.memo: dict = {}
+
+    def _j(self, value) -> str:
+        got = self.memo.get(value)
+        if got is None:
+            if len(self.memo) > 50_000:
+                self.memo.clear()
+            got = self.memo[value] = audit._json(value)
+        return got
+
+    def _detail(self, stored: str | None) -> str:
+        if stored is None:
+            return "null"
+        got = self.memo.get(("detail", stored))
+        if got is None:
+            got = self.memo[("detail", stored)] = audit._json(json.loads(stored))
+        return got
+
+    def seal(self, rows, seq: int, prev: str) -> tuple[int, str]:
+        j, string, template, mac = self._j, audit._json, audit._TEMPLATE, self.mac
+        ids, seqs, prevs, hashes = self.ids, self.seqs, self.prevs, self.hashes
+        for (entry_id, at, account_id, username, role, action, person_code, object_type,
+             object_id, purpose, detail) in rows:
+            seq += 1
+            body = template % (j(account_id), j(action), self._at(at), self._detail(detail),
+                               string(object_id), j(object_type), string(person_code),
+                               j(purpose), j(role), seq, j(username))
+            h = mac.copy()
+            h.update((prev + "\n" + body).encode("utf-8"))
+            ids.append(entry_id)
+            seqs.append(seq)
+            prevs.append(prev)
+            prev = h.finalize().hex()
+            hashes.append(prev)
+        return seq, prev
+
+    def _at(self, at) -> str:
+        got = self.memo.get(("at", at))
+        if got is None:
+            got = self.memo[("at", at)] = audit._json(at.isoformat(timespec="microseconds"))
+        return got
+
+
+def _take(session: Session, part: int, limit: int, batch: _Batch) -> int:
+    """Seal up to `limit` of the partition's unsealed entries, oldest first, into `batch`, and
+    move the partition's head (flushed with the batch's transaction). Returns how many."""
     head = _head(session, part)
     rows = session.execute(select(*_READ).where(AuditEntry.part == part,
                                                 AuditEntry.seq.is_(None))
                            .order_by(AuditEntry.id).limit(limit)).all()
     if not rows:
         return 0
-    mac, body = audit.mac(key), audit.canonical_fast
-    seq, prev = head.last_seq, head.last_hash
-    ids, seqs, prevs, hashes = [], [], [], []
-    for entry_id, *values in rows:
-        seq += 1
-        h = mac.copy()
-        h.update((prev + "\n" + body(seq, *values)).encode("utf-8"))
-        ids.append(entry_id)
-        seqs.append(seq)
-        prevs.append(prev)
-        prev = h.finalize().hex()
-        hashes.append(prev)
-    _write(session, ids, seqs, prevs, hashes)
-    head.last_seq, head.last_hash = seq, prev
+    head.last_seq, head.last_hash = batch.seal(rows, head.last_seq, head.last_hash)
+    return len(rows)
+
+
+def seal_partition(session: Session, part: int, limit: int, key: bytes | None = None) -> int:
+    """Seal up to `limit` of one partition's unsealed entries in the caller's transaction, which
+    must hold the partition's lock (`claimed`). Returns how many."""
+    batch = _Batch(key)
+    count = _take(session, part, limit, batch)
+    _write(session, batch)
     session.flush()
-    return len(ids)
+    return count
 
 
-def _write(session: Session, ids: list[int], seqs: list[int], prevs: list[str],
-           hashes: list[str]) -> None:
+_SMALL = 2000  # up to this many rows: one UPDATE from arrays; more: COPY into a temporary table
+
+
+def _write(session: Session, batch: _Batch) -> None:
+    if not batch.ids:
+        return
     conn = session.connection()
-    for start in range(0, len(ids), _CHUNK):
-        part = slice(start, start + _CHUNK)
-        if conn.dialect.name == "postgresql":  # one statement per chunk, the values as arrays
-            done = conn.execute(text(
-                "UPDATE audit_entries AS e SET seq = v.seq, prev_hash = v.prev, "
-                "entry_hash = v.hash FROM unnest(CAST(:ids AS integer[]), "
-                "CAST(:seqs AS integer[]), CAST(:prevs AS text[]), CAST(:hashes AS text[])) "
-                "AS v(id, seq, prev, hash) WHERE e.id = v.id AND e.seq IS NULL"),
-                {"ids": ids[part], "seqs": seqs[part], "prevs": prevs[part],
-                 "hashes": hashes[part]}).rowcount
-        else:
+    if conn.dialect.name != "postgresql":
+        for start in range(0, len(batch.ids), _CHUNK):
+            part = slice(start, start + _CHUNK)
             done = conn.exec_driver_sql(
                 "UPDATE audit_entries SET seq = ?, prev_hash = ?, entry_hash = ? "
                 "WHERE id = ? AND seq IS NULL",
-                list(zip(seqs[part], prevs[part], hashes[part], ids[part], strict=True))).rowcount
-        if done != len(ids[part]):  # another sealer got there: never seal anything twice
-            raise RuntimeError(f"audit sealer: {len(ids[part]) - done} entries were sealed "
-                               "meanwhile by someone else; the batch is abandoned")
+                list(zip(batch.seqs[part], batch.prevs[part], batch.hashes[part],
+                         batch.ids[part], strict=True))).rowcount
+            _check(done, len(batch.ids[part]))
+            _pause_if_asked()
+        return
+    if len(batch.ids) <= _SMALL:
+        done = conn.execute(text(
+            "UPDATE audit_entries AS e SET seq = v.seq, prev_hash = v.prev, entry_hash = v.hash "
+            "FROM unnest(CAST(:ids AS integer[]), CAST(:seqs AS integer[]), "
+            "CAST(:prevs AS text[]), CAST(:hashes AS text[])) AS v(id, seq, prev, hash) "
+            "WHERE e.id = v.id AND e.seq IS NULL"),
+            {"ids": batch.ids, "seqs": batch.seqs, "prevs": batch.prevs,
+             "hashes": batch.hashes}).rowcount
+        _check(done, len(batch.ids))
         _pause_if_asked()
+        return
+    # A big batch (a bulk load's): COPY the seals in, then UPDATE … FROM in chunks of rows.
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE audit_seal (n integer, id integer, "
+                         "seq integer, prev_hash text, entry_hash text) ON COMMIT DROP")
+    order = sorted(range(len(batch.ids)), key=batch.ids.__getitem__)  # heap order
+    raw = conn.connection.dbapi_connection
+    with raw.cursor() as cur, cur.copy("COPY audit_seal FROM STDIN") as copy:
+        for n, i in enumerate(order):
+            copy.write_row((n, batch.ids[i], batch.seqs[i], batch.prevs[i], batch.hashes[i]))
+    conn.exec_driver_sql("ANALYZE audit_seal")
+    chunk = max(_CHUNK, 100_000)
+    for start in range(0, len(order), chunk):
+        done = conn.exec_driver_sql(
+            "UPDATE audit_entries AS e SET seq = s.seq, prev_hash = s.prev_hash, "
+            "entry_hash = s.entry_hash FROM audit_seal AS s "
+            f"WHERE s.n >= {start} AND s.n < {start + chunk} AND e.id = s.id "
+            "AND e.seq IS NULL").rowcount
+        _check(done, min(chunk, len(order) - start))
+        _pause_if_asked()
+
+
+def _check(done: int, expected: int) -> None:
+    if done != expected:  # another sealer got there: never seal anything twice
+        raise RuntimeError(f"audit sealer: {expected - done} entries were sealed meanwhile by "
+                           "someone else; the batch is abandoned")
 
 
 def _pause_if_asked() -> None:
@@ -162,14 +249,23 @@ def _pause_if_asked() -> None:
 
 
 def seal_round(db: Database, settings: Settings | None = None) -> int:
-    """One pass over the partitions with unsealed entries: one batch each, skipping those
-    another sealer holds. Returns how many entries were sealed."""
+    """One pass over the partitions with unsealed entries, in one transaction: a batch of each
+    partition whose lock is free (another sealer holds the others), written together in heap
+    order. Returns how many entries were sealed."""
     settings = settings or get_settings()
-    key, total = witness.chain_key(settings), 0
-    for part in pending_partitions(db):
-        with claimed(db, part) as session:
-            if session is not None:
-                total += seal_partition(session, part, settings.audit_seal_batch, key)
+    parts = pending_partitions(db)
+    if not parts:
+        return 0
+    batch, held, total = _Batch(witness.chain_key(settings)), [], 0
+    try:
+        with db.unit_of_work() as session:  # one transaction: all of it, or none of it
+            for part in parts:
+                if _try_lock(db, session, part, held):
+                    total += _take(session, part, settings.audit_seal_batch, batch)
+            _write(session, batch)
+    finally:
+        for lock in held:
+            lock.release()
     return total
 
 

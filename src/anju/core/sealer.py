@@ -162,24 +162,27 @@ class _Batch:
         return got
 
 
-def _take(session: Session, part: int, limit: int, batch: _Batch) -> int:
-    """Seal up to `limit` of the partition's unsealed entries, oldest first, into `batch`, and
-    move the partition's head (flushed with the batch's transaction). Returns how many."""
-    head = _head(session, part)
-    rows = session.execute(select(*_READ).where(AuditEntry.part == part,
-                                                AuditEntry.seq.is_(None))
-                           .order_by(AuditEntry.id).limit(limit)).all()
-    if not rows:
-        return 0
-    head.last_seq, head.last_hash = batch.seal(rows, head.last_seq, head.last_hash)
-    return len(rows)
+def _take(session: Session, parts: list[int], limit: int, batch: _Batch) -> int:
+    """Seal up to `limit` unsealed entries of each partition in `parts` (whose locks the
+    transaction holds), oldest first, into `batch`, and move their heads (flushed with the
+    batch's transaction). Returns how many."""
+    total = 0
+    for part in parts:  # the partial index, in id order: no sort
+        rows = session.execute(select(*_READ).where(AuditEntry.part == part,
+                                                    AuditEntry.seq.is_(None))
+                               .order_by(AuditEntry.id).limit(limit)).all()
+        if rows:
+            head = _head(session, part)
+            head.last_seq, head.last_hash = batch.seal(rows, head.last_seq, head.last_hash)
+            total += len(rows)
+    return total
 
 
 def seal_partition(session: Session, part: int, limit: int, key: bytes | None = None) -> int:
     """Seal up to `limit` of one partition's unsealed entries in the caller's transaction, which
     must hold the partition's lock (`claimed`). Returns how many."""
     batch = _Batch(key)
-    count = _take(session, part, limit, batch)
+    count = _take(session, [part], limit, batch)
     _write(session, batch)
     session.flush()
     return count
@@ -214,24 +217,22 @@ def _write(session: Session, batch: _Batch) -> None:
         _check(done, len(batch.ids))
         _pause_if_asked()
         return
-    # A big batch (a bulk load's): COPY the seals in, then UPDATE … FROM in chunks of rows.
-    conn.exec_driver_sql("CREATE TEMPORARY TABLE audit_seal (n integer, id integer, "
-                         "seq integer, prev_hash text, entry_hash text) ON COMMIT DROP")
+    # A big batch (a bulk load's): COPY the seals in, then one UPDATE … FROM.
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE audit_seal (id integer, seq integer, "
+                         "prev_hash text, entry_hash text) ON COMMIT DROP")
     order = sorted(range(len(batch.ids)), key=batch.ids.__getitem__)  # heap order
     raw = conn.connection.dbapi_connection
     with raw.cursor() as cur, cur.copy("COPY audit_seal FROM STDIN") as copy:
-        for n, i in enumerate(order):
-            copy.write_row((n, batch.ids[i], batch.seqs[i], batch.prevs[i], batch.hashes[i]))
+        for i in order:
+            copy.write_row((batch.ids[i], batch.seqs[i], batch.prevs[i], batch.hashes[i]))
     conn.exec_driver_sql("ANALYZE audit_seal")
-    chunk = max(_CHUNK, 100_000)
-    for start in range(0, len(order), chunk):
-        done = conn.exec_driver_sql(
-            "UPDATE audit_entries AS e SET seq = s.seq, prev_hash = s.prev_hash, "
-            "entry_hash = s.entry_hash FROM audit_seal AS s "
-            f"WHERE s.n >= {start} AND s.n < {start + chunk} AND e.id = s.id "
-            "AND e.seq IS NULL").rowcount
-        _check(done, min(chunk, len(order) - start))
-        _pause_if_asked()
+    # one statement: chunks would each scan the growing table again
+    done = conn.exec_driver_sql(
+        "UPDATE audit_entries AS e SET seq = s.seq, prev_hash = s.prev_hash, "
+        "entry_hash = s.entry_hash FROM audit_seal AS s WHERE e.id = s.id "
+        "AND e.seq IS NULL").rowcount
+    _check(done, len(order))
+    _pause_if_asked()
 
 
 def _check(done: int, expected: int) -> None:
@@ -259,9 +260,8 @@ def seal_round(db: Database, settings: Settings | None = None) -> int:
     batch, held, total = _Batch(witness.chain_key(settings)), [], 0
     try:
         with db.unit_of_work() as session:  # one transaction: all of it, or none of it
-            for part in parts:
-                if _try_lock(db, session, part, held):
-                    total += _take(session, part, settings.audit_seal_batch, batch)
+            mine = [part for part in parts if _try_lock(db, session, part, held)]
+            total = _take(session, mine, settings.audit_seal_batch, batch)
             _write(session, batch)
     finally:
         for lock in held:

@@ -57,7 +57,7 @@ def server_cpu(pid: int | None) -> float:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == pid or int(entry.name) == pid:  # parent is the postmaster
+        if int(fields[1]) == pid or int(entry.name) == pid:  # parent is the postmaster
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
 

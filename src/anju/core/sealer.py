@@ -226,6 +226,7 @@ def _write(session: Session, batch: _Batch) -> None:
         for i in order:
             copy.write_row((batch.ids[i], batch.seqs[i], batch.prevs[i], batch.hashes[i]))
     conn.exec_driver_sql("ANALYZE audit_seal")
+    conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")  # the join's hash table stays in memory
     # one statement: chunks would each scan the growing table again
     done = conn.exec_driver_sql(
         "UPDATE audit_entries AS e SET seq = s.seq, prev_hash = s.prev_hash, "

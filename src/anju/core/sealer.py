@@ -121,21 +121,27 @@ class _Batch:
         self.hashes: list[str] = []
         self.memo: dict = {}
 
+    def _remember(self, key, made: str) -> str:
+        if len(self.memo) > 50_000:  # a batch of unique details must not grow it without end
+            self.memo.clear()
+        self.memo[key] = made
+        return made
+
     def _j(self, value) -> str:
         got = self.memo.get(value)
-        if got is None:
-            if len(self.memo) > 50_000:
-                self.memo.clear()
-            got = self.memo[value] = audit._json(value)
-        return got
+        return got if got is not None else self._remember(value, audit._json(value))
 
     def _detail(self, stored: str | None) -> str:
         if stored is None:
             return "null"
         got = self.memo.get(("detail", stored))
-        if got is None:
-            got = self.memo[("detail", stored)] = audit._json(json.loads(stored))
-        return got
+        return got if got is not None else self._remember(
+            ("detail", stored), audit._json(json.loads(stored)))
+
+    def _at(self, at) -> str:
+        got = self.memo.get(("at", at))
+        return got if got is not None else self._remember(
+            ("at", at), audit._json(at.isoformat(timespec="microseconds")))
 
     def seal(self, rows, seq: int, prev: str) -> tuple[int, str]:
         j, string, template, mac = self._j, audit._json, audit._TEMPLATE, self.mac
@@ -154,12 +160,6 @@ class _Batch:
             prev = h.finalize().hex()
             hashes.append(prev)
         return seq, prev
-
-    def _at(self, at) -> str:
-        got = self.memo.get(("at", at))
-        if got is None:
-            got = self.memo[("at", at)] = audit._json(at.isoformat(timespec="microseconds"))
-        return got
 
 
 def _take(session: Session, parts: list[int], limit: int, batch: _Batch) -> int:

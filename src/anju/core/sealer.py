@@ -258,7 +258,8 @@ def seal_round(db: Database, settings: Settings | None = None) -> int:
     parts = pending_partitions(db)
     if not parts:
         return 0
-    batch, held, total = _Batch(witness.chain_key(settings)), [], 0
+    # the key as `verify` reads it (the process's settings), whatever settings an app was given
+    batch, held, total = _Batch(witness.chain_key()), [], 0
     try:
         with db.unit_of_work() as session:  # one transaction: all of it, or none of it
             mine = [part for part in parts if _try_lock(db, session, part, held)]
@@ -333,7 +334,7 @@ class Background:
                     record_root(session)
                     ends = audit.chain_ends(session) if witness_due else None
                     if ends is not None and ends != self.witnessed:
-                        audit.witness_head(session, s, ends=ends)
+                        audit.witness_head(session, ends=ends)  # as verify reads it
                         self.witnessed = ends
                 self.last_root = now
                 self.last_witness = now if witness_due else self.last_witness

@@ -152,7 +152,7 @@ def test_admin_cannot_disable_themselves_but_can_enable_and_reset_others(client,
     with world.db.unit_of_work() as s:
         ops = [e.detail["op"] for e in s.execute(select(AuditEntry).where(
             AuditEntry.action == "account.manage", AuditEntry.object_id == police_name)
-            .order_by(AuditEntry.seq)).scalars()]
+            .order_by(AuditEntry.id)).scalars()]
     assert ops == ["disable", "enable", "reset_password"]
 
 

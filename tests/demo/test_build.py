@@ -184,6 +184,8 @@ def test_audit_chain_verifies_and_imports_are_recorded(demo):
             audit.AuditEntry.action == "person.import")).scalar_one()
         permits = s.execute(select(func.count()).select_from(Permit)).scalar_one()
     assert result.ok, result.message()
+    # the build seals what its loads appended and records a root (issue 12)
+    assert result.checked >= imports > 0 and result.roots >= 1
     assert imports == summary.counts["persons"] and permits == summary.counts["permits"]
 
 

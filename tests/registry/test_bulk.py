@@ -14,7 +14,7 @@ from anju.core.models import AuditEntry
 from anju.registry import bulk, rules, service
 from anju.registry.bulk import BulkHouse, BulkPerson, BulkRegistration
 from anju.registry.models import House, Permit, PermitSerial, Person, Registration, Room
-from tests.factories import COUNTY, TOWNSHIP, make_account, valid_id
+from tests.factories import COUNTY, TOWNSHIP, make_account, valid_id, verified
 
 TODAY = date(2026, 11, 2)
 VILLAGE = "330522002201"  # 画溪街道长桥村
@@ -42,9 +42,8 @@ def audit_actions(db, action: str) -> int:
                          .where(AuditEntry.action == action)).scalar_one()
 
 
-def verify(db) -> audit.VerifyResult:
-    with db.unit_of_work() as s:
-        return audit.verify_chain(s)
+def verify(db):
+    return verified(db)
 
 
 def test_persons_load_resolve_and_are_audited(db):
@@ -240,7 +239,7 @@ def test_permit_needs_six_months(db):
 
 
 def test_bulk_audit_entries_match_the_canonical_form(db):
-    """append_bulk formats entries with a template; it must equal audit.canonical exactly."""
+    """The sealer formats entries with a template; it must equal audit.canonical exactly."""
     from anju.core.policy import Action, Purpose
     from anju.registry.policy import PERSON_IMPORT, REGISTRY_IMPORT
 
@@ -252,9 +251,9 @@ def test_bulk_audit_entries_match_the_canonical_form(db):
     police = make_account(db, "police")
     with db.unit_of_work() as s:
         assert audit.append_bulk(s, police, events) == 3
-        audit.append(s, police, events[:1])  # the ORM path continues the same chain
+        audit.append(s, police, events[:1])  # the ORM path: sealed the same way
     with db.unit_of_work() as s:
-        entries = s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
+        entries = s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
         assert [e.detail for e in entries] == [None, {"b": [1, "二"], "a": None}, {}, None]
         assert entries[1].at == entries[0].at and entries[0].account_id == police.account_id
     assert verify(db).ok and verify(db).checked == 4

@@ -112,7 +112,7 @@ def test_a_landlord_reaches_a_tenant_only_once_the_police_approved(world):
 def _entries(db, code: str) -> list[AuditEntry]:
     with db.unit_of_work() as s:
         return list(s.execute(select(AuditEntry).where(AuditEntry.person_code == code)
-                              .order_by(AuditEntry.seq)).scalars())
+                              .order_by(AuditEntry.id)).scalars())
 
 
 def test_an_id_number_hands_a_stranger_the_code_only_with_the_matching_name(world):

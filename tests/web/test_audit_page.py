@@ -29,20 +29,25 @@ def _login(client, username: str) -> None:
 
 def test_auditor_verifies_and_sees_tampering(client, world):
     client.get(f"/api/v1/persons/{world.resident.person_code}")  # nothing: not signed in
+    from anju.core import sealer
+
     _login(client, world.auditor.username)
+    sealer.seal_all(world.db)  # what the factories wrote (the server's sealer would, too)
     page = client.get("/audit?verify=true")
     assert page.status_code == 200 and "审计链完整" in page.text
     assert world.police.username in page.text  # the factories' writes are on the chain
     with world.db.unit_of_work() as s:
-        s.execute(text("UPDATE audit_entries SET purpose = 'curiosity' WHERE seq = 2"))
+        part = s.execute(text("SELECT min(part) FROM audit_entries WHERE seq = 2")).scalar()
+        s.execute(text(f"UPDATE audit_entries SET purpose = 'curiosity' WHERE seq = 2 "
+                       f"AND part = {part}"))
     page = client.get("/audit?verify=true")
-    assert "审计链被篡改" in page.text and "在第 2 条处被破坏" in page.text
+    assert "审计链被篡改" in page.text and f"在分区 {part} 第 2 条处被破坏" in page.text
     # the result line is wholly in the page's language: no English (and no codes) in Chinese
     line = page.text.split('role="status">')[1].split("</p>")[0]
     assert not re.search(r"[A-Za-z]", line), line
     client.cookies.set("anju_lang", "en")
     english = client.get("/audit?verify=true").text.split('role="status">')[1].split("</p>")[0]
-    assert "broken at entry 2" in english and not re.search(r"[\u4e00-\u9fff]", english)
+    assert f"broken at partition {part}, entry 2" in english and not re.search(r"[\u4e00-\u9fff]", english)
 
 
 def test_audit_and_access_log_pages_show_labels_never_codes(client, world):
@@ -93,24 +98,35 @@ def test_truncation_is_named_on_the_page_and_in_the_api(client, world):
     """The auditor's page and the API check against the witness and name what is missing."""
     from sqlalchemy import delete
 
-    from anju.core import audit
-    from anju.core.models import AuditEntry, AuditHead
+    from anju.core import audit, sealer
+    from anju.core.audit import AuditEvent
+    from anju.core.models import AuditEntry, AuditHead, AuditRoot
+    from anju.core.permissions import AUDIT, AUDIT_READ
     from tests.factories import token
 
+    auditor = world.auditor  # entries naming no person go to the partition of the account
+    part = audit.partition_of(None, auditor.account_id, auditor.username, 16)
     with world.db.unit_of_work() as s:
-        last = audit.witness_head(s).seq
-        s.execute(delete(AuditEntry).where(AuditEntry.seq >= last - 1))
+        audit.append(s, auditor, [AuditEvent(AUDIT_READ, AUDIT)] * 3)
+    sealer.seal_all(world.db)
+    with world.db.unit_of_work() as s:
+        w = audit.witness_head(s)
+        last = dict((p, seq) for p, seq, _ in w.heads)[part]
+        s.execute(delete(AuditEntry).where(AuditEntry.part == part, AuditEntry.seq >= last - 1))
         s.execute(delete(AuditHead))
+        s.execute(delete(AuditRoot))
     _login(client, world.auditor.username)
     page = client.get("/audit?verify=true").text
-    assert "审计链被篡改" in page and f"第 {last - 1}–{last} 条缺失" in page
-    # the page's own check and read were appended since, re-using the deleted numbers: the
-    # witness still shows those entries are not the ones it saw
+    assert "审计链被篡改" in page and f"分区 {part}：第 {last - 1}–{last} 条缺失" in page
+    # the page's own check and read were appended since and sealed, re-using the deleted
+    # numbers: the witness still shows those entries are not the ones it saw
+    sealer.seal_all(world.db)
     client.get("/lang/en")
     again = client.get("/audit?verify=true").text
     assert "Audit chain tampered with" in again
     assert "differs from the witness" in again and f"–{last} were deleted or replaced" in again
     api = client.get("/api/v1/audit/verify", headers=token(client, world.auditor.username))
     body = api.json()
-    assert body["ok"] is False and body["bad_seq"] == last and body["witness_seq"] == last
+    assert body["ok"] is False and body["bad_seq"] == last and body["bad_partition"] == part
+    assert body["witness_seq"] == w.seq and body["witness_root"] == w.root
     assert "differs from the witness" in body["message_en"] and "见证不符" in body["message_zh"]

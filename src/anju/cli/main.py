@@ -163,7 +163,7 @@ def audit_verify(witness: list[Path] = typer.Option(  # noqa: B008 - typer's way
 
     db = _database()
     with db.unit_of_work() as session:
-        result = audit.verify_chain(session, witness_files=witness)
+        result = audit.verify_chain(session, witness_files=witness)  # every partition and root
         # the domains' own logs (the federation message log), each named on its own line
         others = [resolve(target)(session) for d in domains() for target in d.verifies]
     typer.echo(result.message(), err=not result.ok)
@@ -175,15 +175,54 @@ def audit_verify(witness: list[Path] = typer.Option(  # noqa: B008 - typer's way
 
 @audit_app.command("witness")
 def audit_witness() -> None:
-    """Witness the chain's head (sequence number, hash, time, signed) in the witness file and
-    the log — for cron; a running server also does it every ANJU_AUDIT_WITNESS_SECONDS."""
-    from anju.core import audit
+    """Witness the partitions' heads and their Merkle root (signed, with the time) in the
+    witness file and the log — for cron; a running server also does it every
+    ANJU_AUDIT_WITNESS_SECONDS. Records the root in the database too."""
+    from anju.core import audit, sealer
 
     _log_to_stderr()
     db = _database()
     with db.unit_of_work() as session:
+        sealer.record_root(session)
         written = audit.witness_head(session)
-    typer.echo(f"witnessed entry {written.seq} at {written.at} (已见证第 {written.seq} 条)")
+    typer.echo(f"witnessed entry {written.seq} at {written.at}, root {written.root} "
+               f"(已见证第 {written.seq} 条，默克尔根 {written.root})")
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Seal every audit entry still pending (sequence numbers and chain hashes, partition by
+    partition, under the sealing lock), record a Merkle root, and exit. A running server seals
+    every ANJU_AUDIT_SEAL_INTERVAL_MS by itself; this is for the end of a load, cron, or a
+    server run with the interval at 0."""
+    from anju.core import audit, sealer
+
+    db = _database()
+    sealed = sealer.seal_all(db)
+    with db.reading() as session:
+        left = audit.pending(session)
+    typer.echo(f"sealed {sealed} entries, {left} pending (已封存 {sealed} 条，待封存 {left} 条)")
+
+
+@audit_app.command("roots")
+def audit_roots(limit: int = typer.Option(10, help="how many, newest first"),
+                heads: bool = typer.Option(False, "--heads", help="list each partition's head")
+                ) -> None:
+    """Print the latest recorded Merkle roots of the partitions' heads (for a daily report or
+    a signed file kept outside the database)."""
+    import json
+
+    from anju.core import sealer
+
+    db = _database()
+    with db.reading() as session:
+        for root in sealer.roots(session, limit):
+            listed = json.loads(root.heads)
+            total = sum(seq for _, seq, _ in listed)
+            typer.echo(f"{root.at.isoformat(timespec='seconds')}Z\troot {root.root}\t"
+                       f"{total} entries in {len(listed)} partitions (共 {total} 条)")
+            for part, seq, head_hash in listed if heads else ():
+                typer.echo(f"  partition {part}\tentry {seq}\t{head_hash}")
 
 
 @jobs_app.command("list")
@@ -209,8 +248,12 @@ def jobs_run(name: str = typer.Argument(..., help="the job's name (see `anju job
     if job is None:
         typer.echo(f"error: no job named {name!r}; see `anju jobs list`", err=True)
         raise typer.Exit(2)
+    from anju.core import sealer
+
     day = date.fromisoformat(today) if today else None
-    summary = resolve(job.target)(_database(), job_actor(job.name), day)
+    db = _database()
+    summary = resolve(job.target)(db, job_actor(job.name), day)
+    sealer.seal_all(db)  # what the job appended (a bulk import's entries) is sealed before exit
     typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
 
 

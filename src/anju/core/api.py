@@ -43,14 +43,24 @@ def me(actor: ActorDep) -> MeOut:
                  binding_pending=actor.binding_pending)
 
 
+class MissingOut(BaseModel):
+    partition: int
+    first: int = Field(description="first entry a witness or recorded root had seen that is gone")
+    last: int
+
+
 class VerifyOut(BaseModel):
     ok: bool
-    checked: int
+    checked: int = Field(description="sealed entries checked")
+    pending: int = Field(description="entries appended but not sealed yet (not tampering)")
+    partitions: int
+    roots_checked: int = Field(description="recorded Merkle roots that hold")
+    bad_partition: int | None
     bad_seq: int | None
-    missing_from: int | None = Field(description="first entry a witness had seen that is gone")
-    missing_to: int | None
-    witness_seq: int | None = Field(description="the latest valid witness: its entry number")
+    missing: list[MissingOut]
+    witness_seq: int | None = Field(description="the latest valid witness: entries it vouches for")
     witness_at: str | None
+    witness_root: str | None
     problems: list[dict[str, str]] = Field(description="each problem in Chinese and English")
     message: str
     message_zh: str
@@ -60,11 +70,14 @@ class VerifyOut(BaseModel):
 @router.get("/audit/verify", response_model=VerifyOut)
 def audit_verify(session: SessionDep, actor: ActorDep) -> VerifyOut:
     result = auditlog.verify(session, actor)
-    missing = result.missing or (None, None)
     w = result.witness
-    return VerifyOut(ok=result.ok, checked=result.checked, bad_seq=result.bad_seq,
-                     missing_from=missing[0], missing_to=missing[1],
+    return VerifyOut(ok=result.ok, checked=result.checked, pending=result.pending,
+                     partitions=result.partitions, roots_checked=result.roots,
+                     bad_partition=result.bad_part, bad_seq=result.bad_seq,
+                     missing=[MissingOut(partition=p, first=a, last=b)
+                              for p, a, b in result.missing],
                      witness_seq=w.seq if w else None, witness_at=w.at if w else None,
+                     witness_root=(w.root or None) if w else None,
                      problems=[{"message_zh": zh, "message_en": en} for zh, en in result.problems],
                      message=result.message(), message_zh=result.text("zh"),
                      message_en=result.text("en"))

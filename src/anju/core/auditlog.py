@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anju.core import audit
+from anju.core import audit, chaincheck
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
 from anju.core.models import AuditEntry
@@ -19,32 +19,37 @@ from anju.core.policy import Actor
 from anju.core.types import Timestamp
 
 
-def verify(session: Session, actor: Actor) -> audit.VerifyResult:
-    """The auditor's (and admin's) check of the whole chain; the check itself is recorded."""
+def verify(session: Session, actor: Actor) -> chaincheck.VerifyResult:
+    """The auditor's (and admin's) check of the whole chain — every partition and recorded
+    root; entries not sealed yet are counted as pending. The check itself is recorded."""
     access = Access(session, actor)
     access.check(AUDIT_VERIFY, "审计链")
-    result = audit.verify_chain(session)
+    result = chaincheck.verify_chain(session)
     access.record(AuditEvent(AUDIT_VERIFY, AUDIT, None, "audit_chain", None,
-                             {"ok": result.ok, "checked": result.checked}))
+                             {"ok": result.ok, "checked": result.checked,
+                              "pending": result.pending}))
     return result
 
 
 def recent(session: Session, actor: Actor, limit: int = 100) -> list[AuditEntry]:
-    """The auditor's read of the log, newest first; the read itself goes on the chain."""
+    """The auditor's read of the log, newest first, sealed and pending alike (in the order they
+    were written; `seq` counts within a partition); the read itself goes on the chain."""
     access = Access(session, actor)
     access.check(AUDIT_READ, "审计日志")
-    entries = list(session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())
+    entries = list(session.execute(select(AuditEntry).order_by(AuditEntry.id.desc())
                                    .limit(min(limit, 500))).scalars())
     access.record(AuditEvent(AUDIT_READ, AUDIT, None, "audit_log", None, {"limit": limit}))
     return entries
 
 
 def entries_for_person(session: Session, person_code: str, limit: int = 200,
-                       before_seq: int | None = None) -> list[AuditEntry]:
+                       before_id: int | None = None) -> list[AuditEntry]:
+    """A person's entries, newest first: sealed and pending alike, in the order they were
+    written (a pending entry has no sequence number yet, but it happened)."""
     query = select(AuditEntry).where(AuditEntry.person_code == person_code)
-    if before_seq:
-        query = query.where(AuditEntry.seq < before_seq)
-    return list(session.execute(query.order_by(AuditEntry.seq.desc()).limit(limit)).scalars())
+    if before_id:
+        query = query.where(AuditEntry.id < before_id)
+    return list(session.execute(query.order_by(AuditEntry.id.desc()).limit(limit)).scalars())
 
 
 class AccessLogEntry(BaseModel):

@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     audit_witness_seconds: int = Field(
         60, ge=0, le=86400, description="how often a running server witnesses the audit chain "
         "head outside the database (0: only `anju audit witness`)")
+    # --- the audit sealer (issue 12) ---
+    audit_seal_interval_ms: int = Field(
+        250, ge=0, le=60000, description="how often a running server's sealer chains the "
+        "entries requests appended (0: only `anju audit seal`)")
+    audit_seal_batch: int = Field(
+        100000, ge=1, le=10_000_000, description="most entries of one partition sealed in one "
+        "transaction")
+    audit_root_seconds: int = Field(
+        60, ge=0, le=86400, description="at most how often the sealer records a Merkle root of "
+        "the partitions' heads while entries keep coming (0: after every round that sealed)")
     db_pool_size: int = Field(10, description="PostgreSQL connection pool size per process")
     db_lock_timeout_seconds: float = Field(
         10, gt=0, le=60, description="how long a request waits for the database (SQLite's write "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, utcnow
@@ -67,16 +67,17 @@ class LoginFailure(Base):
 class AuditEntry(Base):
     """One link of the append-only, keyed-SM3 (HMAC-SM3) hash-chained audit log.
 
-    A use case writes its entries at once and they are sealed — given the next `seq` and their
-    hashes under the chain-head lock — just before its transaction commits, so the lock is held
-    for microseconds, not for the whole request. `seq` has no gaps: a missing number is a
-    deleted entry.
+    A use case writes its entries unsealed (`seq` and the hashes empty) in its own transaction,
+    in the partition `part` (a stable hash of the person code, see `anju.core.audit`); the
+    sealer gives them, in batches, their partition's next `seq` and their hashes. Within a
+    partition `seq` has no gaps: a missing number is a deleted entry.
     """
 
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    part: Mapped[int] = mapped_column(Integer, server_default="0")
+    seq: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(DateTime)
     account_id: Mapped[int | None] = mapped_column(Integer)
     username: Mapped[str] = mapped_column(String(64))
@@ -90,17 +91,36 @@ class AuditEntry(Base):
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     entry_hash: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_entries_person_seq", "person_code", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("part", "seq", name="uq_audit_entries_part_seq"),
+        Index("ix_audit_entries_person_id", "person_code", "id"),
+        # the sealer's backlog: only unsealed rows are in it, so it stays small
+        Index("ix_audit_entries_pending", "part", "id", sqlite_where=text("seq IS NULL"),
+              postgresql_where=text("seq IS NULL")),
+    )
 
 
 class AuditHead(Base):
-    """A single row holding the chain's last seq and hash; locked while appending."""
+    """One row per partition of the chain: its last seq and hash, kept by the sealer. The number
+    of rows is the number of partitions (made by the migrations; fixed)."""
 
-    __tablename__ = "audit_head"
+    __tablename__ = "audit_heads"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    part: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditRoot(Base):
+    """A Merkle root (SM3) of the partitions' heads, recorded by the sealer; the witness anchors
+    it outside the database and `anju audit roots` prints them for a daily report."""
+
+    __tablename__ = "audit_roots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    heads: Mapped[str] = mapped_column(Text)  # JSON [[partition, seq, hash], …]
+    root: Mapped[str] = mapped_column(String(64))
 
 
 class IdempotencyRecord(Base):

@@ -1,8 +1,9 @@
 """The audit chain's witness: its head, signed, kept outside the database.
 
 A hash chain inside a database cannot prove its own length: whoever may delete its newest
-entries (and the head row) leaves a shorter chain that still links up. So the head — sequence
-number, hash and time — is regularly written to `data_dir/audit/witness.log` and to the
+entries (and the head row) leaves a shorter chain that still links up. So the heads of the
+chain's partitions — sequence number and hash of each partition's last sealed entry — and their
+SM3 Merkle root are regularly written to `data_dir/audit/witness.log` and to the
 application log, signed (HMAC-SM3) with a key that is not in the database. `verify_chain`
 checks the chain against every valid witness line and names what is missing.
 
@@ -27,7 +28,8 @@ from anju.core.crypto import derive_key
 
 log = logging.getLogger("anju.audit.witness")
 
-_FORMAT = "anju-audit-witness/v1"
+_FORMAT = "anju-audit-witness/v1"  # one chain: {at, seq, hash, sig}
+_FORMAT_2 = "anju-audit-witness/v2"  # partitions: {at, root, heads, sig}, root signed
 _MARK = '{"at":'  # where a witness starts inside a log line (syslog adds its own prefix)
 
 
@@ -61,18 +63,51 @@ def witness_path(settings: Settings | None = None) -> Path:
     return (settings or get_settings()).data_dir / "audit" / "witness.log"
 
 
+Head = tuple[int, int, str]  # (partition, seq, hash)
+
+
+def merkle_root(heads: list[Head] | tuple[Head, ...]) -> str:
+    """SM3 Merkle root of the partitions' heads, in partition order (RFC 6962's shape: leaves
+    and inner nodes hashed with different prefixes, so one cannot pass for the other)."""
+    level = [_sm3(b"\x00" + f"{p}|{seq}|{h}".encode()) for p, seq, h in sorted(heads)]
+    if not level:
+        return _sm3(b"").hex()
+    while len(level) > 1:
+        paired = [_sm3(b"\x01" + level[i] + level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        level = paired + ([level[-1]] if len(level) % 2 else [])
+    return level[0].hex()
+
+
+def _sm3(data: bytes) -> bytes:
+    h = hashes.Hash(hashes.SM3())
+    h.update(data)
+    return h.finalize()
+
+
 @dataclass(frozen=True)
 class Witness:
-    seq: int
-    hash: str
+    """What a witness line vouches for: every partition's end, and their Merkle root. (A line of
+    the first format, from before partitioning, vouches for partition 0, which holds that
+    chain.)"""
+
+    heads: tuple[Head, ...]
     at: str  # ISO 8601, UTC
+    root: str = ""
     source: str = field(default="", compare=False)  # the file it was read from
 
+    @property
+    def seq(self) -> int:
+        """How many sealed entries it vouches for, across the partitions."""
+        return sum(seq for _, seq, _ in self.heads)
+
     def signature(self, key: bytes) -> str:
-        return hmac_sm3(key, f"{_FORMAT}|{self.at}|{self.seq}|{self.hash}")
+        if not self.root:  # the first format
+            _, seq, head_hash = self.heads[0]
+            return hmac_sm3(key, f"{_FORMAT}|{self.at}|{seq}|{head_hash}")
+        return hmac_sm3(key, f"{_FORMAT_2}|{self.at}|{self.root}")
 
     def line(self, key: bytes) -> str:
-        return json.dumps({"at": self.at, "seq": self.seq, "hash": self.hash,
+        return json.dumps({"at": self.at, "root": self.root, "heads": [list(h) for h in self.heads],
                            "sig": self.signature(key)}, separators=(",", ":"))
 
 
@@ -84,10 +119,12 @@ class BadLine:
     reason_en: str
 
 
-def write(seq: int, head_hash: str, settings: Settings | None = None) -> Witness:
-    """Append one signed witness line to the witness file and the application log."""
+def write(heads: list[Head], settings: Settings | None = None) -> Witness:
+    """Append one signed witness line (the heads and their root) to the witness file and the
+    application log."""
     settings = settings or get_settings()
-    witness = Witness(seq, head_hash, datetime.now(UTC).isoformat(timespec="seconds"))
+    heads = tuple((int(p), int(seq), str(h)) for p, seq, h in sorted(heads))
+    witness = Witness(heads, datetime.now(UTC).isoformat(timespec="seconds"), merkle_root(heads))
     line = witness.line(witness_key(settings))
     path = witness_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,32 +167,38 @@ def load(paths: list[Path] | None = None,
 def _parse(text: str, key: bytes, source: str, number: int) -> Witness | BadLine:
     try:
         data = json.loads(text)
-        witness = Witness(int(data["seq"]), str(data["hash"]), str(data["at"]), source)
+        if "heads" in data:
+            heads = tuple((int(p), int(seq), str(h)) for p, seq, h in data["heads"])
+            witness = Witness(heads, str(data["at"]), str(data["root"]), source)
+        else:
+            witness = Witness(((0, int(data["seq"]), str(data["hash"])),), str(data["at"]),
+                              "", source)
         sig = str(data["sig"])
     except (ValueError, KeyError, TypeError):
         return BadLine(source, number, "见证记录无法读取", "unreadable witness line")
-    if not constant_time.bytes_eq(sig.encode(), witness.signature(key).encode()):
+    if not constant_time.bytes_eq(sig.encode(), witness.signature(key).encode()) or (
+            witness.root and witness.root != merkle_root(witness.heads)):
         return BadLine(source, number,
-                       f"签名无效（第 {witness.seq} 条、{witness.at} 的见证被伪造或修改）",
-                       f"bad signature (the witness of entry {witness.seq} at {witness.at} was "
-                       "forged or altered)")
+                       f"签名无效（{witness.at} 的见证被伪造或修改）",
+                       f"bad signature (the witness of {witness.at} was forged or altered)")
     return witness
 
 
-def latest_seq(settings: Settings | None = None, tail_bytes: int = 16384) -> int:
-    """The highest sequence number vouched for by the last lines of the witness file (0 if
-    none); reads only the file's end, so a server can ask every minute."""
+def latest_heads(settings: Settings | None = None, tail_bytes: int = 65536) -> dict[int, int]:
+    """Per partition, the highest sequence number vouched for by the last lines of the witness
+    file; reads only the file's end, so a server can ask every minute."""
     settings = settings or get_settings()
     path = witness_path(settings)
     if not path.exists():
-        return 0
+        return {}
     with path.open("rb") as f:
         f.seek(max(0, f.seek(0, os.SEEK_END) - tail_bytes))
         lines = f.read().decode("utf-8", errors="replace").splitlines()
-    key, best = witness_key(settings), 0
+    key, best = witness_key(settings), {}
     for text in lines:
         start = text.find(_MARK)
         found = _parse(text[start:], key, str(path), 0) if start >= 0 else None
         if isinstance(found, Witness):
-            best = max(best, found.seq)
+            for part, seq, _ in found.heads:
+                best[part] = max(best.get(part, 0), seq)
     return best

@@ -1,12 +1,11 @@
 """The ASGI application factory: API routers, pages, static assets, error handlers."""
 from __future__ import annotations
 
-import asyncio
 import logging
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from anyio import CapacityLimiter, to_thread
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import (
     get_redoc_html,
@@ -16,7 +15,7 @@ from fastapi.openapi.docs import (
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju.core import audit, domain
+from anju.core import domain, sealer
 from anju.core.config import Settings, get_settings
 from anju.core.db import Database
 from anju.core.errors import AnjuError, TooLarge
@@ -63,36 +62,6 @@ class RequestGate:
 log = logging.getLogger("anju.web")
 
 
-class _Witness:
-    """Witnesses the audit chain's head at start-up, then every `every` seconds if it moved,
-    and once more at shutdown (see anju.core.witness)."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app, self.last = app, None
-        # Its own thread, not one of the request pool's (see RequestGate: those are spoken for).
-        self.limiter = CapacityLimiter(1)
-
-    def _once(self) -> None:
-        with self.app.state.db.unit_of_work() as session:
-            end = audit.chain_end(session)
-            if end != self.last:
-                audit.witness_head(session, end=end)  # keys and place as verify reads them
-                self.last = end
-
-    async def once(self) -> None:
-        try:
-            await to_thread.run_sync(self._once, limiter=self.limiter)
-        except Exception:  # a witness that fails must never take the server down
-            log.exception("could not witness the audit chain")
-
-    async def every(self, seconds: int) -> None:
-        try:
-            while True:
-                await asyncio.sleep(seconds)
-                await self.once()
-        except asyncio.CancelledError:
-            await self.once()
-            raise
 class BodyLimit:
     """Refuse a request body past `limit` bytes with 413, while it streams in: at once when its
     Content-Length says so, else as soon as the bytes received pass the limit (a chunked body),
@@ -160,16 +129,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI):
         # Sync routes run in this thread pool; a small pool keeps interpreter-lock contention low.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        task = None
-        if settings.audit_witness_seconds:
-            witness = _Witness(app)
-            await witness.once()
-            task = asyncio.create_task(witness.every(settings.audit_witness_seconds))
+        # the audit sealer and witness: a thread of its own, off the request pool
+        chain = sealer.Background(app.state.db, settings)
+        if chain.active:
+            await to_thread.run_sync(chain.start)
         yield
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        if chain.active:
+            await to_thread.run_sync(chain.stop)
         app.state.jobs.shutdown(wait=True)  # a running import ends after its current batch
 
     app = FastAPI(title="Anju 安居 API", version="1", lifespan=lifespan, docs_url=None,

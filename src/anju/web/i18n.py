@@ -40,9 +40,10 @@ ZH: dict[str, str] = {
     "accounts.enabled": "启用", "accounts.disabled": "已停用", "accounts.disable": "停用…",
     "menu.audit": "审计链", "audit.title": "审计链校验与访问日志",
     "audit.verify": "校验整条审计链", "audit.ok": "审计链完整", "audit.broken": "审计链被篡改",
-    "audit.recent": "最近的访问记录", "audit.seq": "序号", "audit.at": "时间",
+    "audit.recent": "最近的访问记录", "audit.seq": "分区·序号", "audit.at": "时间",
     "audit.who": "账号", "audit.role": "角色", "audit.action": "操作", "audit.person": "人员编码",
     "audit.purpose": "用途",
+    "audit.pending": "待封存",  # issue 12: appended, not sealed into the chain yet
     # registration states and reasons
     "status.submitted": "待审核", "status.approved": "已登记", "status.rejected": "已退回",
     "status.ended": "已注销",
@@ -142,8 +143,9 @@ EN: dict[str, str] = {
     "menu.audit": "Audit chain", "audit.title": "Audit chain and access log",
     "audit.verify": "Verify the whole chain", "audit.ok": "Audit chain intact",
     "audit.broken": "Audit chain tampered with", "audit.recent": "Latest accesses",
-    "audit.seq": "No.", "audit.at": "Time", "audit.who": "Account", "audit.role": "Role",
+    "audit.seq": "Part·No.", "audit.at": "Time", "audit.who": "Account", "audit.role": "Role",
     "audit.action": "Action", "audit.person": "Person code", "audit.purpose": "Purpose",
+    "audit.pending": "pending",  # issue 12: appended, not sealed into the chain yet
     "status.submitted": "Pending review", "status.approved": "Registered",
     "status.rejected": "Returned", "status.ended": "Ended",
     "reason.work": "Work", "reason.study": "Study", "reason.stable_home": "Stable home",

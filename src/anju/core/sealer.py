@@ -1,0 +1,360 @@
+"""The audit chain's sealer: gives appended entries their sequence numbers and chain hashes.
+
+Requests append their audit entries unsealed (`anju.core.audit.append`). The sealer works one
+partition at a time, in batches: it takes the partition's sealing lock — a PostgreSQL advisory
+lock (`pg_try_advisory_xact_lock`), so of all the processes that try (every server process runs a
+sealer thread, `anju audit seal` may run from cron) exactly one seals a partition at a time; on
+SQLite a lock in the process, the database's write lock doing the rest — then takes the
+partition's unsealed entries in id order, gives them the next sequence numbers and their keyed
+SM3 hashes, and moves the partition's head, all in one transaction. A sealer killed mid-batch
+leaves that transaction uncommitted: nothing sealed half, nothing sealed twice; the next sealer
+starts the batch again.
+
+After a round that sealed something (at most every `audit_root_seconds`), and always at the end
+of `seal_all`, the partitions' heads are combined into an SM3 Merkle root and recorded
+(`audit_roots`); the witness (`anju.core.witness`) anchors the latest heads and root outside the
+database.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Text, cast, exists, select, text
+from sqlalchemy.orm import Session
+
+from anju.core import audit, witness
+from anju.core.config import Settings, get_settings
+from anju.core.db import Database, utcnow
+from anju.core.models import AuditEntry, AuditHead, AuditRoot
+
+log = logging.getLogger("anju.audit.sealer")
+
+_CHUNK = 10_000  # rows per UPDATE statement
+# Test-only: pause inside the transaction after the first UPDATE, having created this file, so
+# a test can kill the process there (tests/core/test_sealer.py::test_a_sealer_killed_mid_batch…).
+PAUSE_ENV = "ANJU_AUDIT_SEAL_PAUSE_FILE"
+
+_LOCAL: dict[tuple[str, int], threading.Lock] = {}
+_LOCAL_GUARD = threading.Lock()
+
+
+def _local_lock(url: str, part: int) -> threading.Lock:
+    with _LOCAL_GUARD:
+        return _LOCAL.setdefault((url, part), threading.Lock())
+
+
+def _try_lock(db: Database, session: Session, part: int, held: list[threading.Lock]) -> bool:
+    """Take partition `part`'s sealing lock for the session's transaction, if free. (On SQLite
+    the lock in the process goes to `held`, for the caller to release after the transaction.)"""
+    if db.is_sqlite:
+        lock = _local_lock(db.url, part)
+        if not lock.acquire(blocking=False):
+            return False
+        held.append(lock)
+        return True
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:c, :p)"),
+                                {"c": audit.LOCK_CLASS, "p": part}).scalar())
+
+
+@contextmanager
+def claimed(db: Database, part: int) -> Iterator[Session | None]:
+    """A unit of work holding partition `part`'s sealing lock, or None when another sealer holds
+    it. The lock ends with the transaction."""
+    held: list[threading.Lock] = []
+    try:
+        with db.unit_of_work() as session:
+            yield session if _try_lock(db, session, part, held) else None
+    finally:
+        for lock in held:
+            lock.release()
+
+
+def pending_partitions(db: Database) -> list[int]:
+    """The partitions that have unsealed entries (one probe of the pending index each)."""
+    with db.reading() as session:
+        count = audit.partitions(session)
+        probes = [exists().where(AuditEntry.part == p, AuditEntry.seq.is_(None)).label(f"p{p}")
+                  for p in range(count)]
+        found = session.execute(select(*probes)).one()
+        return [p for p, has in enumerate(found) if has]
+
+
+def _head(session: Session, part: int) -> AuditHead:
+    head = session.execute(select(AuditHead).where(AuditHead.part == part)
+                           .with_for_update()).scalar()
+    if head is None:
+        # Migrations make the rows; if one was deleted, carry on from the partition's real end
+        # (so sealing goes on) and say so — `verify` names what else went with it.
+        seq, last = audit.chain_end(session, part)
+        if seq:
+            log.error("audit chain head of partition %d was missing; rebuilt at entry %d",
+                      part, seq)
+        head = AuditHead(part=part, last_seq=seq, last_hash=last)
+        session.add(head)
+        session.flush()
+    return head
+
+
+# detail as stored text: parsed (and written canonically) once per distinct value
+_READ = (AuditEntry.id, AuditEntry.at, AuditEntry.account_id, AuditEntry.username,
+         AuditEntry.role, AuditEntry.action, AuditEntry.person_code, AuditEntry.object_type,
+         AuditEntry.object_id, AuditEntry.purpose, cast(AuditEntry.detail, Text))
+
+
+class _Batch:
+    """What one transaction seals: (id, seq, prev_hash, entry_hash) columns, across partitions.
+    Formats entries like `audit.canonical` (a test holds them equal) with the values that repeat
+    in a batch — account, role, action, purpose, time, detail — encoded once."""
+
+    def __init__(self, key: bytes | None) -> None:
+        self.mac = audit.mac(key)
+        self.ids: list[int] = []
+        self.seqs: list[int] = []
+        self.prevs: list[str] = []
+        self.hashes: list[str] = []
+        self.memo: dict = {}
+
+    def _remember(self, key, made: str) -> str:
+        if len(self.memo) > 50_000:  # a batch of unique details must not grow it without end
+            self.memo.clear()
+        self.memo[key] = made
+        return made
+
+    def _j(self, value) -> str:
+        got = self.memo.get(value)
+        return got if got is not None else self._remember(value, audit._json(value))
+
+    def _detail(self, stored: str | None) -> str:
+        if stored is None:
+            return "null"
+        got = self.memo.get(("detail", stored))
+        return got if got is not None else self._remember(
+            ("detail", stored), audit._json(json.loads(stored)))
+
+    def _at(self, at) -> str:
+        got = self.memo.get(("at", at))
+        return got if got is not None else self._remember(
+            ("at", at), audit._json(at.isoformat(timespec="microseconds")))
+
+    def seal(self, rows, seq: int, prev: str) -> tuple[int, str]:
+        j, string, template, mac = self._j, audit._json, audit._TEMPLATE, self.mac
+        ids, seqs, prevs, hashes = self.ids, self.seqs, self.prevs, self.hashes
+        for (entry_id, at, account_id, username, role, action, person_code, object_type,
+             object_id, purpose, detail) in rows:
+            seq += 1
+            body = template % (j(account_id), j(action), self._at(at), self._detail(detail),
+                               string(object_id), j(object_type), string(person_code),
+                               j(purpose), j(role), seq, j(username))
+            h = mac.copy()
+            h.update((prev + "\n" + body).encode("utf-8"))
+            ids.append(entry_id)
+            seqs.append(seq)
+            prevs.append(prev)
+            prev = h.finalize().hex()
+            hashes.append(prev)
+        return seq, prev
+
+
+def _take(session: Session, parts: list[int], limit: int, batch: _Batch) -> int:
+    """Seal up to `limit` unsealed entries of each partition in `parts` (whose locks the
+    transaction holds), oldest first, into `batch`, and move their heads (flushed with the
+    batch's transaction). Returns how many."""
+    total = 0
+    for part in parts:  # the partial index, in id order: no sort
+        rows = session.execute(select(*_READ).where(AuditEntry.part == part,
+                                                    AuditEntry.seq.is_(None))
+                               .order_by(AuditEntry.id).limit(limit)).all()
+        if rows:
+            head = _head(session, part)
+            head.last_seq, head.last_hash = batch.seal(rows, head.last_seq, head.last_hash)
+            total += len(rows)
+    return total
+
+
+def seal_partition(session: Session, part: int, limit: int, key: bytes | None = None) -> int:
+    """Seal up to `limit` of one partition's unsealed entries in the caller's transaction, which
+    must hold the partition's lock (`claimed`). Returns how many."""
+    batch = _Batch(key)
+    count = _take(session, [part], limit, batch)
+    _write(session, batch)
+    session.flush()
+    return count
+
+
+_SMALL = 2000  # up to this many rows: one UPDATE from arrays; more: COPY into a temporary table
+
+
+def _write(session: Session, batch: _Batch) -> None:
+    if not batch.ids:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        for start in range(0, len(batch.ids), _CHUNK):
+            part = slice(start, start + _CHUNK)
+            done = conn.exec_driver_sql(
+                "UPDATE audit_entries SET seq = ?, prev_hash = ?, entry_hash = ? "
+                "WHERE id = ? AND seq IS NULL",
+                list(zip(batch.seqs[part], batch.prevs[part], batch.hashes[part],
+                         batch.ids[part], strict=True))).rowcount
+            _check(done, len(batch.ids[part]))
+            _pause_if_asked()
+        return
+    if len(batch.ids) <= _SMALL:
+        done = conn.execute(text(
+            "UPDATE audit_entries AS e SET seq = v.seq, prev_hash = v.prev, entry_hash = v.hash "
+            "FROM unnest(CAST(:ids AS integer[]), CAST(:seqs AS integer[]), "
+            "CAST(:prevs AS text[]), CAST(:hashes AS text[])) AS v(id, seq, prev, hash) "
+            "WHERE e.id = v.id AND e.seq IS NULL"),
+            {"ids": batch.ids, "seqs": batch.seqs, "prevs": batch.prevs,
+             "hashes": batch.hashes}).rowcount
+        _check(done, len(batch.ids))
+        _pause_if_asked()
+        return
+    # A big batch (a bulk load's): COPY the seals in, then one UPDATE … FROM.
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE audit_seal (id integer, seq integer, "
+                         "prev_hash text, entry_hash text) ON COMMIT DROP")
+    order = sorted(range(len(batch.ids)), key=batch.ids.__getitem__)  # heap order
+    raw = conn.connection.dbapi_connection
+    with raw.cursor() as cur, cur.copy("COPY audit_seal FROM STDIN") as copy:
+        for i in order:
+            copy.write_row((batch.ids[i], batch.seqs[i], batch.prevs[i], batch.hashes[i]))
+    conn.exec_driver_sql("ANALYZE audit_seal")
+    conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")  # the join's hash table stays in memory
+    # one statement: chunks would each scan the growing table again
+    done = conn.exec_driver_sql(
+        "UPDATE audit_entries AS e SET seq = s.seq, prev_hash = s.prev_hash, "
+        "entry_hash = s.entry_hash FROM audit_seal AS s WHERE e.id = s.id "
+        "AND e.seq IS NULL").rowcount
+    _check(done, len(order))
+    _pause_if_asked()
+
+
+def _check(done: int, expected: int) -> None:
+    if done != expected:  # another sealer got there: never seal anything twice
+        raise RuntimeError(f"audit sealer: {expected - done} entries were sealed meanwhile by "
+                           "someone else; the batch is abandoned")
+
+
+def _pause_if_asked() -> None:
+    flag = os.environ.get(PAUSE_ENV)
+    if flag:
+        Path(flag).write_text(str(os.getpid()))
+        while True:  # until the test kills the process
+            time.sleep(1)
+
+
+def seal_round(db: Database, settings: Settings | None = None) -> int:
+    """One pass over the partitions with unsealed entries, in one transaction: a batch of each
+    partition whose lock is free (another sealer holds the others), written together in heap
+    order. Returns how many entries were sealed."""
+    settings = settings or get_settings()
+    parts = pending_partitions(db)
+    if not parts:
+        return 0
+    # the key as `verify` reads it (the process's settings), whatever settings an app was given
+    batch, held, total = _Batch(witness.chain_key()), [], 0
+    try:
+        with db.unit_of_work() as session:  # one transaction: all of it, or none of it
+            mine = [part for part in parts if _try_lock(db, session, part, held)]
+            total = _take(session, mine, settings.audit_seal_batch, batch)
+            _write(session, batch)
+    finally:
+        for lock in held:
+            lock.release()
+    return total
+
+
+def seal_all(db: Database, settings: Settings | None = None, wait: float = 60.0) -> int:
+    """Seal everything pending now (the CLI, the end of a bulk load, the demo), then record a
+    root. Partitions another sealer holds are waited for, up to `wait` seconds."""
+    total, deadline = 0, time.monotonic() + wait
+    while True:
+        sealed = seal_round(db, settings)
+        total += sealed
+        if not pending_partitions(db) or (not sealed and time.monotonic() > deadline):
+            break
+        if not sealed:
+            time.sleep(0.05)
+    with db.unit_of_work() as session:
+        record_root(session)
+    return total
+
+
+def record_root(session: Session) -> AuditRoot | None:
+    """Record the Merkle root of the partitions' real ends, unless they have not moved since
+    the last root."""
+    heads = audit.chain_ends(session)
+    listed = json.dumps([list(h) for h in heads], separators=(",", ":"))
+    last = session.execute(select(AuditRoot.heads).order_by(AuditRoot.id.desc()).limit(1)).scalar()
+    if last == listed:
+        return None
+    root = AuditRoot(at=utcnow(), heads=listed, root=witness.merkle_root(heads))
+    session.add(root)
+    return root
+
+
+def roots(session: Session, limit: int = 50) -> Sequence[AuditRoot]:
+    """The latest recorded roots, newest first (for `anju audit roots` and a daily report)."""
+    return session.execute(select(AuditRoot).order_by(AuditRoot.id.desc())
+                           .limit(limit)).scalars().all()
+
+
+class Background:
+    """A server process's sealer and witness: a daemon thread that seals every
+    `audit_seal_interval_ms`, records a root at most every `audit_root_seconds`, and witnesses
+    the heads every `audit_witness_seconds` when they moved. `tick()` runs once at start-up and
+    at shutdown (then sealing everything the process can)."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db, self.settings = db, settings
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.last_root = self.last_witness = 0.0
+        self.witnessed: list | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.settings.audit_seal_interval_ms or self.settings.audit_witness_seconds)
+
+    def tick(self, final: bool = False) -> None:
+        s, now = self.settings, time.monotonic()
+        try:
+            sealed = seal_round(self.db, s) if s.audit_seal_interval_ms or final else 0
+            witness_due = s.audit_witness_seconds and (
+                final or now - self.last_witness >= s.audit_witness_seconds)
+            if (sealed and now - self.last_root >= s.audit_root_seconds) or witness_due:
+                with self.db.unit_of_work() as session:
+                    record_root(session)
+                    ends = audit.chain_ends(session) if witness_due else None
+                    if ends is not None and ends != self.witnessed:
+                        audit.witness_head(session, ends=ends)  # as verify reads it
+                        self.witnessed = ends
+                self.last_root = now
+                self.last_witness = now if witness_due else self.last_witness
+        except Exception:  # a sealer that fails must never take the server down
+            log.exception("audit sealer round failed")
+
+    def _run(self) -> None:
+        s = self.settings
+        every = (s.audit_seal_interval_ms / 1000 if s.audit_seal_interval_ms
+                 else s.audit_witness_seconds)
+        while not self.stopping.wait(every):
+            self.tick()
+
+    def start(self) -> None:
+        self.tick()
+        self.thread = threading.Thread(target=self._run, name="anju-audit-sealer", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join()
+        self.tick(final=True)

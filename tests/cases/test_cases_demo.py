@@ -5,7 +5,6 @@ and each of their menu pages opens."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,11 +12,10 @@ from sqlalchemy import select
 
 from anju.cases.service import stats
 from anju.core import identity
-from anju.core.db import Database
 from anju.core.models import Account
 from anju.demo import build
 from anju.web.app import create_app
-from tests.support.datadir import data_dir
+from tests.support.datadir import county_copy
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 
@@ -25,11 +23,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 @pytest.fixture(scope="module")
 def demo(sqlite_template, tmp_path_factory):
     """Built once for the module (its tests only read it, and sign in)."""
-    folder = tmp_path_factory.mktemp("cases-demo")
-    path = folder / "demo.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
-    with data_dir(folder / "data"):
+    with county_copy(sqlite_template, tmp_path_factory.mktemp("cases-demo")) as db:
         build.ensure_demo(db, persons=200, progress=lambda _m: None)
     yield db
     db.dispose()

@@ -2,6 +2,11 @@
 
 Service tests take the `db` fixture and so run twice, once per backend. Each test gets a fresh
 database cloned from a migrated template, so tests never see each other's rows.
+
+Heavy fixtures are built once per run: `./dev test` distributes with `--dist loadgroup`, and
+`pytest_collection_modifyitems` below sends every test sharing a module- or session-scoped build
+(the monitoring county, Spark, a module's demo county or browser) to the same worker; the
+other tests are spread one by one.
 """
 from __future__ import annotations
 
@@ -20,15 +25,58 @@ from anju.core.db import Database  # noqa: E402
 from tests.support.pgserver import PgServer  # noqa: E402
 
 _counter = itertools.count()
+# Session fixtures too heavy to build on both workers, and the group of tests sharing them (the
+# monitoring county's engines test runs on Spark, so Spark's tests join the county's worker).
+SHARED = {"county": "county", "merged_county": "county", "spark": "county"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
+def pytest_collection_modifyitems(items):
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        group = next((SHARED[name] for name in item.fixturenames if name in SHARED), None)
+        if group is None and any(d.scope == "module" for defs in info.name2fixturedefs.values()
+                                 for d in defs):
+            group = item.nodeid.split("::")[0]  # its module's fixture is built once
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
 def pg_server():
-    server = PgServer().start()
+    # no WAL for what nobody replicates: a clone of the template (FILE_COPY) then writes none
+    server = PgServer(settings={"wal_level": "minimal", "max_wal_senders": "0"}).start()
     server.create_database("anju_template")
     migrate.upgrade(server.url("anju_template"))
     yield server
-    server.stop()
+    server.stop(wait=False)  # its folder is removed in the background: nobody waits for it
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One Spark session in local mode for the run (a JVM takes seconds to start), configured
+    for both its users: Splink's linkage (its similarity jar, checkpoints) and the monitoring
+    engine (UTC session time)."""
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    session = (
+        SparkSession.builder.master("local[2]").appName("anju-test")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.local.dir", str(tmp_path_factory.mktemp("spark")))
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    session.sparkContext.setCheckpointDir(str(tmp_path_factory.mktemp("checkpoints")))
+    yield session
+    session.stop()
 
 
 @pytest.fixture(scope="session")

@@ -15,14 +15,18 @@ from anju.core import identity
 from anju.core.models import Account
 from anju.demo import build
 from anju.web.app import create_app
+from tests.support.datadir import county_copy
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
-@pytest.fixture
-def demo(sqlite_db):
-    build.ensure_demo(sqlite_db, persons=200, progress=lambda _m: None)
-    return sqlite_db
+@pytest.fixture(scope="module")
+def demo(sqlite_template, tmp_path_factory):
+    """Built once for the module (its tests only read it, and sign in)."""
+    with county_copy(sqlite_template, tmp_path_factory.mktemp("cases-demo")) as db:
+        build.ensure_demo(db, persons=200, progress=lambda _m: None)
+    yield db
+    db.dispose()
 
 
 def _actor(db, username: str):

@@ -11,23 +11,7 @@ pyspark = pytest.importorskip("pyspark")
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    from pyspark.sql import SparkSession
-    from splink.backends.spark import similarity_jar_location
-
-    session = (
-        SparkSession.builder.master("local[2]").appName("anju-link-test")
-        .config("spark.jars", similarity_jar_location())
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.ui.enabled", "false")
-        .config("spark.local.dir", str(tmp_path_factory.mktemp("spark")))
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    session.sparkContext.setCheckpointDir(str(tmp_path_factory.mktemp("checkpoints")))
-    yield session
-    session.stop()
+# `spark`: the run's one Spark session in local mode (tests/conftest.py)
 
 
 def test_duckdb_and_spark_agree(spark):

@@ -2,8 +2,6 @@
 this folder (building it takes a few seconds)."""
 from __future__ import annotations
 
-import os
-import shutil
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -11,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from anju.core.config import reset_settings_cache
-from anju.core.db import Database
+from tests.support.datadir import county_copy
 
 PERSONS = 1500
 
@@ -35,21 +33,9 @@ def county(sqlite_template, tmp_path_factory):
     from anju.monitoring import build
 
     folder = tmp_path_factory.mktemp("county")
-    path = folder / "county.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    before = os.environ.get("ANJU_DATA_DIR")
-    os.environ["ANJU_DATA_DIR"] = str(folder / "data")
-    reset_settings_cache()
-    try:
-        db = Database(f"sqlite:///{path}")
+    with county_copy(sqlite_template, folder) as db:
         demo.ensure_demo(db, persons=PERSONS, progress=lambda m: None)
         built = build.run(db, job_actor("monitoring.nightly"), progress=lambda m: None)
-    finally:
-        if before is None:
-            os.environ.pop("ANJU_DATA_DIR", None)
-        else:
-            os.environ["ANJU_DATA_DIR"] = before
-        reset_settings_cache()
     yield db, folder / "data", built
     db.dispose()
 

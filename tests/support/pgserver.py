@@ -64,16 +64,28 @@ class PgServer:
         return f"postgresql+psycopg://anju@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database, or a clone of `template`: its files copied (FILE_COPY), quicker than
+        the default block-by-block copy through the WAL for a small template and a server
+        without fsync (a test per clone)."""
         import psycopg
 
+        clone = f' TEMPLATE "{template}"' if template else ""
+        if template and not self.fsync:
+            clone += " STRATEGY FILE_COPY"
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=anju dbname=postgres",
                              autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+            conn.execute(f'CREATE DATABASE "{name}"{clone}')
         return self.url(name)
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Stop the server and remove its folder; `wait=False` leaves the removal (a test run's
+        hundreds of cloned databases) to a detached `rm` so the caller need not wait for it."""
         try:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
         except subprocess.CalledProcessError:
             pass
-        shutil.rmtree(self.root, ignore_errors=True)
+        if wait:
+            shutil.rmtree(self.root, ignore_errors=True)
+        else:
+            subprocess.Popen(["rm", "-rf", str(self.root)], start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

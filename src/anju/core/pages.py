@@ -9,6 +9,7 @@ then, and it works without JavaScript. The page is the shared template "confirm.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -35,12 +36,20 @@ def confirm(request: Request, *, title: str, question: str, action: str, back: s
 
 
 def submit(session, do: Callable[[], object], redisplay: Callable[[AnjuError], Response],
-           then: str) -> Response:
+           then: str | Callable[[Any], str | Response]) -> Response:
     """Run a page's use case: on success see `then` (303, post-redirect-get); on a refusal undo
-    what it began and answer `redisplay(error)`, the page again with the reason."""
+    what it began and answer `redisplay(error)`, the page again with the reason.
+
+    `then` may be a function of what `do` returned, giving the path to see or the page to
+    answer (a look-up form shows its finding). When `do` answers a page itself — the
+    confirmation asked before a change that is hard to undo — nothing was done yet: it is the
+    answer."""
     try:
-        do()
+        done = do()
     except AnjuError as error:
         session.rollback()
         return redisplay(error)
-    return RedirectResponse(then, status_code=303)
+    if isinstance(done, Response):
+        return done
+    target = then(done) if callable(then) else then
+    return target if isinstance(target, Response) else RedirectResponse(target, status_code=303)

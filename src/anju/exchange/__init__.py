@@ -11,7 +11,8 @@ DOMAIN = Domain(
     pages="anju.exchange.pages",
     words="anju.exchange.words:WORDS",
     cli=(("link", "anju.exchange.cli:app"), ("exchange", "anju.exchange.cli:hub")),
-    # a case's evidence pulled from the departments' data (anju.cases.service.evidence)
+    # the departments' data asked for by a case's evidence (anju.cases.service.evidence) and by
+    # points (anju.cases.points.service): one listener answers both
     listeners=(("case.evidence_wanted", "anju.exchange.service.holdings:answer"),
-               ("points.facts_wanted", "anju.exchange.reads:answer_facts")),
+               ("points.facts_wanted", "anju.exchange.service.holdings:answer")),
 )

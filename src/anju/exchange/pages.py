@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from anju.core.errors import AnjuError
-from anju.core.pages import confirm
+from anju.core.pages import confirm, submit
 from anju.core.pages import confirmed as is_confirmed
 from anju.core.policy import Actor
 from anju.core.types import RecordId
@@ -75,14 +75,11 @@ def imports_page(request: Request, session: SessionDep, actor: ActorDep):
 def upload(request: Request, session: SessionDep, actor: ActorDep,
            file: Annotated[UploadFile, File()], department: Text = ""):
     """The same background job as the API's upload; then its progress page."""
-    try:
-        job = service.submit_import(session, actor, request.app.state.jobs, file.file,
-                                    department, file.filename,
-                                    spool=request.app.state.settings.data_dir / "imports")
-    except AnjuError as error:
-        session.rollback()
-        return _imports(request, session, actor, error)
-    return RedirectResponse(f"/exchange/imports/{job.job_id}", status_code=303)
+    return submit(session, lambda: service.submit_import(
+                      session, actor, request.app.state.jobs, file.file, department,
+                      file.filename, spool=request.app.state.settings.data_dir / "imports"),
+                  lambda e: _imports(request, session, actor, e),
+                  lambda job: f"/exchange/imports/{job.job_id}")
 
 
 @router.get("/exchange/imports/{job_id}")
@@ -110,7 +107,7 @@ def review_pair(pair_id: RecordId, request: Request, session: SessionDep, actor:
 @router.post("/exchange/review/{pair_id}")
 def decide(pair_id: RecordId, request: Request, session: SessionDep, actor: ActorDep,
            decision: Text = "", confirmed: Text = ""):
-    try:
+    def do():
         if decision in ("match", "non_match") and not is_confirmed(confirmed):
             pair = service.read_review_pair(session, actor, pair_id)
             if pair.status == "pending":
@@ -129,8 +126,6 @@ def decide(pair_id: RecordId, request: Request, session: SessionDep, actor: Acto
                                       ("exchange.weight", f"{pair.weight:.1f}")],
                                button=f"exchange.{decision}",
                                style="ok" if decision == "match" else "primary")
-        service.decide_review_pair(session, actor, pair_id, decision)
-    except AnjuError as error:
-        session.rollback()
-        return _pair(request, session, actor, pair_id, error)
-    return RedirectResponse("/exchange/review?done=1", status_code=303)
+        return service.decide_review_pair(session, actor, pair_id, decision)
+    return submit(session, do, lambda e: _pair(request, session, actor, pair_id, e),
+                  "/exchange/review?done=1")

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions, inputs
 from anju.core.config import get_settings
 from anju.core.errors import AnjuError, ValidationError
-from anju.core.pages import confirm
+from anju.core.pages import confirm, submit
 from anju.core.pages import confirmed as is_confirmed
 from anju.core.policy import Actor, Role
 from anju.core.types import RecordId
@@ -86,7 +86,7 @@ def _key_facts(key) -> list[tuple[str, object]]:
 @router.post("/landlord/keys/{key_id}/revoke")
 def revoke_key(key_id: str, request: Request, session: SessionDep, actor: ActorDep,
                note: Text = "", confirmed: Text = ""):
-    try:
+    def do():
         if len(note.strip()) < 2:
             raise ValidationError("note_required", "请填写收回原因", "please give a reason",
                                   field="note")
@@ -98,11 +98,9 @@ def revoke_key(key_id: str, request: Request, session: SessionDep, actor: ActorD
                            fields={"note": note.strip()},
                            facts=[*_key_facts(key), ("housing.revoke_note", note.strip())],
                            button="housing.confirm_revoke_button")
-        service.revoke_key(session, actor, key_id, note.strip())
-    except AnjuError as error:
-        session.rollback()
-        return _keys_page(request, session, actor, landlord=True, error=error)
-    return RedirectResponse("/landlord/keys?done=1", status_code=303)
+        return service.revoke_key(session, actor, key_id, note.strip())
+    return submit(session, do, lambda e: _keys_page(request, session, actor, landlord=True,
+                                                     error=e), "/landlord/keys?done=1")
 
 
 @router.get("/me/fees")
@@ -143,7 +141,7 @@ def tasks(request: Request, session: SessionDep, actor: ActorDep, division: str 
 @router.post("/tasks/{task_id}/resolve")
 def resolve(task_id: RecordId, request: Request, session: SessionDep, actor: ActorDep,
             outcome: Text = "", note: Text = "", end_date: Text = "", confirmed: Text = ""):
-    try:
+    def do():
         try:
             left = date.fromisoformat(end_date) if end_date.strip() else None
         except ValueError:
@@ -163,11 +161,9 @@ def resolve(task_id: RecordId, request: Request, session: SessionDep, actor: Act
                                       ("housing.who", task.person_name or ""),
                                       ("housing.end_on", left or clock.today())],
                                button="housing.confirm_moved_out_button")
-        service.resolve_task(session, actor, task_id, outcome, note.strip() or None, left)
-    except AnjuError as error:
-        session.rollback()
-        return _tasks_page(request, session, actor, None, error=error)
-    return RedirectResponse("/tasks?done=1", status_code=303)
+        return service.resolve_task(session, actor, task_id, outcome, note.strip() or None, left)
+    return submit(session, do, lambda e: _tasks_page(request, session, actor, None, error=e),
+                  "/tasks?done=1")
 
 
 # --- assisted mode ---------------------------------------------------------------------------
@@ -202,14 +198,9 @@ def record_consent(request: Request, session: SessionDep, actor: ActorDep,
     form = {"landlord_person_code": landlord_person_code, "method": method,
             "reference": reference, "consented_at": consented_at, "valid_days": valid_days,
             "landlord_q": landlord_q}
-    try:
-        data = _parse(ConsentIn, form)
-        consent = service.record_consent(session, actor, data)
-    except AnjuError as error:
-        session.rollback()
-        return _assist_page(request, session, actor, error=error, form=form)
-    return RedirectResponse(f"/assist/consents/{consent.consent_id}?done=consent",
-                            status_code=303)
+    return submit(session, lambda: service.record_consent(session, actor, _parse(ConsentIn, form)),
+                  lambda e: _assist_page(request, session, actor, error=e, form=form),
+                  lambda consent: f"/assist/consents/{consent.consent_id}?done=consent")
 
 
 class _RegistrationRef(BaseModel):
@@ -248,14 +239,9 @@ def consent_page(consent_id: RecordId, request: Request, session: SessionDep, ac
 
 
 def _assisted(request: Request, session: Session, actor: Actor, consent_id: int, do):
-    try:
-        asked = do()
-        if asked is not None:  # a confirmation page: nothing was done yet
-            return asked
-    except AnjuError as error:
-        session.rollback()
-        return _consent_page(request, session, actor, consent_id, error=error)
-    return RedirectResponse(f"/assist/consents/{consent_id}?done=1", status_code=303)
+    return submit(session, do, lambda e: _consent_page(request, session, actor, consent_id,
+                                                       error=e),
+                  f"/assist/consents/{consent_id}?done=1")
 
 
 @router.post("/assist/consents/{consent_id}/house")
@@ -334,15 +320,12 @@ def assisted_revoke(consent_id: RecordId, request: Request, session: SessionDep,
 
 @router.post("/assist/consents/{consent_id}/withdraw")
 def withdraw(consent_id: RecordId, request: Request, session: SessionDep, actor: ActorDep):
-    try:
-        service.withdraw_consent(session, actor, consent_id)
-    except AnjuError as error:
-        session.rollback()
-        if actor.role is Role.LANDLORD:  # which page to go back to, not a permission
-            return _assisted_page(request, session, actor, error=error)
-        return _assist_page(request, session, actor, error=error)
-    target = "/landlord/assisted" if actor.role is Role.LANDLORD else "/assist"
-    return RedirectResponse(f"{target}?done=1", status_code=303)
+    # which page to go back to, not a permission
+    landlord = actor.role is Role.LANDLORD
+    page = _assisted_page if landlord else _assist_page
+    return submit(session, lambda: service.withdraw_consent(session, actor, consent_id),
+                  lambda e: page(request, session, actor, error=e),
+                  f"{'/landlord/assisted' if landlord else '/assist'}?done=1")
 
 
 def _assisted_page(request: Request, session: Session, actor: Actor,

@@ -14,13 +14,13 @@ from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from anju.core import auditlog, clock, divisions, inputs, notes, qr
 from anju.core.errors import AnjuError, Forbidden, ValidationError
-from anju.core.pages import confirm
+from anju.core.pages import confirm, submit
 from anju.core.pages import confirmed as confirmed_
 from anju.core.policy import Actor, Scope, department_code, is_allowed, scopes_for
 from anju.core.types import RecordId
@@ -64,10 +64,11 @@ def _page(request: Request, name: str, status_code: int = 200, **context) -> Res
                                                         status_code)
 
 
-def _done(path: str, *notices: str) -> RedirectResponse:
+def _done(path: str, *notices: str) -> str:
+    """Where a page form goes once done: `path` showing the notices."""
     query = "&".join(f"notice={n}" for n in notices)
     joiner = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{joiner}{query}" if query else path, status_code=303)
+    return f"{path}{joiner}{query}" if query else path
 
 
 # --- confirming a change that is hard to undo (anju.core.pages) -------------------------------
@@ -155,14 +156,14 @@ def register(request: Request, session: SessionDep, actor: PersonActorDep, q: Te
              idempotency_key: Text = ""):
     form = {"room_id": room_id, "start_date": start_date, "reason": reason,
             "idempotency_key": idempotency_key}
-    try:
+
+    def do():
         data = _model(RegistrationIn, person_code=actor.person_code, room_id=room_id,
                       start_date=start_date, reason=reason)
-        registration, _ = service.submit_registration(session, actor, data, idempotency_key or None)
-    except AnjuError as error:
-        session.rollback()
-        return _register_page(request, session, actor, q, form, error)
-    return _done("/me/registrations", "submitted", *_warned(registration))
+        return service.submit_registration(session, actor, data, idempotency_key or None)[0]
+    return submit(session, do, lambda e: _register_page(request, session, actor, q, form, e),
+                  lambda registration: _done("/me/registrations", "submitted",
+                                             *_warned(registration)))
 
 
 def _permit_page(request: Request, session: Session, actor: Actor, person_code: str,
@@ -208,7 +209,8 @@ def end_registration(registration_id: IdPath, request: Request, session: Session
     pages = {"me": ("/me/registrations", _my_registrations),
              "tenants": ("/landlord/tenants", _tenants)}
     path, show = pages.get(back, pages["me"])
-    try:
+
+    def do():
         day = _date(end_date, "end_date")
         found = _registration_facts(session, actor, registration_id)
         if not confirmed_(confirmed) and found and found[0].status in ("submitted", "approved"):
@@ -217,11 +219,8 @@ def end_registration(registration_id: IdPath, request: Request, session: Session
                            fields={"end_date": day.isoformat(), "back": back},
                            facts=[*found[1], ("field.end_date", day)],
                            button="confirm.end_button")
-        service.end_registration(session, actor, registration_id, day)
-    except AnjuError as error:
-        session.rollback()
-        return show(request, session, actor, error)
-    return _done(path, "ended")
+        return service.end_registration(session, actor, registration_id, day)
+    return submit(session, do, lambda e: show(request, session, actor, e), _done(path, "ended"))
 
 
 # --- landlord: houses, tenants ---------------------------------------------------------------
@@ -258,16 +257,15 @@ def create_house(request: Request, session: SessionDep, actor: PersonActorDep,
                  room_capacity: Annotated[list[str], Form()] = []):  # noqa: B006
     rows = list(zip(room_label, room_capacity))
     form = {"address": address, "division_code": division_code, "rooms": rows or [("", "")]}
-    try:
+
+    def do():
         data = _model(HouseIn, address=address, division_code=division_code,
                       landlord_person_code=actor.person_code,
                       rooms=[{"label": label.strip(), "capacity": capacity.strip()}
                              for label, capacity in rows if label.strip() or capacity.strip()])
-        service.create_house(session, actor, data)
-    except AnjuError as error:
-        session.rollback()
-        return _house_form(request, actor, form, error)
-    return _done("/landlord/houses", "house_created")
+        return service.create_house(session, actor, data)
+    return submit(session, do, lambda e: _house_form(request, actor, form, e),
+                  _done("/landlord/houses", "house_created"))
 
 
 def _tenants(request: Request, session: Session, actor: Actor,
@@ -302,17 +300,17 @@ def register_tenant(request: Request, session: SessionDep, actor: ActorDep, name
                     start_date: Text = "", reason: Text = "", idempotency_key: Text = ""):
     form = {"name": name, "id_number": id_number, "phone": phone, "room_id": room_id,
             "start_date": start_date, "reason": reason, "idempotency_key": idempotency_key}
+
     # One unit of work: the person is kept only if their registration is accepted.
-    try:
+    def do():
         person = service.create_person(session, actor, _model(
             PersonIn, name=name, id_number=id_number, phone=phone or None))
-        registration, _ = service.submit_registration(session, actor, _model(
+        return service.submit_registration(session, actor, _model(
             RegistrationIn, person_code=person.person_code, room_id=room_id,
-            start_date=start_date, reason=reason), idempotency_key or None)
-    except AnjuError as error:
-        session.rollback()
-        return _tenant_form(request, session, actor, form, error)
-    return _done("/landlord/tenants", "tenant_registered", *_warned(registration))
+            start_date=start_date, reason=reason), idempotency_key or None)[0]
+    return submit(session, do, lambda e: _tenant_form(request, session, actor, form, e),
+                  lambda registration: _done("/landlord/tenants", "tenant_registered",
+                                             *_warned(registration)))
 
 
 # --- police: approval queue, permits -----------------------------------------------------------
@@ -378,7 +376,8 @@ def _back_query(back: str) -> str:
 def approve(registration_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
             back: Text = "", confirmed: Text = ""):
     back = _local(back, "/police/queue", "/police/queue")
-    try:
+
+    def do():
         found = _registration_facts(session, actor, registration_id)
         if not confirmed_(confirmed) and found and found[0].status == "submitted":
             return confirm(request, title="registry.confirm.approve_title",
@@ -386,18 +385,17 @@ def approve(registration_id: IdPath, request: Request, session: SessionDep, acto
                            action=f"/registrations/{registration_id}/approve", back=back,
                            fields={"back": back}, facts=found[1],
                            button="registry.confirm.approve_button", style="ok")
-        service.approve_registration(session, actor, registration_id)
-    except AnjuError as error:
-        session.rollback()
-        return _queue(request, session, actor, error, _back_query(back))
-    return _done(back, "approved")
+        return service.approve_registration(session, actor, registration_id)
+    return submit(session, do, lambda e: _queue(request, session, actor, e, _back_query(back)),
+                  _done(back, "approved"))
 
 
 @router.post("/registrations/{registration_id}/reject")
 def reject(registration_id: IdPath, request: Request, session: SessionDep, actor: ActorDep,
            reason: Text = "", back: Text = "", confirmed: Text = ""):
     back = _local(back, "/police/queue", "/police/queue")
-    try:
+
+    def do():
         body = _model(RejectIn, reason=reason.strip())
         found = _registration_facts(session, actor, registration_id)
         if not confirmed_(confirmed) and found and found[0].status == "submitted":
@@ -407,11 +405,9 @@ def reject(registration_id: IdPath, request: Request, session: SessionDep, actor
                            fields={"reason": body.reason, "back": back},
                            facts=[*found[1], ("registry.field.rejection_reason", body.reason)],
                            button="registry.confirm.reject_button")
-        service.reject_registration(session, actor, registration_id, body.reason)
-    except AnjuError as error:
-        session.rollback()
-        return _queue(request, session, actor, error, _back_query(back))
-    return _done(back, "rejected")
+        return service.reject_registration(session, actor, registration_id, body.reason)
+    return submit(session, do, lambda e: _queue(request, session, actor, e, _back_query(back)),
+                  _done(back, "rejected"))
 
 
 @router.get("/persons/{person_code}/permit")
@@ -421,12 +417,9 @@ def person_permit(person_code: str, request: Request, session: SessionDep, actor
 
 @router.post("/persons/{person_code}/permit")
 def issue_permit(person_code: str, request: Request, session: SessionDep, actor: ActorDep):
-    try:
-        service.issue_permit(session, actor, person_code)
-    except AnjuError as error:
-        session.rollback()
-        return _permit_page(request, session, actor, person_code, error)
-    return _done(f"/persons/{person_code}/permit", "permit_issued")
+    return submit(session, lambda: service.issue_permit(session, actor, person_code),
+                  lambda e: _permit_page(request, session, actor, person_code, e),
+                  _done(f"/persons/{person_code}/permit", "permit_issued"))
 
 
 # --- person search (police, grid workers, officers, data stewards) ----------------------------

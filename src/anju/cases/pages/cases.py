@@ -8,7 +8,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from anju.cases.rules import MACHINE, CaseStatus, Transition
 from anju.cases.service import cases, stats
 from anju.cases.service.shapes import CaseIn, ConsentIn
 from anju.core.errors import AnjuError, ValidationError
+from anju.core.pages import submit
 from anju.core.policy import Actor, Role, department_code, departments, is_allowed
 from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
@@ -143,14 +144,12 @@ def case_page(case_id: RecordId, request: Request, session: SessionDep, actor: A
 
 
 def _after(request: Request, session: Session, actor: Actor, case_id: int, step: str, call):
-    try:
-        out = call()
-    except AnjuError as error:
-        session.rollback()
-        return _case_page(request, session, actor, case_id, error=error)
-    if step == "transfer" and out.department != actor.department:
-        return RedirectResponse("/cases/queue", status_code=303)  # no longer ours to see
-    return RedirectResponse(f"/cases/{case_id}?done={step}", status_code=303)
+    def then(out) -> str:
+        if step == "transfer" and out.department != actor.department:
+            return "/cases/queue"  # no longer ours to see
+        return f"/cases/{case_id}?done={step}"
+    return submit(session, call, lambda e: _case_page(request, session, actor, case_id, error=e),
+                  then)
 
 
 @router.post("/cases/{case_id}/accept")
@@ -223,29 +222,25 @@ def _window(request: Request, session: Session, actor: Actor, *, applicant=None,
 @router.get("/window")
 def window(request: Request, session: SessionDep, actor: ActorDep, person: str = "",
            service: str = ""):
-    try:
-        applicant = cases.applicant(session, actor, person[:16]) if person else None
-    except AnjuError as error:
-        session.rollback()
-        return _window(request, session, actor, error=error)
-    return _window(request, session, actor, applicant=applicant, service_code=service[:40])
+    return submit(session, lambda: cases.applicant(session, actor, person[:16]) if person else None,
+                  lambda e: _window(request, session, actor, error=e),
+                  lambda applicant: _window(request, session, actor, applicant=applicant,
+                                            service_code=service[:40]))
 
 
 @router.post("/window/find")
 def window_find(request: Request, session: SessionDep, actor: ActorDep, id_number: Text = ""):
-    try:
-        applicant = cases.find_applicant(session, actor, id_number[:40])
-    except AnjuError as error:
-        session.rollback()
-        return _window(request, session, actor, error=error)
-    return _window(request, session, actor, applicant=applicant)
+    return submit(session, lambda: cases.find_applicant(session, actor, id_number[:40]),
+                  lambda e: _window(request, session, actor, error=e),
+                  lambda applicant: _window(request, session, actor, applicant=applicant))
 
 
 @router.post("/window/open")
 async def window_open(request: Request, session: SessionDep, actor: ActorDep):
     posted = await request.form()
     person, service = str(posted.get("person_code") or "")[:16], str(posted.get("service") or "")
-    try:
+
+    def do():
         try:
             consent = ConsentIn(method=str(posted.get("consent_method") or ""),
                                 reference=str(posted.get("consent_reference") or "")[:64] or None)
@@ -254,15 +249,15 @@ async def window_open(request: Request, session: SessionDep, actor: ActorDep):
                                   "choose how the applicant consented",
                                   field="consent_method") from None
         form = {k[5:]: str(v)[:500] for k, v in posted.items() if k.startswith("form.")}
-        out = cases.open_case(session, actor, CaseIn(service_code=service[:40],
-                                                     person_code=person, form=form,
-                                                     consent=consent))
-    except AnjuError as error:
-        session.rollback()
+        return cases.open_case(session, actor, CaseIn(service_code=service[:40],
+                                                      person_code=person, form=form,
+                                                      consent=consent))
+
+    def redisplay(error: AnjuError) -> Response:
         try:
             applicant = cases.applicant(session, actor, person)
         except AnjuError:
             applicant = None
         return _window(request, session, actor, applicant=applicant, service_code=service[:40],
                        error=error)
-    return RedirectResponse(f"/cases/{out.case_id}?done=open", status_code=303)
+    return submit(session, do, redisplay, lambda out: f"/cases/{out.case_id}?done=open")

@@ -14,6 +14,7 @@ from anju.cases import catalogue
 from anju.cases.service import evidence, guide, permits
 from anju.core import identity
 from anju.core.errors import AnjuError, Forbidden
+from anju.core.pages import submit
 from anju.core.policy import Actor
 from anju.core.types import RecordId
 from anju.core.web import SESSION_COOKIE, ActorDep, SessionDep
@@ -100,14 +101,13 @@ async def apply(code: str, request: Request, session: SessionDep, actor: Applica
         return RedirectResponse(apply_from, status_code=303)
     posted = await request.form()
     form = {f.name: str(posted.get(f.name, "")).strip() or None for f in service.form}
-    try:
-        case_id = _open(session, actor, code, form)
-    except AnjuError as error:
-        session.rollback()
+
+    def redisplay(error: AnjuError) -> Response:
         if error.field and error.field.startswith("form."):
             error.field = error.field[len("form."):]  # the page's inputs are named plainly
         return _apply_page(request, session, code, actor, error, form)
-    return RedirectResponse(f"/me/cases/{case_id}/evidence?notice=opened", status_code=303)
+    return submit(session, lambda: _open(session, actor, code, form), redisplay,
+                  lambda case_id: f"/me/cases/{case_id}/evidence?notice=opened")
 
 
 def _open(session: Session, actor: Actor, code: str, form: dict) -> int:
@@ -138,15 +138,13 @@ def my_case_evidence(case_id: RecordId, request: Request, session: SessionDep,
 @router.post("/me/cases/{case_id}/evidence/{item}")
 def upload(case_id: RecordId, item: str, request: Request, session: SessionDep,
            actor: ActorDep, file: Annotated[UploadFile, File()]):
-    try:
-        evidence.supply(session, actor, case_id, item, file.filename,
-                        file.file.read(evidence.MAX_UPLOAD + 1))
-    except AnjuError as error:
-        session.rollback()
+    def redisplay(error: AnjuError) -> Response:
         if error.http_status == 404:
-            raise
+            raise error
         return _evidence_page(request, session, actor, case_id, error)
-    return RedirectResponse(f"/me/cases/{case_id}/evidence?notice=uploaded", status_code=303)
+    return submit(session, lambda: evidence.supply(session, actor, case_id, item, file.filename,
+                                                   file.file.read(evidence.MAX_UPLOAD + 1)),
+                  redisplay, f"/me/cases/{case_id}/evidence?notice=uploaded")
 
 
 @router.get("/cases/{case_id}/evidence/{item}/document")

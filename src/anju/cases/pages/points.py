@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from anju.cases import catalogue, eligibility
@@ -15,6 +15,7 @@ from anju.cases.points import service as points
 from anju.cases.points.facts import FACTS
 from anju.cases.schools import service as schools
 from anju.core.errors import AnjuError, Forbidden, ValidationError
+from anju.core.pages import submit
 from anju.core.policy import Actor
 from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep
@@ -82,13 +83,11 @@ def appeal_points(request: Request, session: SessionDep, actor: ActorDep,
                   result_id: Annotated[RecordId, Form()], indicator: Annotated[str, Form()],
                   reason: Annotated[str, Form()] = ""):
     code = _own(actor)
-    try:
-        points.appeal(session, actor, code, result_id, indicator[:40], reason[:500])
-    except AnjuError as error:
-        session.rollback()
-        return _points_page(request, session, actor, None, error,
-                            {"indicator": indicator, "reason": reason})
-    return RedirectResponse("/me/points?notice=appealed", status_code=303)
+    return submit(session, lambda: points.appeal(session, actor, code, result_id, indicator[:40],
+                                                 reason[:500]),
+                  lambda e: _points_page(request, session, actor, None, e,
+                                         {"indicator": indicator, "reason": reason}),
+                  "/me/points?notice=appealed")
 
 
 @router.get("/me/placements")
@@ -106,14 +105,13 @@ def placement(case_id: RecordId, request: Request, session: SessionDep, actor: A
 @router.post("/cases/{case_id}/placement/appeal")
 def appeal_placement(case_id: RecordId, request: Request, session: SessionDep, actor: ActorDep,
                      reason: Annotated[str, Form()] = ""):
-    try:
-        schools.appeal(session, actor, case_id, reason[:500])
-    except AnjuError as error:
-        session.rollback()
-        return _page(request, "school_placement.html", error.http_status, error=error,
-                     placement=schools.placement(session, actor, case_id), reason=reason)
-    return _page(request, "school_placement.html",
-                 placement=schools.placement(session, actor, case_id), appealed=True)
+    return submit(session, lambda: schools.appeal(session, actor, case_id, reason[:500]),
+                  lambda e: _page(request, "school_placement.html", e.http_status, error=e,
+                                  placement=schools.placement(session, actor, case_id),
+                                  reason=reason),
+                  lambda _: _page(request, "school_placement.html",
+                                  placement=schools.placement(session, actor, case_id),
+                                  appealed=True))
 
 
 @router.get("/eligibility/awareness")
@@ -159,7 +157,7 @@ def record(appeal_id: RecordId, request: Request, session: SessionDep, actor: Ac
            value: Annotated[str, Form(max_length=40)] = "",
            source: Annotated[str, Form(max_length=40)] = "upload",
            obtained_on: Annotated[str, Form(max_length=10)] = ""):
-    try:
+    def do():
         day = _day(obtained_on)
         if day is None:
             raise ValidationError("date_format", "请填写取得日期", "give the date obtained",
@@ -167,22 +165,17 @@ def record(appeal_id: RecordId, request: Request, session: SessionDep, actor: Ac
         if source not in SOURCES:
             raise ValidationError("points_source", "请选择来源", "choose the source",
                                   field="source")
-        points.record_evidence(session, actor, person_code, fact, _value(fact, value), source,
-                               day)
-    except AnjuError as error:
-        session.rollback()
-        return _appeals_page(request, session, actor, error)
-    return RedirectResponse("/points/appeals?notice=recorded", status_code=303)
+        return points.record_evidence(session, actor, person_code, fact, _value(fact, value),
+                                      source, day)
+    return submit(session, do, lambda e: _appeals_page(request, session, actor, e),
+                  "/points/appeals?notice=recorded")
 
 
 @router.post("/points/appeals/{appeal_id}/reopen")
 def reopen(appeal_id: RecordId, request: Request, session: SessionDep, actor: ActorDep):
-    try:
-        reviewed = points.reopen(session, actor, appeal_id)
-    except AnjuError as error:
-        session.rollback()
-        return _appeals_page(request, session, actor, error)
-    return _appeals_page(request, session, actor, reviewed=reviewed)
+    return submit(session, lambda: points.reopen(session, actor, appeal_id),
+                  lambda e: _appeals_page(request, session, actor, e),
+                  lambda reviewed: _appeals_page(request, session, actor, reviewed=reviewed))
 
 
 # --- the education bureau: publish the seed, run the allocation -------------------------------
@@ -213,20 +206,14 @@ def _number(text: str, field: str, low: int, high: int) -> int:
 def publish_seed(request: Request, session: SessionDep, actor: ActorDep,
                  year: Annotated[str, Form(max_length=8)] = "",
                  seed: Annotated[str, Form(max_length=12)] = ""):
-    try:
-        schools.publish_seed(session, actor, _number(year, "year", 2000, 2100),
-                             _number(seed, "seed", 0, 2**31 - 1))
-    except AnjuError as error:
-        session.rollback()
-        return _runs_page(request, session, actor, error, {"year": year, "seed": seed})
-    return RedirectResponse("/schools/runs", status_code=303)
+    return submit(session, lambda: schools.publish_seed(session, actor,
+                                                        _number(year, "year", 2000, 2100),
+                                                        _number(seed, "seed", 0, 2**31 - 1)),
+                  lambda e: _runs_page(request, session, actor, e, {"year": year, "seed": seed}),
+                  "/schools/runs")
 
 
 @router.post("/schools/runs/{year}/allocate")
 def run_allocation(year: RecordId, request: Request, session: SessionDep, actor: ActorDep):
-    try:
-        schools.run_year(session, actor, year)
-    except AnjuError as error:
-        session.rollback()
-        return _runs_page(request, session, actor, error)
-    return RedirectResponse("/schools/runs", status_code=303)
+    return submit(session, lambda: schools.run_year(session, actor, year),
+                  lambda e: _runs_page(request, session, actor, e), "/schools/runs")

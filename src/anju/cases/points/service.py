@@ -40,7 +40,7 @@ def _place(access: Access, action, person_code: str):
 @dataclass
 class FactsWanted:
     """The subject of "points.facts_wanted": the exchange hub's declared listener fills `found`
-    with the departments' values of these persons (anju.exchange.reads.answer_facts)."""
+    with the departments' values of these persons (anju.exchange.service.holdings)."""
 
     person_codes: list[str]
     found: dict = field(default_factory=dict)

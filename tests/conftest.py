@@ -18,6 +18,7 @@ os.environ.setdefault("ANJU_ENVIRONMENT", "test")
 os.environ.setdefault("ANJU_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 
 import pytest  # noqa: E402
+from _pytest.nodeid import NodeId  # noqa: E402
 
 from anju.core import clock, migrate  # noqa: E402
 from anju.core.config import reset_settings_cache  # noqa: E402
@@ -31,7 +32,7 @@ SHARED = {"county": "county", "merged_county": "county", "spark": "county"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         if info is None:
@@ -42,6 +43,12 @@ def pytest_collection_modifyitems(items):
             group = item.nodeid.split("::")[0]  # its module's fixture is built once
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
+            if getattr(config.option, "loadgroup", False) and hasattr(item, "_id"):
+                # xdist 3.8 tells the scheduler a test's group by suffixing its node id with
+                # `@group` through `item._nodeid`, which pytest 9 no longer reads (ids live in
+                # `item._id`): without this the groups are ignored and heavy fixtures are built
+                # on both workers.
+                item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 @pytest.fixture(scope="session")

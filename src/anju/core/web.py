@@ -90,17 +90,18 @@ def get_actor(request: Request, session: SessionDep,
               bearer: Annotated[str | None, Depends(oauth2)]) -> Actor:
     if bearer:
         settings = request.app.state.settings
-        account = identity.account_from_token(session, bearer, max_age=settings.token_ttl_seconds)
-    else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if not cookie:
-            raise AuthError("not_authenticated", "请先登录", "authentication required")
-        account = identity.account_from_session(session, cookie)
-        # A page's form token was checked (and noted) by the page layer; anything else that
-        # changes state with only the cookie must show the token in the header.
-        if request.method not in SAFE_METHODS and not getattr(request.state, "csrf_ok", False) \
-                and not csrf_matches(request.headers.get(CSRF_HEADER), cookie):
-            raise csrf_refused()
+        actor = identity.actor_from_token(session, bearer, max_age=settings.token_ttl_seconds)
+        request.state.actor = actor
+        return actor
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise AuthError("not_authenticated", "请先登录", "authentication required")
+    account = identity.account_from_session(session, cookie)
+    # A page's form token was checked (and noted) by the page layer; anything else that
+    # changes state with only the cookie must show the token in the header.
+    if request.method not in SAFE_METHODS and not getattr(request.state, "csrf_ok", False) \
+            and not csrf_matches(request.headers.get(CSRF_HEADER), cookie):
+        raise csrf_refused()
     actor = identity.actor_of(account)
     request.state.actor = actor
     return actor

@@ -271,6 +271,12 @@ def _cache_of(session: Session) -> dict[str, _Cached]:
     return cache
 
 
+def cached_actor(session: Session, token: str) -> Actor | None:
+    """The actor of a token the cache still holds fresh, else None (no database work)."""
+    cached = _cache_of(session).get(token)
+    return cached.actor if cached is not None and cached.until > time.monotonic() else None
+
+
 def actor_from_token(session: Session, token: str, max_age: int | None = None) -> Actor:
     """The actor an API bearer token stands for: `account_from_token` answered from the cache
     while it is fresh, else with one Core statement (no ORM object)."""

@@ -444,6 +444,7 @@ def run_load(*, url: str, pg, workers: int, concurrency: int, usernames: list[st
     server = Server(url, workers, work / "data", work / f"server-{label}.log", args.db_pool_size,
                     floor=floor)
     duration = args.floor_duration if floor else args.duration
+    warmup = min(args.warmup, 3.0) if floor else args.warmup  # nothing in the floor warms up
     try:
         t0 = time.perf_counter()
         server.wait_ready()
@@ -451,7 +452,7 @@ def run_load(*, url: str, pg, workers: int, concurrency: int, usernames: list[st
         tokens = [server.token(u) for u in usernames]
         spec = {
             "host": "127.0.0.1", "port": server.port, "concurrency": concurrency,
-            "warmup": args.warmup, "duration": duration, "grace": 10,
+            "warmup": warmup, "duration": duration, "grace": 10,
             "request_timeout": 30, "max_requests_per_conn": 2_000_000, "seed": args.seed,
             "tokens": tokens, "lookup_codes": lookup_codes, "lookup_ids": lookup_ids,
             "pool_codes": pool_codes, "rooms": rooms, "start_date": date.today().isoformat(),
@@ -460,11 +461,11 @@ def run_load(*, url: str, pg, workers: int, concurrency: int, usernames: list[st
         spec_path, out_path = work / f"spec-{label}.json", work / f"result-{label}.json"
         spec_path.write_text(json.dumps(spec))
         log(f"run {label}: {'the floor' if floor else 'Anju'}, {workers} worker(s), "
-            f"{concurrency} connections, {args.warmup:g} s warm-up + {duration:g} s measured")
+            f"{concurrency} connections, {warmup:g} s warm-up + {duration:g} s measured")
         gen = subprocess.Popen([sys.executable, str(HERE / "loadgen.py"), str(spec_path),
                                 str(out_path)])
         try:
-            result = _measure(server, gen, pg, args, out_path, work, label, duration,
+            result = _measure(server, gen, pg, args, out_path, work, label, warmup, duration,
                               profile=args.profile and not floor)
             result.update(app="floor" if floor else "anju", workers=workers,
                           concurrency=concurrency,
@@ -478,11 +479,12 @@ def run_load(*, url: str, pg, workers: int, concurrency: int, usernames: list[st
         server.stop()
 
 
-def _measure(server, gen, pg, args, out_path, work, label, duration, profile) -> dict:
+def _measure(server, gen, pg, args, out_path, work, label, warmup, duration,
+             profile) -> dict:
     profile_proc = None
     pm = postmaster_pid(pg)
     try:
-        time.sleep(args.warmup)
+        time.sleep(warmup)
         snap0 = (server.cpu(), children_cpu(pm), children_cpu(gen.pid), system_busy(),
                  time.perf_counter())
         if profile:

@@ -295,7 +295,8 @@ def actor_from_token(session: Session, token: str, max_age: int | None = None) -
         raise AuthError("token_invalid", "无效的令牌", "invalid token") from None
     row = session.execute(select(*_ACCOUNT_COLUMNS).where(Account.id == data.get("a"))).first()
     if row is None or not row.active or row.token_version != data.get("v"):
-        cache.pop(token, None)
+        with _tokens_lock:
+            cache.pop(token, None)
         raise AuthError("token_invalid", "无效的令牌", "invalid token")
     actor = Actor(account_id=row.id, username=row.username, role=Role(row.role),
                   division_code=row.division_code, department=row.department,

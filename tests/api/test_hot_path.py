@@ -133,3 +133,18 @@ def test_a_registration_costs_a_bounded_number_of_statements(client, world, monk
             "reason": "work"})
     assert made.status_code == 201, made.text
     assert len(seen) <= REGISTER_MAX, seen
+
+
+def test_the_cache_never_outlives_the_token(db, monkeypatch):
+    from anju.core import identity
+    from tests.factories import make_account
+
+    _cache_for(monkeypatch, 30)
+    police = make_account(db, "police")
+    with db.unit_of_work() as s:
+        bearer = identity.issue_token(s.get(Account, police.account_id))
+        assert identity.actor_from_token(s, bearer, max_age=1).username == police.username
+        assert identity.cached_actor(s, bearer) is not None
+    time.sleep(1.1)  # past the token's own life, though well within the cache's 30 s
+    with db.unit_of_work() as s:
+        assert identity.cached_actor(s, bearer) is None

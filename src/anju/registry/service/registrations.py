@@ -100,19 +100,27 @@ def submit_registration(session: Session, actor: Actor, data: RegistrationIn,
 def _submit_registration(session: Session, actor: Actor, data: RegistrationIn) -> RegistrationOut:
     access = Access(session, actor)
     access.scopes(P.REGISTRATION_SUBMIT)
-    room = session.get(Room, data.room_id)
-    if room is None or room.removed_at is not None:
+    # the room and its house in one statement, as plain rows (nothing here changes them)
+    room = house = session.execute(
+        select(Room.id, Room.capacity, House.division_code, House.landlord_person_code)
+        .join(House, House.id == Room.house_id)
+        .where(Room.id == data.room_id, Room.removed_at.is_(None))).first()
+    if room is None:
         raise not_found("房间", "room", "room_id")
-    house = session.get(House, room.house_id)
     # Lock the person row: two concurrent submissions for one person must not both pass the
     # overlap check.
-    person = load_person(session, data.person_code, lock=True)
+    person = session.execute(select(Person.person_code).where(
+        Person.person_code == data.person_code).with_for_update()).first()
+    if person is None:
+        raise not_found("人员", "person", "person_code")
     access.check(P.REGISTRATION_SUBMIT, "房间", division_code=house.division_code,
                  person_codes=[person.person_code], landlord_code=house.landlord_person_code)
     rules.check_start_date(data.start_date, clock.today())
-    current = session.execute(select(Registration).where(
-        Registration.person_code == person.person_code,
-        Registration.status.in_(ACTIVE))).scalars().all()
+    current = session.execute(select(
+        Registration.id, Registration.status, Registration.start_date, Registration.end_date,
+        Registration.division_code, Registration.person_code, Registration.landlord_person_code,
+    ).where(Registration.person_code == person.person_code,
+            Registration.status.in_(ACTIVE))).all()
     for other in current:
         if rules.periods_overlap(other.start_date, other.end_date, data.start_date, None):
             raise overlap_refusal(access, other.status, other.id, **_reach(other))

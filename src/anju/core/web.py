@@ -223,6 +223,8 @@ log = logging.getLogger("anju.web")
 
 def _nul_in_json(body: bytes) -> bool:
     # \u0000 not itself escaped (an even run of backslashes before it is a literal backslash)
+    if b"\\u0000" not in body and b"\\U0000" not in body:  # the usual body: no regex
+        return False
     return re.search(rb"(?<!\\)(?:\\\\)*\\u0000", body, re.IGNORECASE) is not None
 
 

@@ -174,3 +174,30 @@ def test_the_cache_never_outlives_the_token(db, monkeypatch):
     time.sleep(1.1)  # past the token's own life, though well within the cache's 30 s
     with db.unit_of_work() as s:
         assert identity.cached_actor(s, bearer) is None
+
+
+def test_a_hot_request_takes_one_thread_pool_hop(client, world, monkeypatch):
+    """Service call, commit and JSON in one hop (`anju.core.web.committed`); FastAPI's own way
+    took three (the endpoint, validating the returned model again, the commit)."""
+    import anyio.to_thread
+
+    _cache_for(monkeypatch, 30)
+    number = valid_id("341223")
+    code = make_person(world.db, world.police, "周小满", id_number=number)
+    headers = token(client, world.police.username)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    hops = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func, *args, **kwargs):
+        hops.append(func)
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    for path, params in ((f"/api/v1/persons/{code}", None),
+                         ("/api/v1/persons", {"id_number": number})):
+        hops.clear()
+        answer = client.get(path, params=params, headers=headers)
+        assert answer.status_code == 200 and answer.json()["person_code"] == code
+        assert "id_number_masked" in answer.json() and "existing" not in answer.json()
+        assert len(hops) == 1, hops

@@ -340,8 +340,10 @@ def free_port() -> int:
 
 
 class Server:
+    """`anju serve`, or with `floor=True` the floor app (floor.py) under the same uvicorn."""
+
     def __init__(self, url: str, workers: int, data_dir: Path, log_path: Path,
-                 pool_size: int | None) -> None:
+                 pool_size: int | None, floor: bool = False) -> None:
         self.port = free_port()
         self.workers = workers
         self.log_path = log_path
@@ -349,8 +351,16 @@ class Server:
                "ANJU_SECRET_KEY": SECRET, "ANJU_DATA_DIR": str(data_dir)}
         if pool_size:
             env["ANJU_DB_POOL_SIZE"] = str(pool_size)
-        self.command = [sys.executable, "-m", "anju.cli.main", "serve", "--host", "127.0.0.1",
-                        "--port", str(self.port), "--workers", str(workers)]
+        if floor:
+            env["ANJU_FLOOR_DSN"] = url.replace("postgresql+psycopg://", "postgresql://")
+            env["ANJU_FLOOR_POOL"] = str(pool_size or 10)
+            self.command = [sys.executable, "-m", "uvicorn", "floor:app", "--app-dir", str(HERE),
+                            "--host", "127.0.0.1", "--port", str(self.port), "--workers",
+                            str(workers), "--loop", "uvloop", "--http", "httptools",
+                            "--log-level", "warning", "--no-access-log"]
+        else:
+            self.command = [sys.executable, "-m", "anju.cli.main", "serve", "--host",
+                            "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(self.command, env=env, stdout=self._log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
@@ -430,8 +440,11 @@ def postmaster_pid(server) -> int:
 # --- one load run ---------------------------------------------------------------------------------
 def run_load(*, url: str, pg, workers: int, concurrency: int, usernames: list[str],
              lookup_codes: list[str], lookup_ids: list[str], pool_codes: list[str],
-             rooms: list[int], args, work: Path, label: str) -> dict:
-    server = Server(url, workers, work / "data", work / f"server-{label}.log", args.db_pool_size)
+             rooms: list[int], args, work: Path, label: str, floor: bool = False) -> dict:
+    server = Server(url, workers, work / "data", work / f"server-{label}.log", args.db_pool_size,
+                    floor=floor)
+    duration = args.floor_duration if floor else args.duration
+    warmup = min(args.warmup, 3.0) if floor else args.warmup  # nothing in the floor warms up
     try:
         t0 = time.perf_counter()
         server.wait_ready()
@@ -439,7 +452,7 @@ def run_load(*, url: str, pg, workers: int, concurrency: int, usernames: list[st
         tokens = [server.token(u) for u in usernames]
         spec = {
             "host": "127.0.0.1", "port": server.port, "concurrency": concurrency,
-            "warmup": args.warmup, "duration": args.duration, "grace": 10,
+            "warmup": warmup, "duration": duration, "grace": 10,
             "request_timeout": 30, "max_requests_per_conn": 2_000_000, "seed": args.seed,
             "tokens": tokens, "lookup_codes": lookup_codes, "lookup_ids": lookup_ids,
             "pool_codes": pool_codes, "rooms": rooms, "start_date": date.today().isoformat(),
@@ -447,13 +460,15 @@ def run_load(*, url: str, pg, workers: int, concurrency: int, usernames: list[st
         }
         spec_path, out_path = work / f"spec-{label}.json", work / f"result-{label}.json"
         spec_path.write_text(json.dumps(spec))
-        log(f"run {label}: {workers} worker(s), {concurrency} connections, "
-            f"{args.warmup:g} s warm-up + {args.duration:g} s measured")
+        log(f"run {label}: {'the floor' if floor else 'Anju'}, {workers} worker(s), "
+            f"{concurrency} connections, {warmup:g} s warm-up + {duration:g} s measured")
         gen = subprocess.Popen([sys.executable, str(HERE / "loadgen.py"), str(spec_path),
                                 str(out_path)])
         try:
-            result = _measure(server, gen, pg, args, out_path, work, label)
-            result.update(workers=workers, concurrency=concurrency,
+            result = _measure(server, gen, pg, args, out_path, work, label, warmup, duration,
+                              profile=args.profile and not floor)
+            result.update(app="floor" if floor else "anju", workers=workers,
+                          concurrency=concurrency,
                           server_startup_s=round(startup_s, 2))
             return result
         finally:
@@ -464,17 +479,18 @@ def run_load(*, url: str, pg, workers: int, concurrency: int, usernames: list[st
         server.stop()
 
 
-def _measure(server, gen, pg, args, out_path, work, label) -> dict:
+def _measure(server, gen, pg, args, out_path, work, label, warmup, duration,
+             profile) -> dict:
     profile_proc = None
     pm = postmaster_pid(pg)
     try:
-        time.sleep(args.warmup)
+        time.sleep(warmup)
         snap0 = (server.cpu(), children_cpu(pm), children_cpu(gen.pid), system_busy(),
                  time.perf_counter())
-        if args.profile:
-            profile_proc = start_profiler(server, work, label, args.duration)
-        activity = PgActivity(pg, max(1.0, args.duration - 1))
-        time.sleep(args.duration)
+        if profile:
+            profile_proc = start_profiler(server, work, label, duration)
+        activity = PgActivity(pg, max(1.0, duration - 1))
+        time.sleep(duration)
         snap1 = (server.cpu(), children_cpu(pm), children_cpu(gen.pid), system_busy(),
                  time.perf_counter())
         try:
@@ -501,10 +517,10 @@ def _measure(server, gen, pg, args, out_path, work, label) -> dict:
         cpu = result["cpu"]
         cpu["other_s"] = round(busy - cpu["server_s"] - cpu["postgres_s"] -
                                cpu["load_generator_s"], 2)
-        per = max(1, result["requests"]) * window / args.duration
+        per = max(1, result["requests"]) * window / duration
         cpu["server_ms_per_request"] = round(1000 * cpu["server_s"] / per, 2)
         cpu["postgres_ms_per_request"] = round(1000 * cpu["postgres_s"] / per, 2)
-        result.update(server_command=" ".join(server.command[1:]), profiled=bool(args.profile),
+        result.update(server_command=" ".join(server.command[1:]), profiled=bool(profile),
                       postgres_activity=activity.summary())
         if profile_proc is not None:
             result["profile"] = finish_profiler(profile_proc, work, label)
@@ -624,12 +640,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="persons left without an active registration for the load's POSTs "
                          "(default: min(N/2, max(N/10, 60000)))")
     ap.add_argument("--batch", type=int, default=200_000, help="rows per bulk-load call")
-    ap.add_argument("--workers", type=int_list, default=[1, 2],
-                    help="uvicorn worker counts to try, comma-separated (default 1,2)")
+    ap.add_argument("--workers", type=int_list, default=[1, 2, 4],
+                    help="server processes to try, comma-separated (default 1,2,4): the "
+                         "scale-out figures, each against the one PostgreSQL")
     ap.add_argument("--concurrency", type=int_list, default=[32],
                     help="open connections, comma-separated to try several (default 32)")
     ap.add_argument("--duration", type=float, default=60, help="measured seconds per run")
-    ap.add_argument("--warmup", type=float, default=10, help="warm-up seconds per run")
+    ap.add_argument("--warmup", type=float, default=None,
+                    help="warm-up seconds per run (default: a quarter of --duration, at most 10)")
+    ap.add_argument("--floor-duration", type=float, default=None,
+                    help="measured seconds of each floor run (default: --duration, at most 10)")
+    ap.add_argument("--no-floor", action="store_true",
+                    help="skip the floor (benchmarks/registry/floor.py) runs")
     ap.add_argument("--accounts", type=int, default=8, help="police accounts (tokens) in use")
     ap.add_argument("--lookup-sample", type=int, default=200_000,
                     help="random persons the lookups draw from")
@@ -650,6 +672,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     # A SIGTERM (timeout, CI cancel) unwinds like Ctrl-C, so PostgreSQL and the server stop.
     signal.signal(signal.SIGTERM, _terminate)
+    if args.warmup is None:
+        args.warmup = min(10.0, args.duration / 4)
+    if args.floor_duration is None:
+        args.floor_duration = min(10.0, args.duration)
     if args.duration <= 0 or args.warmup < 0 or args.duration > 3600 or args.warmup > 600:
         ap.error("--duration must be in (0, 3600] and --warmup in [0, 600]")
     if args.persons < 100:
@@ -671,7 +697,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["ANJU_DATA_DIR"] = str(work / "data")
     reset_settings_cache()
     layout = ds.Layout.for_persons(args.persons, args.pool)
-    runs_planned = [(w, c) for w in args.workers for c in args.concurrency]
+    # Anju and then the floor at each worker count and concurrency (the floor's registrations
+    # take pool persons too, so the pool is shared out over both).
+    runs_planned = [(w, c, floor) for w in args.workers for c in args.concurrency
+                    for floor in ((False,) if args.no_floor else (False, True))]
     log(f"PostgreSQL (durability {args.durability}) in {work}")
     pg, pg_settings = start_postgres(args.durability)
     db = None
@@ -705,14 +734,15 @@ def main(argv: list[str] | None = None) -> int:
         pool = codes[layout.registered:]
         rng.shuffle(pool)
         share = len(pool) // len(runs_planned)
-        runs = []
-        for k, (workers, concurrency) in enumerate(runs_planned):
-            label = f"w{workers}-c{concurrency}"
+        runs, floors = [], []
+        for k, (workers, concurrency, floor) in enumerate(runs_planned):
+            label = f"{'floor-' if floor else ''}w{workers}-c{concurrency}"
             result = run_load(url=url, pg=pg, workers=workers, concurrency=concurrency,
                               usernames=usernames, lookup_codes=lookup_codes,
                               lookup_ids=lookup_ids, pool_codes=pool[k * share:(k + 1) * share],
-                              rooms=loaded["bench_rooms"], args=args, work=work, label=label)
-            runs.append(result)
+                              rooms=loaded["bench_rooms"], args=args, work=work, label=label,
+                              floor=floor)
+            (floors if floor else runs).append(result)
             print_run(result)
     finally:
         if db is not None:
@@ -724,6 +754,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     best = max(runs, key=lambda r: r["ok_throughput_rps"])
+    compared = compare_with_floor(runs, floors)
     report = {
         "benchmark": "registry",
         "date": started.isoformat(timespec="seconds"),
@@ -741,6 +772,9 @@ def main(argv: list[str] | None = None) -> int:
             "meets_throughput_target": best["ok_throughput_rps"] >= 1000,
             "meets_p95_target": (best["latency"]["p95_ms"] or 1e9) <= 50,
             "meets_bulk_target": bulk_figures["persons_per_s"] >= 20000,
+            "floor_over_anju_at_best_run": next(
+                (c["floor_over_anju"] for c in compared if (c["workers"], c["concurrency"]) ==
+                 (best["workers"], best["concurrency"])), None),
         },
         "n_persons": layout.persons,
         "layout": layout.__dict__,
@@ -751,11 +785,22 @@ def main(argv: list[str] | None = None) -> int:
             "mix": {"GET /api/v1/persons/{person_code}": 0.4,
                     "GET /api/v1/persons?id_number=": 0.4, "POST /api/v1/registrations": 0.2},
             "warmup_s": args.warmup, "duration_s": args.duration,
+            "floor_duration_s": None if args.no_floor else args.floor_duration,
             "lookup_sample": len(lookup_codes), "accounts": args.accounts,
             "auth": "bearer tokens from POST /api/v1/auth/token, police of the county",
             "error_definition": "any non-2xx status or transport failure",
         },
         "runs": runs,
+        "floor": {
+            "what": "benchmarks/registry/floor.py: uvicorn (httptools, uvloop) + psycopg async, "
+                    "no framework: the same SQL per request (person row; room, lock, checks, "
+                    "INSERT for a registration) and one unsealed audit-row INSERT, one "
+                    "transaction each; no token, permission, purpose or decryption work",
+            "runs": floors,
+            "goal": "Anju's throughput within 1.5x of the floor's (floor / Anju <= 1.5)",
+        },
+        "versus_floor": compared,
+        "scale_out": scale_out(runs, floors),
         "server": {"mode": "anju serve (uvicorn, httptools, uvloop), ANJU_ENVIRONMENT=production",
                    "db_pool_size": args.db_pool_size or "app default"},
         "postgres": {"durability": args.durability, "settings": pg_settings,
@@ -770,6 +815,53 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def compare_with_floor(runs: list[dict], floors: list[dict]) -> list[dict]:
+    """Per worker count and concurrency: Anju's throughput beside the floor's, and CPU per
+    request of each server and of PostgreSQL."""
+    by_key = {(f["workers"], f["concurrency"]): f for f in floors}
+    out = []
+    for r in runs:
+        f = by_key.get((r["workers"], r["concurrency"]))
+        if f is None:
+            continue
+        anju, base = r["ok_throughput_rps"], f["ok_throughput_rps"]
+        out.append({
+            "workers": r["workers"], "concurrency": r["concurrency"],
+            "anju_rps": anju, "floor_rps": base,
+            "anju_share_of_floor": round(anju / base, 3) if base else None,
+            "floor_over_anju": round(base / anju, 2) if anju else None,
+            "within_1_5x": bool(anju and base / anju <= 1.5),
+            "anju_p95_ms": r["latency"]["p95_ms"], "floor_p95_ms": f["latency"]["p95_ms"],
+            "cpu_ms_per_request": {
+                "anju_server": r["cpu"]["server_ms_per_request"],
+                "anju_postgres": r["cpu"]["postgres_ms_per_request"],
+                "floor_server": f["cpu"]["server_ms_per_request"],
+                "floor_postgres": f["cpu"]["postgres_ms_per_request"]},
+            "other_users_cpu_s": {"anju": r["cpu"]["other_s"], "floor": f["cpu"]["other_s"]},
+        })
+    return out
+
+
+def scale_out(runs: list[dict], floors: list[dict]) -> list[dict]:
+    """Throughput per server-process count (best concurrency), relative to one process."""
+    out = []
+    for app, group in (("anju", runs), ("floor", floors)):
+        best: dict[int, dict] = {}
+        for r in group:
+            if r["workers"] not in best or r["ok_throughput_rps"] > \
+                    best[r["workers"]]["ok_throughput_rps"]:
+                best[r["workers"]] = r
+        one = best.get(min(best)) if best else None
+        for workers in sorted(best):
+            r = best[workers]
+            out.append({"app": app, "workers": workers, "concurrency": r["concurrency"],
+                        "rps": r["ok_throughput_rps"], "p95_ms": r["latency"]["p95_ms"],
+                        "vs_fewest_workers": round(r["ok_throughput_rps"] /
+                                                   one["ok_throughput_rps"], 2)
+                        if one and one["ok_throughput_rps"] else None})
+    return out
+
+
 def pg_version() -> str:
     try:
         from tests.support.pgserver import _bin_dir
@@ -782,7 +874,7 @@ def pg_version() -> str:
 
 def print_run(r: dict) -> None:
     lat = r["latency"]
-    print(f"  workers={r['workers']} concurrency={r['concurrency']}: "
+    print(f"  {r.get('app', 'anju')} workers={r['workers']} concurrency={r['concurrency']}: "
           f"{r['throughput_rps']:,.0f} req/s ({r['requests']:,} requests, {r['errors']} errors), "
           f"p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms, p99 {lat['p99_ms']} ms", flush=True)
     for kind, k in r["by_kind"].items():
@@ -809,6 +901,13 @@ def print_summary(report: dict) -> None:
     print(f"  bulk load: {b['persons_per_s']:,.0f} persons/s (load_persons only; target 20,000: "
           f"{yes[h['meets_bulk_target']]}); persons+houses+registrations "
           f"{b['persons_with_registrations_per_s']:,.0f} persons/s")
+    for c in report.get("versus_floor", []):
+        cpu = c["cpu_ms_per_request"]
+        print(f"  w{c['workers']} c{c['concurrency']}: Anju {c['anju_rps']:,.0f} req/s, floor "
+              f"{c['floor_rps']:,.0f} req/s: the floor is {c['floor_over_anju']}x Anju (goal "
+              f"<= 1.5: {yes[c['within_1_5x']]}); CPU ms/request server {cpu['anju_server']} vs "
+              f"{cpu['floor_server']}, PostgreSQL {cpu['anju_postgres']} vs "
+              f"{cpu['floor_postgres']}")
     print(f"  best run: {best['workers']} worker(s), {best['concurrency']} connections: "
           f"{best['throughput_rps']:,.0f} req/s (target 1,000: "
           f"{yes[h['meets_throughput_target']]}), p50 {best['p50_ms']} ms, p95 {best['p95_ms']} ms "

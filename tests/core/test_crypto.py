@@ -64,6 +64,14 @@ def test_random_nonce_makes_tokens_differ(cipher):
     assert all(cipher.decrypt(t) == ID for t in tokens)
 
 
+def test_a_batch_is_encrypted_like_single_values(cipher):
+    texts = [ID, ID, "", "张三 110105"]
+    tokens = cipher.encrypt_many(texts)
+    assert [cipher.decrypt(t) for t in tokens] == texts
+    assert len(set(tokens)) == len(tokens)  # a nonce of its own for each, equal values too
+    assert cipher.encrypt_many([]) == []
+
+
 def test_another_instance_with_same_secret_decrypts(cipher):
     assert IdCipher(SECRET).decrypt(cipher.encrypt(ID)) == ID
 

@@ -66,8 +66,11 @@ def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
     _ensure_signing_key()
     _log_to_stderr()
     typer.echo(f"Anju is up: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    # No access log: at level "warning" uvicorn would build each request's line and drop it
+    # (Anju logs what matters itself; a proxy in front keeps access logs).
     uvicorn.run("anju.web.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", **server_options(settings))
+                workers=workers, log_level="warning", access_log=False,
+                **server_options(settings))
 
 
 def _log_to_stderr() -> None:

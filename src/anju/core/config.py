@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     county_code: str = Field("330522", description="the county this installation serves")
     token_ttl_seconds: int = Field(8 * 3600, description="lifetime of API bearer tokens")
     session_ttl_seconds: int = Field(8 * 3600, description="lifetime of a UI login session")
+    token_cache_seconds: float = Field(
+        5, ge=0, le=60, description="how long a server process trusts what it last read of a "
+        "bearer token's account (0: read it on every request)")
     login_max_failures: int = Field(5, description="failed logins before an account+address waits")
     login_lockout_seconds: int = Field(300, description="how long the wait lasts")
     trusted_proxies: str = Field(

@@ -62,6 +62,7 @@ def level(code: str) -> int:
     return _level_of(canonical(code))
 
 
+@functools.lru_cache(maxsize=4096)  # asked on every access check of the actor's division
 def significant_prefix(code: str) -> str:
     """The prefix that selects this division and its whole subtree (SQL: LIKE prefix || '%')."""
     c = canonical(code)

@@ -5,9 +5,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
+from pydantic import TypeAdapter
 
 from anju.core.types import RecordId
-from anju.core.web import ActorDep, SessionDep
+from anju.core.web import ActorDep, SessionDep, committed
 from anju.registry import service
 from anju.registry.schemas import (
     EligibilityOut,
@@ -29,6 +30,9 @@ from anju.registry.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 IdPath = RecordId  # the shared bound (anju.core.types)
+# The hot routes (a person by code or ID number, a registration) answer through `committed`:
+# service call, commit and JSON in one thread-pool hop (anju.core.web).
+PERSONS = TypeAdapter(list[PersonView])
 
 
 @router.post("/persons", status_code=201, response_model=PersonView, response_model_exclude_none=True)
@@ -41,17 +45,19 @@ def create_person(body: PersonIn, session: SessionDep, actor: ActorDep, response
 
 @router.get("/persons", response_model=list[PersonView] | PersonView,
             response_model_exclude_none=True)
-def find_persons(session: SessionDep, actor: ActorDep, id_number: str | None = None,
-                 q: Annotated[str | None, Query(max_length=64)] = None):
+async def find_persons(session: SessionDep, actor: ActorDep, id_number: str | None = None,
+                       q: Annotated[str | None, Query(max_length=64)] = None):
     """`?id_number=` answers the one person with that number; `?q=` searches (masked)."""
     if id_number:
-        return service.find_person_by_id_number(session, actor, id_number)
-    return service.search_persons(session, actor, q or "")
+        return await committed(session, lambda: service.find_person_by_id_number(
+            session, actor, id_number))
+    return await committed(session, lambda: service.search_persons(session, actor, q or ""),
+                           adapter=PERSONS)
 
 
 @router.get("/persons/{person_code}", response_model=PersonView, response_model_exclude_none=True)
-def read_person(person_code: str, session: SessionDep, actor: ActorDep):
-    return service.read_person(session, actor, person_code)
+async def read_person(person_code: str, session: SessionDep, actor: ActorDep):
+    return await committed(session, lambda: service.read_person(session, actor, person_code))
 
 
 @router.get("/persons/{person_code}/permit-eligibility", response_model=EligibilityOut)
@@ -121,12 +127,18 @@ def remove_room(house_id: IdPath, room_id: IdPath, session: SessionDep, actor: A
 
 @router.post("/registrations", status_code=201, response_model=RegistrationOut,
              response_model_exclude_none=True)
-def submit_registration(body: RegistrationIn, session: SessionDep, actor: ActorDep,
-                        response: Response, idempotency_key: IdempotencyKey = None):
-    registration, replayed = service.submit_registration(session, actor, body, idempotency_key)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return registration
+async def submit_registration(body: RegistrationIn, session: SessionDep, actor: ActorDep,
+                              idempotency_key: IdempotencyKey = None):
+    headers: dict[str, str] = {}
+
+    def submit():
+        registration, replayed = service.submit_registration(session, actor, body,
+                                                             idempotency_key)
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return registration
+
+    return await committed(session, submit, status_code=201, headers=headers)
 
 
 @router.get("/registrations", response_model=list[RegistrationOut],

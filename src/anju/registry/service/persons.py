@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -110,10 +110,21 @@ def touch_person(access: Access, action: Action, person: Person, *, what: str = 
                         object_id=person.person_code, what=what, detail=detail, own=own, **reach)
 
 
+# The hot reads take the person as a plain row (Core, no ORM object or identity map): the
+# same attributes `touch_person` and `person_view` read, at a fraction of the Python.
+# Built once with bound parameters: a statement made per call costs its construction and its
+# cache key every time.
+_PERSON_ROW = select(*Person.__table__.c)
+_PERSON_BY_CODE = _PERSON_ROW.where(Person.person_code == bindparam("code"))
+_PERSON_BY_HASH = _PERSON_ROW.where(Person.id_hash == bindparam("hash"))
+
+
 def read_person(session: Session, actor: Actor, person_code: str) -> PersonView:
     access = Access(session, actor)
     access.scopes(P.PERSON_READ)
-    person = load_person(session, person_code)
+    person = session.execute(_PERSON_BY_CODE, {"code": person_code}).first()
+    if person is None:
+        raise not_found("人员", "person", "person_code")
     touch_person(access, P.PERSON_READ, person)
     return person_view(access, person)
 
@@ -122,7 +133,7 @@ def find_person_by_id_number(session: Session, actor: Actor, id_number: str) -> 
     access = Access(session, actor)
     access.scopes(P.PERSON_READ)
     lookup = cipher().lookup_hash(idnumber.normalize_id_number(id_number))
-    person = session.execute(select(Person).where(Person.id_hash == lookup)).scalar()
+    person = session.execute(_PERSON_BY_HASH, {"hash": lookup}).first()
     if person is None:
         raise not_found("人员", "person", "id_number")
     touch_person(access, P.PERSON_READ, person, detail={"by": "id_number"})

@@ -20,7 +20,7 @@ from anju.core.audit import AuditEvent
 from anju.core.crypto import CipherError, derive_key, id_cipher
 from anju.core.errors import Conflict, ValidationError
 from anju.core.policy import Actor, Role
-from anju.exchange import reads as exchange_reads
+from anju.exchange.service import holdings as exchange_holdings
 from anju.federation.models import LinkEntry, Message, Peer
 from anju.federation.policy import (
     ARRIVAL,
@@ -111,7 +111,7 @@ def _held(session: Session, code: str, purpose, facts: dict) -> dict:
     purpose's fields the registry does not know — a social-insurance transfer is answered with
     人社's employer and 医保's insurance status, a school record with 教育's enrolment — each with
     the department it came from and its date."""
-    held = dict(exchange_reads.department_values(session, [code])).get(code, {})
+    held = dict(exchange_holdings.department_values(session, [code])).get(code, {})
     return {k: v for k, v in held.items()
             if k in purpose.fields and facts.get(k) in (None, "") and k not in _LOCAL
             and v.value is not None}

@@ -10,11 +10,22 @@ other tests are spread one by one.
 """
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import shutil
+import tempfile
 
 os.environ.setdefault("ANJU_ENVIRONMENT", "test")
+# Module- and session-scoped fixtures (a demo county, the monitoring county) are set up before the
+# per-test `_isolated_settings`, so they read this: each pytest process (each xdist worker) its
+# own data directory, never the checkout's `var/` shared by both workers (two demo builds there
+# removed each other's peer installation).
+# (Workers inherit the controller's environment, hence the marker.)
+if os.environ.get("ANJU_DATA_DIR") in (None, os.environ.get("ANJU_TEST_RUN_DATA")):
+    _RUN_DATA = tempfile.mkdtemp(prefix="anju-test-data-")
+    atexit.register(shutil.rmtree, _RUN_DATA, True)
+    os.environ["ANJU_DATA_DIR"] = os.environ["ANJU_TEST_RUN_DATA"] = _RUN_DATA
 os.environ.setdefault("ANJU_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 
 import pytest  # noqa: E402

@@ -13,7 +13,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -87,6 +87,7 @@ def _dummy_hash() -> str:
 
 
 def actor_of(account: Account) -> Actor:
+    """The actor of an account (the ORM object, or a row of the same columns)."""
     return Actor(account_id=account.id, username=account.username, role=Role(account.role),
                  division_code=account.division_code, department=account.department,
                  person_code=account.person_code,
@@ -222,19 +223,27 @@ def issue_token(account: Account, salt: str = "api-token") -> str:
     return _serializer(salt).dumps({"a": account.id, "v": account.token_version})
 
 
-def account_from_token(session: Session, token: str, salt: str = "api-token",
-                       max_age: int | None = None) -> Account:
-    settings = get_settings()
+def _token_claims(token: str, salt: str, max_age: int) -> tuple[dict, datetime]:
+    """(claims, signing time) of a token this installation signed and that has not expired."""
     try:
-        data = _serializer(salt).loads(token, max_age=max_age or settings.token_ttl_seconds)
+        return _serializer(salt).loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired:
         raise AuthError("token_expired", "登录已过期", "token expired") from None
     except BadSignature:
         raise AuthError("token_invalid", "无效的令牌", "invalid token") from None
-    account = session.get(Account, data.get("a"))
-    if account is None or not account.active or account.token_version != data.get("v"):
+
+
+def _valid_holder(holder, data: dict):
+    """The account row (ORM object or Core row) a token names, if it still stands for it."""
+    if holder is None or not holder.active or holder.token_version != data.get("v"):
         raise AuthError("token_invalid", "无效的令牌", "invalid token")
-    return account
+    return holder
+
+
+def account_from_token(session: Session, token: str, salt: str = "api-token",
+                       max_age: int | None = None) -> Account:
+    data, _ = _token_claims(token, salt, max_age or get_settings().token_ttl_seconds)
+    return _valid_holder(session.get(Account, data.get("a")), data)
 
 
 # --- the bearer-token cache --------------------------------------------------------------------
@@ -280,27 +289,19 @@ def cached_actor(session: Session, token: str) -> Actor | None:
 def actor_from_token(session: Session, token: str, max_age: int | None = None) -> Actor:
     """The actor an API bearer token stands for: `account_from_token` answered from the cache
     while it is fresh, else with one Core statement (no ORM object)."""
-    now, settings = time.monotonic(), get_settings()
-    cache = _cache_of(session)
-    cached = cache.get(token)
-    if cached is not None and cached.until > now:
-        return cached.actor
+    actor = cached_actor(session, token)
+    if actor is not None:
+        return actor
+    now, settings, cache = time.monotonic(), get_settings(), _cache_of(session)
     max_age = max_age or settings.token_ttl_seconds
-    try:
-        data, signed_at = _serializer("api-token").loads(token, max_age=max_age,
-                                                         return_timestamp=True)
-    except SignatureExpired:
-        raise AuthError("token_expired", "登录已过期", "token expired") from None
-    except BadSignature:
-        raise AuthError("token_invalid", "无效的令牌", "invalid token") from None
+    data, signed_at = _token_claims(token, "api-token", max_age)
     row = session.execute(select(*_ACCOUNT_COLUMNS).where(Account.id == data.get("a"))).first()
-    if row is None or not row.active or row.token_version != data.get("v"):
+    try:
+        actor = actor_of(_valid_holder(row, data))
+    except AuthError:
         with _tokens_lock:
             cache.pop(token, None)
-        raise AuthError("token_invalid", "无效的令牌", "invalid token")
-    actor = Actor(account_id=row.id, username=row.username, role=Role(row.role),
-                  division_code=row.division_code, department=row.department,
-                  person_code=row.person_code, binding_pending=row.binding_state == "pending")
+        raise
     ttl = settings.token_cache_seconds
     if ttl > 0:
         left = signed_at.timestamp() + max_age - time.time()  # never past the token's expiry

@@ -2,11 +2,13 @@
 
 The chain is split into a fixed number of partitions (the rows of `audit_heads`, made by the
 migrations, so the number cannot drift between processes). A use case writes its entries
-(`append`) in its own transaction, *unsealed*: no sequence number, no hash, only the partition —
-a stable hash of the person code (of the account when there is no person). No lock is taken, so
-requests never queue behind each other; "no commit, no entry" still holds because the rows are
-part of the request's transaction. The sealer (`anju.core.sealer`) then gives each partition's
-committed entries, in batches, the partition's next gapless sequence numbers and their hashes:
+(`append`) in its own transaction, *unsealed*, into the queue `audit_pending`: no sequence
+number, no hash, only the partition — a stable hash of the person code (of the account when there
+is no person). No lock is taken, so requests never queue behind each other; "no commit, no entry"
+still holds because the rows are part of the request's transaction. The sealer
+(`anju.core.sealer`) then moves each partition's committed entries, in batches and with their
+ids, into `audit_entries` (insert-only) with the partition's next gapless sequence numbers and
+their hashes:
 HMAC-SM3(chain key, previous hash + canonical JSON of the entry). The key comes from settings,
 never from the database, so whoever can edit the tables cannot re-hash a chain. The partitions'
 heads are combined into recorded Merkle roots and witnessed outside the database
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Session
 from anju.core import witness
 from anju.core.crypto import sm3_hex
 from anju.core.db import bulk_insert, on_failure, sql_timestamp, utcnow
-from anju.core.models import AuditEntry, AuditHead
+from anju.core.models import AuditEntry, AuditHead, AuditPending, AuditRecord
 from anju.core.permissions import ATTEMPT
 from anju.core.policy import Action, Actor, Purpose
 
@@ -141,7 +143,7 @@ def partition_of(person_code: str | None, account_id: int | None, username: str,
 
 # --- appending --------------------------------------------------------------------------------
 def append(session: Session, actor: Actor, events: Iterable[AuditEvent]) -> int:
-    """Write `events`, unsealed, in the caller's transaction: committed with it or not at all.
+    """Write `events`, unsealed (into `audit_pending`), in the caller's transaction: committed with it or not at all.
     One Core INSERT (executemany for several) instead of ORM objects and a flush: this runs on
     every read of a person, and the ORM's unit of work was most of its cost. Returns how many
     entries were written."""
@@ -160,7 +162,7 @@ def append(session: Session, actor: Actor, events: Iterable[AuditEvent]) -> int:
     return len(rows)
 
 
-_INSERT = insert(AuditEntry.__table__)
+_INSERT = insert(AuditPending.__table__)
 _COLUMNS = ("part", "at", "account_id", "username", "role", "action", "person_code",
             "object_type", "object_id", "purpose", "detail")
 
@@ -182,7 +184,7 @@ def append_bulk(session: Session, actor: Actor, events: Iterable[AuditEvent]) ->
                    e.purpose.name,
                    None if e.detail is None else json.dumps(e.detail, ensure_ascii=False))
 
-    bulk_insert(session, AuditEntry.__tablename__, _COLUMNS, rows())
+    bulk_insert(session, AuditPending.__tablename__, _COLUMNS, rows())
     return written[0]
 
 
@@ -268,17 +270,17 @@ def witness_head(session: Session, settings=None, ends: list[Head] | None = None
 
 
 def count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    """Every entry written, sealed or pending."""
+    return session.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
 
 
 def pending(session: Session) -> int:
-    """Entries committed but not sealed yet (the sealer's backlog)."""
-    return session.execute(select(func.count()).select_from(AuditEntry)
-                           .where(AuditEntry.seq.is_(None))).scalar_one()
+    """Entries committed but not sealed yet (the sealer's backlog: the rows of audit_pending)."""
+    return session.execute(select(func.count()).select_from(AuditPending)).scalar_one()
 
 
 def latest_at(session: Session) -> datetime | None:
-    return session.execute(select(func.max(AuditEntry.at))).scalar()
+    return session.execute(select(func.max(AuditRecord.at))).scalar()
 
 
 def verify_chain(session: Session, batch: int = 5000, witness_files: Iterable = (),

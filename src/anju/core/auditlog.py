@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from anju.core import audit, chaincheck
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from anju.core.permissions import ACCESS_LOG_READ, AUDIT, AUDIT_READ, AUDIT_VERIFY
 from anju.core.policy import Actor
 from anju.core.types import Timestamp
@@ -31,25 +31,26 @@ def verify(session: Session, actor: Actor) -> chaincheck.VerifyResult:
     return result
 
 
-def recent(session: Session, actor: Actor, limit: int = 100) -> list[AuditEntry]:
+def recent(session: Session, actor: Actor, limit: int = 100) -> list[AuditRecord]:
     """The auditor's read of the log, newest first, sealed and pending alike (in the order they
-    were written; `seq` counts within a partition); the read itself goes on the chain."""
+    were written — an entry keeps its id when sealed; `seq` counts within a partition); the read
+    itself goes on the chain."""
     access = Access(session, actor)
     access.check(AUDIT_READ, "审计日志")
-    entries = list(session.execute(select(AuditEntry).order_by(AuditEntry.id.desc())
+    entries = list(session.execute(select(AuditRecord).order_by(AuditRecord.id.desc())
                                    .limit(min(limit, 500))).scalars())
     access.record(AuditEvent(AUDIT_READ, AUDIT, None, "audit_log", None, {"limit": limit}))
     return entries
 
 
 def entries_for_person(session: Session, person_code: str, limit: int = 200,
-                       before_id: int | None = None) -> list[AuditEntry]:
+                       before_id: int | None = None) -> list[AuditRecord]:
     """A person's entries, newest first: sealed and pending alike, in the order they were
     written (a pending entry has no sequence number yet, but it happened)."""
-    query = select(AuditEntry).where(AuditEntry.person_code == person_code)
+    query = select(AuditRecord).where(AuditRecord.person_code == person_code)
     if before_id:
-        query = query.where(AuditEntry.id < before_id)
-    return list(session.execute(query.order_by(AuditEntry.id.desc()).limit(limit)).scalars())
+        query = query.where(AuditRecord.id < before_id)
+    return list(session.execute(query.order_by(AuditRecord.id.desc()).limit(limit)).scalars())
 
 
 class AccessLogEntry(BaseModel):

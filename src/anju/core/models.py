@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    cast,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Mapped, mapped_column, registry
 
 from anju.core.db import Base, utcnow
 
@@ -65,12 +78,12 @@ class LoginFailure(Base):
 
 
 class AuditEntry(Base):
-    """One link of the append-only, keyed-SM3 (HMAC-SM3) hash-chained audit log.
+    """One sealed link of the append-only, keyed-SM3 (HMAC-SM3) hash-chained audit log.
 
-    A use case writes its entries unsealed (`seq` and the hashes empty) in its own transaction,
-    in the partition `part` (a stable hash of the person code, see `anju.core.audit`); the
-    sealer gives them, in batches, their partition's next `seq` and their hashes. Within a
-    partition `seq` has no gaps: a missing number is a deleted entry.
+    A use case writes its entries to `audit_pending` (`AuditPending`); the sealer moves them
+    here, in batches, with their partition's next `seq` and their hashes, keeping their `id`.
+    This table is insert-only: nothing UPDATEs a row (a sealed row is written once, complete).
+    Within a partition `seq` has no gaps: a missing number is a deleted entry.
     """
 
     __tablename__ = "audit_entries"
@@ -94,10 +107,85 @@ class AuditEntry(Base):
     __table_args__ = (
         UniqueConstraint("part", "seq", name="uq_audit_entries_part_seq"),
         Index("ix_audit_entries_person_id", "person_code", "id"),
-        # the sealer's backlog: only unsealed rows are in it, so it stays small
-        Index("ix_audit_entries_pending", "part", "id", sqlite_where=text("seq IS NULL"),
-              postgresql_where=text("seq IS NULL")),
     )
+
+
+class AuditPending(Base):
+    """An entry written but not sealed yet: the sealer's queue (issue 12). Rows are inserted by
+    requests and deleted by the sealer, which moves them into `audit_entries` with the same
+    `id`; so ids are unique across both tables: on PostgreSQL this table draws from
+    `audit_entries`' sequence (the migration's server default), on SQLite it is AUTOINCREMENT,
+    seeded by the migration above every id `audit_entries` held (ids are never reused, even
+    when the queue is empty). Primary key only: the sealer reads the whole (small) queue."""
+
+    __tablename__ = "audit_pending"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    part: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    account_id: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(48))
+    person_code: Mapped[str | None] = mapped_column(String(16))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(48))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+    __table_args__ = {"sqlite_autoincrement": True}
+
+
+AUDIT_CONTENT = ("id", "part", "at", "account_id", "username", "role", "action", "person_code",
+                 "object_type", "object_id", "purpose", "detail")
+
+
+def _audit_log():
+    """Every entry written, sealed or not: audit_entries UNION ALL audit_pending (seq and the
+    hashes NULL for pending). A Core selectable rather than a database VIEW: nothing to migrate
+    or keep in step (a view would also block SQLite's batch-mode rebuilds of either table), and
+    filters and ORDER BY id … LIMIT are pushed into both branches by both databases."""
+    sealed, queued = AuditEntry.__table__, AuditPending.__table__
+    return union_all(
+        select(*(sealed.c[c] for c in AUDIT_CONTENT), sealed.c.seq, sealed.c.prev_hash,
+               sealed.c.entry_hash),
+        select(*(queued.c[c] for c in AUDIT_CONTENT), cast(null(), Integer).label("seq"),
+               cast(null(), String(64)).label("prev_hash"),
+               cast(null(), String(64)).label("entry_hash")),
+    ).subquery("audit_log")
+
+
+_READ_MODELS = registry()  # not Base's: no table to create, compare or migrate
+
+
+@_READ_MODELS.mapped
+class AuditRecord:
+    """Read-only: one entry of the audit log as written — sealed (`seq` set) or pending (`seq`
+    None) — with the same `id` before and after sealing. For readers that mean "every entry
+    written" (the access log, the auditor's page); the chain's own checks read `AuditEntry`."""
+
+    __table__ = _audit_log()
+    __mapper_args__ = {"primary_key": [__table__.c.id]}
+
+    id: Mapped[int]
+    part: Mapped[int]
+    seq: Mapped[int | None]
+    at: Mapped[datetime]
+    account_id: Mapped[int | None]
+    username: Mapped[str]
+    role: Mapped[str]
+    action: Mapped[str]
+    person_code: Mapped[str | None]
+    object_type: Mapped[str | None]
+    object_id: Mapped[str | None]
+    purpose: Mapped[str]
+    detail: Mapped[dict | None]
+    prev_hash: Mapped[str | None]
+    entry_hash: Mapped[str | None]
+
+    @property
+    def sealed(self) -> bool:
+        return self.seq is not None
 
 
 class AuditHead(Base):

@@ -1,14 +1,21 @@
-"""The audit chain's sealer: gives appended entries their sequence numbers and chain hashes.
+"""The audit chain's sealer: moves appended entries into the chain with their sequence numbers
+and chain hashes.
 
-Requests append their audit entries unsealed (`anju.core.audit.append`). The sealer works one
-partition at a time, in batches: it takes the partition's sealing lock — a PostgreSQL advisory
-lock (`pg_try_advisory_xact_lock`), so of all the processes that try (every server process runs a
-sealer thread, `anju audit seal` may run from cron) exactly one seals a partition at a time; on
-SQLite a lock in the process, the database's write lock doing the rest — then takes the
-partition's unsealed entries in id order, gives them the next sequence numbers and their keyed
-SM3 hashes, and moves the partition's head, all in one transaction. A sealer killed mid-batch
-leaves that transaction uncommitted: nothing sealed half, nothing sealed twice; the next sealer
-starts the batch again.
+Requests append their audit entries unsealed, into the queue `audit_pending`
+(`anju.core.audit.append`). The sealer works in rounds: it takes the sealing lock of each
+partition that has entries waiting — a PostgreSQL advisory lock (`pg_try_advisory_xact_lock`), so
+of all the processes that try (every server process runs a sealer thread, `anju audit seal` may
+run from cron) exactly one seals a partition at a time; on SQLite a lock in the process, the
+database's write lock doing the rest — then, in one transaction, claims up to
+`audit_seal_batch` of each such partition's entries in id order (removes them from the queue:
+`DELETE … RETURNING` on PostgreSQL), gives them the next sequence numbers and their keyed SM3
+hashes, inserts them into `audit_entries` with their ids, and moves the partitions' heads. A
+sealer killed mid-batch leaves that transaction uncommitted: the entries are still in the queue,
+nothing is sealed half or twice; the next sealer starts the batch again.
+
+`audit_entries` is insert-only: a sealed row is written once, complete, and never updated (an
+UPDATE would leave a dead row version and dead index entries behind for every entry; the queue
+is small and vacuumed often instead).
 
 After a round that sealed something (at most every `audit_root_seconds`), and always at the end
 of `seal_all`, the partitions' heads are combined into an SM3 Merkle root and recorded
@@ -26,19 +33,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Text, cast, exists, select, text
+from sqlalchemy import Text, cast, delete, distinct, func, select, text
 from sqlalchemy.orm import Session
 
 from anju.core import audit, witness
 from anju.core.config import Settings, get_settings
 from anju.core.db import Database, utcnow
-from anju.core.models import AuditEntry, AuditHead, AuditRoot
+from anju.core.models import AuditHead, AuditPending, AuditRoot
 
 log = logging.getLogger("anju.audit.sealer")
 
-_CHUNK = 10_000  # rows per UPDATE statement
-# Test-only: pause inside the transaction after the first UPDATE, having created this file, so
-# a test can kill the process there (tests/core/test_sealer.py::test_a_sealer_killed_mid_batch…).
+_CHUNK = 10_000  # rows per statement on SQLite
+# Test-only: pause inside the transaction after claiming and inserting the first rows, having
+# created this file, so a test can kill the process there (tests/core/test_sealer.py::test_a_sealer_killed_mid_batch…).
 PAUSE_ENV = "ANJU_AUDIT_SEAL_PAUSE_FILE"
 
 _LOCAL: dict[tuple[str, int], threading.Lock] = {}
@@ -77,13 +84,10 @@ def claimed(db: Database, part: int) -> Iterator[Session | None]:
 
 
 def pending_partitions(db: Database) -> list[int]:
-    """The partitions that have unsealed entries (one probe of the pending index each)."""
+    """The partitions that have entries waiting in the queue."""
     with db.reading() as session:
-        count = audit.partitions(session)
-        probes = [exists().where(AuditEntry.part == p, AuditEntry.seq.is_(None)).label(f"p{p}")
-                  for p in range(count)]
-        found = session.execute(select(*probes)).one()
-        return [p for p, has in enumerate(found) if has]
+        return list(session.execute(select(distinct(AuditPending.part))
+                                    .order_by(AuditPending.part)).scalars())
 
 
 def _head(session: Session, part: int) -> AuditHead:
@@ -103,19 +107,20 @@ def _head(session: Session, part: int) -> AuditHead:
 
 
 # detail as stored text: parsed (and written canonically) once per distinct value
-_READ = (AuditEntry.id, AuditEntry.at, AuditEntry.account_id, AuditEntry.username,
-         AuditEntry.role, AuditEntry.action, AuditEntry.person_code, AuditEntry.object_type,
-         AuditEntry.object_id, AuditEntry.purpose, cast(AuditEntry.detail, Text))
+_P = AuditPending.__table__.c
+_READ = (_P.id, _P.at, _P.account_id, _P.username, _P.role, _P.action, _P.person_code,
+         _P.object_type, _P.object_id, _P.purpose, cast(_P.detail, Text), _P.part)
 
 
 class _Batch:
-    """What one transaction seals: (id, seq, prev_hash, entry_hash) columns, across partitions.
-    Formats entries like `audit.canonical` (a test holds them equal) with the values that repeat
-    in a batch — account, role, action, purpose, time, detail — encoded once."""
+    """What one transaction seals: the claimed rows and their (seq, prev_hash, entry_hash),
+    across partitions. Formats entries like `audit.canonical` (a test holds them equal) with the
+    values that repeat in a batch — account, role, action, purpose, time, detail — encoded
+    once."""
 
     def __init__(self, key: bytes | None) -> None:
         self.mac = audit.mac(key)
-        self.ids: list[int] = []
+        self.rows: list = []  # as `_READ` lists the columns
         self.seqs: list[int] = []
         self.prevs: list[str] = []
         self.hashes: list[str] = []
@@ -145,16 +150,16 @@ class _Batch:
 
     def seal(self, rows, seq: int, prev: str) -> tuple[int, str]:
         j, string, template, mac = self._j, audit._json, audit._TEMPLATE, self.mac
-        ids, seqs, prevs, hashes = self.ids, self.seqs, self.prevs, self.hashes
-        for (entry_id, at, account_id, username, role, action, person_code, object_type,
-             object_id, purpose, detail) in rows:
+        seqs, prevs, hashes = self.seqs, self.prevs, self.hashes
+        self.rows.extend(rows)
+        for (_, at, account_id, username, role, action, person_code, object_type,
+             object_id, purpose, detail, _) in rows:
             seq += 1
             body = template % (j(account_id), j(action), self._at(at), self._detail(detail),
                                string(object_id), j(object_type), string(person_code),
                                j(purpose), j(role), seq, j(username))
             h = mac.copy()
             h.update((prev + "\n" + body).encode("utf-8"))
-            ids.append(entry_id)
             seqs.append(seq)
             prevs.append(prev)
             prev = h.finalize().hex()
@@ -162,24 +167,42 @@ class _Batch:
         return seq, prev
 
 
+def _claim(session: Session, parts: list[int], limit: int) -> list:
+    """Up to `limit` queued entries of each partition in `parts`, oldest first, ordered by
+    (partition, id). On PostgreSQL they are deleted from the queue in the same statement
+    (`DELETE … RETURNING`: claimed atomically); on SQLite the transaction holds the write lock
+    and `_write` deletes them."""
+    ranked = select(_P.id, func.row_number().over(partition_by=_P.part, order_by=_P.id)
+                    .label("n")).where(_P.part.in_(parts)).subquery()
+    chosen = select(ranked.c.id).where(ranked.c.n <= limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = delete(AuditPending.__table__).where(_P.id.in_(chosen)).returning(*_READ)
+    else:
+        query = select(*_READ).where(_P.id.in_(chosen))
+    rows = session.execute(query).all()
+    rows.sort(key=lambda r: (r[-1], r[0]))
+    return rows
+
+
 def _take(session: Session, parts: list[int], limit: int, batch: _Batch) -> int:
-    """Seal up to `limit` unsealed entries of each partition in `parts` (whose locks the
-    transaction holds), oldest first, into `batch`, and move their heads (flushed with the
-    batch's transaction). Returns how many."""
-    total = 0
-    for part in parts:  # the partial index, in id order: no sort
-        rows = session.execute(select(*_READ).where(AuditEntry.part == part,
-                                                    AuditEntry.seq.is_(None))
-                               .order_by(AuditEntry.id).limit(limit)).all()
-        if rows:
-            head = _head(session, part)
-            head.last_seq, head.last_hash = batch.seal(rows, head.last_seq, head.last_hash)
-            total += len(rows)
-    return total
+    """Claim up to `limit` queued entries of each partition in `parts` (whose locks the
+    transaction holds), seal them in id order into `batch`, and move their heads (flushed with
+    the batch's transaction). Returns how many."""
+    if not parts:
+        return 0
+    rows, start = _claim(session, parts, limit), 0
+    while start < len(rows):
+        part, end = rows[start][-1], start
+        while end < len(rows) and rows[end][-1] == part:
+            end += 1
+        head = _head(session, part)
+        head.last_seq, head.last_hash = batch.seal(rows[start:end], head.last_seq, head.last_hash)
+        start = end
+    return len(rows)
 
 
 def seal_partition(session: Session, part: int, limit: int, key: bytes | None = None) -> int:
-    """Seal up to `limit` of one partition's unsealed entries in the caller's transaction, which
+    """Seal up to `limit` of one partition's queued entries in the caller's transaction, which
     must hold the partition's lock (`claimed`). Returns how many."""
     batch = _Batch(key)
     count = _take(session, [part], limit, batch)
@@ -188,58 +211,68 @@ def seal_partition(session: Session, part: int, limit: int, key: bytes | None = 
     return count
 
 
-_SMALL = 2000  # up to this many rows: one UPDATE from arrays; more: COPY into a temporary table
+_SMALL = 2000  # up to this many rows: one INSERT from arrays; more: COPY
+_COLUMNS = ("id", "part", "seq", "at", "account_id", "username", "role", "action", "person_code",
+            "object_type", "object_id", "purpose", "detail", "prev_hash", "entry_hash")
+_TYPES = ("integer", "integer", "integer", "timestamp", "integer", "text", "text", "text", "text",
+          "text", "text", "text", "text", "text", "text")
+_UNNEST = text(
+    f"INSERT INTO audit_entries ({', '.join(_COLUMNS)}) "
+    f"SELECT {', '.join('CAST(v.detail AS json)' if c == 'detail' else 'v.' + c for c in _COLUMNS)} "
+    f"FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in zip(_COLUMNS, _TYPES, strict=True))}) "
+    f"AS v({', '.join(_COLUMNS)})")
+
+
+def _sealed_rows(batch: _Batch):
+    """The batch's rows as audit_entries' columns (`_COLUMNS`)."""
+    for (entry_id, at, account_id, username, role, action, person_code, object_type, object_id,
+         purpose, detail, part), seq, prev, h in zip(batch.rows, batch.seqs, batch.prevs,
+                                                     batch.hashes, strict=True):
+        yield (entry_id, part, seq, at, account_id, username, role, action, person_code,
+               object_type, object_id, purpose, detail, prev, h)
 
 
 def _write(session: Session, batch: _Batch) -> None:
-    if not batch.ids:
+    """Insert the batch, sealed, into audit_entries (with the ids it had in the queue), and on
+    SQLite delete it from the queue. Row counts are checked: nothing is sealed twice."""
+    if not batch.rows:
         return
     conn = session.connection()
     if conn.dialect.name != "postgresql":
-        for start in range(0, len(batch.ids), _CHUNK):
+        ids = [r[0] for r in batch.rows]
+        for start in range(0, len(ids), _CHUNK):
             part = slice(start, start + _CHUNK)
             done = conn.exec_driver_sql(
-                "UPDATE audit_entries SET seq = ?, prev_hash = ?, entry_hash = ? "
-                "WHERE id = ? AND seq IS NULL",
-                list(zip(batch.seqs[part], batch.prevs[part], batch.hashes[part],
-                         batch.ids[part], strict=True))).rowcount
-            _check(done, len(batch.ids[part]))
+                f"INSERT INTO audit_entries ({', '.join(_COLUMNS)}) SELECT id, part, ?, at, "
+                "account_id, username, role, action, person_code, object_type, object_id, "
+                "purpose, detail, ?, ? FROM audit_pending WHERE id = ?",
+                list(zip(batch.seqs[part], batch.prevs[part], batch.hashes[part], ids[part],
+                         strict=True))).rowcount
+            _check(done, len(ids[part]))
+            gone = conn.exec_driver_sql("DELETE FROM audit_pending WHERE id = ?",
+                                        [(i,) for i in ids[part]]).rowcount
+            _check(gone, len(ids[part]))
             _pause_if_asked()
         return
-    if len(batch.ids) <= _SMALL:
-        done = conn.execute(text(
-            "UPDATE audit_entries AS e SET seq = v.seq, prev_hash = v.prev, entry_hash = v.hash "
-            "FROM unnest(CAST(:ids AS integer[]), CAST(:seqs AS integer[]), "
-            "CAST(:prevs AS text[]), CAST(:hashes AS text[])) AS v(id, seq, prev, hash) "
-            "WHERE e.id = v.id AND e.seq IS NULL"),
-            {"ids": batch.ids, "seqs": batch.seqs, "prevs": batch.prevs,
-             "hashes": batch.hashes}).rowcount
-        _check(done, len(batch.ids))
-        _pause_if_asked()
-        return
-    # A big batch (a bulk load's): COPY the seals in, then one UPDATE … FROM.
-    conn.exec_driver_sql("CREATE TEMPORARY TABLE audit_seal (id integer, seq integer, "
-                         "prev_hash text, entry_hash text) ON COMMIT DROP")
-    order = sorted(range(len(batch.ids)), key=batch.ids.__getitem__)  # heap order
-    raw = conn.connection.dbapi_connection
-    with raw.cursor() as cur, cur.copy("COPY audit_seal FROM STDIN") as copy:
-        for i in order:
-            copy.write_row((batch.ids[i], batch.seqs[i], batch.prevs[i], batch.hashes[i]))
-    conn.exec_driver_sql("ANALYZE audit_seal")
-    conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")  # the join's hash table stays in memory
-    # one statement: chunks would each scan the growing table again
-    done = conn.exec_driver_sql(
-        "UPDATE audit_entries AS e SET seq = s.seq, prev_hash = s.prev_hash, "
-        "entry_hash = s.entry_hash FROM audit_seal AS s WHERE e.id = s.id "
-        "AND e.seq IS NULL").rowcount
-    _check(done, len(order))
+    if len(batch.rows) <= _SMALL:
+        columns = list(zip(*_sealed_rows(batch), strict=True))
+        done = conn.execute(_UNNEST, {c: list(v) for c, v in zip(_COLUMNS, columns,
+                                                                  strict=True)}).rowcount
+    else:  # a big batch (a bulk load's): COPY
+        raw = conn.connection.dbapi_connection
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY audit_entries ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+                for row in _sealed_rows(batch):
+                    copy.write_row(row)
+            done = cur.rowcount
+    _check(done, len(batch.rows))
     _pause_if_asked()
 
 
 def _check(done: int, expected: int) -> None:
     if done != expected:  # another sealer got there: never seal anything twice
-        raise RuntimeError(f"audit sealer: {expected - done} entries were sealed meanwhile by "
-                           "someone else; the batch is abandoned")
+        raise RuntimeError(f"audit sealer: {expected - done} of {expected} entries were sealed "
+                           "meanwhile by someone else; the batch is abandoned")
 
 
 def _pause_if_asked() -> None:
@@ -251,9 +284,9 @@ def _pause_if_asked() -> None:
 
 
 def seal_round(db: Database, settings: Settings | None = None) -> int:
-    """One pass over the partitions with unsealed entries, in one transaction: a batch of each
-    partition whose lock is free (another sealer holds the others), written together in heap
-    order. Returns how many entries were sealed."""
+    """One pass over the partitions with queued entries, in one transaction: a batch of each
+    partition whose lock is free (another sealer holds the others), claimed and written
+    together. Returns how many entries were sealed."""
     settings = settings or get_settings()
     parts = pending_partitions(db)
     if not parts:

@@ -17,7 +17,7 @@ from anju.core.access import Access
 from anju.core.audit import AuditEvent
 from anju.core.crypto import sm3_hex
 from anju.core.errors import Forbidden, NotFound
-from anju.core.models import AuditEntry, AuditHead, AuditRoot
+from anju.core.models import AuditEntry, AuditHead, AuditRecord, AuditRoot
 from anju.core.permissions import AUDIT, AUDIT_READ
 from anju.core.policy import Actor, Role
 from anju.registry.policy import PERSON_READ, PERSON_SEARCH, REGISTRATION_MANAGEMENT
@@ -152,7 +152,7 @@ def test_entries_commit_unsealed_and_savepoint_rollbacks_leave_none(db):
         audit.append(s, ACTOR, [AuditEvent(PERSON_READ, REGISTRATION_MANAGEMENT, PERSON,
                                            detail={"n": 3})])
     with db.unit_of_work() as s:  # committed, not sealed: no number, no hash, a partition
-        rows = s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
+        rows = s.execute(select(AuditRecord).order_by(AuditRecord.id)).scalars().all()
         assert [(e.seq, e.entry_hash, e.part) for e in rows] == [(None, None, PART)] * 2
     with pytest.raises(RuntimeError), db.unit_of_work() as s:  # no commit, no entry
         audit.append(s, ACTOR, [AuditEvent(PERSON_READ, REGISTRATION_MANAGEMENT, PERSON)])
@@ -169,7 +169,7 @@ def test_pending_entries_are_reported_as_pending_not_as_tampering(db):
     _fill(db, 2)
     _fill(db, 3, seal=False)
     with db.unit_of_work() as s:
-        s.execute(text("INSERT INTO audit_entries (part, at, username, role, action, purpose) "
+        s.execute(text("INSERT INTO audit_pending (part, at, username, role, action, purpose) "
                        "VALUES (3, '2026-01-01 00:00:00', 'ghost', 'police', 'person.read', 'x')"))
     with db.unit_of_work() as s:
         result = audit.verify_chain(s)
@@ -395,7 +395,7 @@ def test_a_refused_attempt_is_written_after_the_rollback(db):
         Access(s, outsider).check(PERSON_READ, "人员", division_code="330522001000",
                                   person_codes=["P00000000001"])
     with db.unit_of_work() as s:
-        rows = s.execute(select(AuditEntry)).scalars().all()
+        rows = s.execute(select(AuditRecord)).scalars().all()
         assert [(e.action, e.person_code, e.username, e.purpose, e.detail) for e in rows] == [
             ("person.read", "P00000000001", "outsider", "attempt",
              {"outcome": "refused", "status": 404})]
@@ -410,7 +410,7 @@ def test_a_refusal_caught_by_the_caller_is_written_with_its_commit(db):
             Access(s, analyst).scopes(PERSON_READ)
         audit.append(s, analyst, [AuditEvent(AUDIT_READ, AUDIT)])
     with db.unit_of_work() as s:
-        rows = s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
+        rows = s.execute(select(AuditRecord).order_by(AuditRecord.id)).scalars().all()
         assert [(e.action, audit.is_attempt(e)) for e in rows] == [
             ("audit.read", False), ("person.read", True)]
         assert rows[1].detail["status"] == 403

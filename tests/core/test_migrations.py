@@ -160,3 +160,52 @@ def test_0005_puts_people_back_where_only_an_approval_may_place_them(empty_url):
         "PLOADED": ("330522002000", "330522002000"),  # a bulk load: stays where it was put
         "PLANDLORD": ("330522001000", "330522001000"),
     }
+
+
+def test_0026_moves_unsealed_entries_to_the_queue_with_their_ids_and_back(empty_url):
+    """Entries written before 0026 and not sealed yet wait in audit_pending afterwards, with
+    their ids; new entries get ids above every old one (SQLite: the AUTOINCREMENT counter is
+    seeded; PostgreSQL: the queue draws from audit_entries' sequence); the downgrade puts the
+    queue back as unsealed rows."""
+    from alembic import command
+
+    from anju.core import audit, sealer
+    from anju.core.audit import AuditEvent
+    from anju.core.db import Database
+    from anju.core.policy import Actor, Role
+    from anju.registry.policy import PERSON_READ, REGISTRATION_MANAGEMENT
+
+    migrate.upgrade(empty_url, "0025")
+    engine = create_engine(empty_url)
+    with engine.begin() as c:
+        for seq in (None, 1, None):  # ids 1-3; id 2 sealed (its hash does not matter here)
+            c.execute(text("INSERT INTO audit_entries (part, seq, at, username, role, action, "
+                           "purpose) VALUES (0, :seq, '2026-01-01 00:00:00', 'police-1', "
+                           "'police', 'person.read', 'registration_management')"), {"seq": seq})
+        c.execute(text("DELETE FROM audit_entries WHERE id = 3"))
+        c.execute(text("INSERT INTO audit_entries (id, part, at, username, role, action, purpose) "
+                       "VALUES (9, 0, '2026-01-01 00:00:00', 'police-1', 'police', "
+                       "'person.read', 'registration_management')"))
+    migrate.upgrade(empty_url)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT id FROM audit_pending ORDER BY id")).scalars().all() == [1, 9]
+        assert c.execute(text("SELECT id FROM audit_entries")).scalars().all() == [2]
+    db = Database(empty_url)
+    actor = Actor(account_id=1, username="police-1", role=Role.POLICE,
+                  division_code="330522000000")
+    with db.unit_of_work() as s:
+        audit.append(s, actor, [AuditEvent(PERSON_READ, REGISTRATION_MANAGEMENT, "P1")])
+    with db.reading() as s:
+        new = s.execute(text("SELECT id FROM audit_pending WHERE person_code = 'P1'")).scalar_one()
+    assert new > 3 and new != 9  # above every id handed out (the sequence, SQLite's counter)
+    with db.unit_of_work() as s:  # the pre-0026 sealed entry 2 is a bogus chain: seal apart
+        s.execute(text("DELETE FROM audit_entries"))
+    assert sealer.seal_all(db) == 3
+    with db.unit_of_work() as s:
+        audit.append(s, actor, [AuditEvent(PERSON_READ, REGISTRATION_MANAGEMENT, "P1")])
+    db.dispose()
+    command.downgrade(migrate.alembic_config(empty_url), "0025")
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT id, seq FROM audit_entries ORDER BY id")).all()
+    engine.dispose()
+    assert {r.id: r.seq is None for r in rows} == {1: False, 9: False, new: False, new + 1: True}

@@ -14,14 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from typer.testing import CliRunner
 
 from anju.cli.main import app as cli
 from anju.core import audit, auditlog, sealer, witness
 from anju.core.audit import AuditEvent
 from anju.core.db import Database
-from anju.core.models import AuditEntry, AuditHead, AuditRoot
+from anju.core.models import AuditEntry, AuditHead, AuditPending, AuditRecord, AuditRoot
 from anju.core.policy import Actor, Role
 from anju.registry.policy import PERSON_IMPORT, PERSON_READ, REGISTRATION_MANAGEMENT, REGISTRY_IMPORT
 
@@ -160,6 +160,51 @@ def test_a_persons_access_log_shows_a_pending_entry(db, world):
         recent = auditlog.recent(s, world.auditor)
     assert recent[0].action == "audit.read" and recent[0].seq is None
     assert recent[1].action == "person.read" and recent[1].seq is not None
+
+
+def test_sealing_moves_entries_from_the_queue_into_the_chain_with_their_ids(db):
+    """The chain is insert-only: sealing deletes the batch from audit_pending and inserts it
+    into audit_entries with the same ids, and no statement UPDATEs audit_entries."""
+    _append(db, 3)
+    _append(db, 2, person="P00000000077")
+    with db.reading() as s:
+        queued = sorted(s.execute(select(AuditPending.id)).scalars())
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert sealer.seal_all(db) == 5
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    with db.reading() as s:
+        assert s.execute(select(func.count()).select_from(AuditPending)).scalar_one() == 0
+        sealed = s.execute(select(AuditEntry.id, AuditEntry.seq, AuditEntry.entry_hash)
+                           .order_by(AuditEntry.id)).all()
+    assert [r.id for r in sealed] == queued and all(r.seq and r.entry_hash for r in sealed)
+    assert any("INSERT INTO audit_entries" in st for st in statements)
+    assert not [st for st in statements if "UPDATE audit_entries" in st.replace("\n", " ")]
+    _gapless(db)
+
+
+def test_the_access_log_shows_an_entry_pending_then_the_same_entry_sealed(db, world):
+    from anju.registry import service
+
+    with db.unit_of_work() as s:
+        service.read_person(s, world.police, world.resident.person_code)
+    with db.reading() as s:
+        before = [(e.id, e.action, e.seq) for e in
+                  auditlog.entries_for_person(s, world.resident.person_code)]
+    assert before and before[0][1] == "person.read" and before[0][2] is None
+    sealer.seal_all(db)
+    with db.reading() as s:
+        after = auditlog.entries_for_person(s, world.resident.person_code)
+        assert s.execute(select(func.count()).select_from(AuditRecord)).scalar_one() == \
+            s.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+        assert [(e.id, e.action) for e in after] == [(i, a) for i, a, _ in before]
+        assert all(e.seq is not None and e.sealed for e in after)
 
 
 def test_cli_roots_prints_the_recorded_roots(sqlite_db, monkeypatch):

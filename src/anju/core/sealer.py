@@ -33,7 +33,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Text, cast, delete, distinct, func, select, text
+from sqlalchemy import Text, cast, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from anju.core import audit, witness
@@ -86,7 +86,7 @@ def claimed(db: Database, part: int) -> Iterator[Session | None]:
 def pending_partitions(db: Database) -> list[int]:
     """The partitions that have entries waiting in the queue."""
     with db.reading() as session:
-        return list(session.execute(select(distinct(AuditPending.part))
+        return list(session.execute(select(AuditPending.part).distinct()
                                     .order_by(AuditPending.part)).scalars())
 
 

@@ -36,7 +36,7 @@ if str(ROOT / "src") not in sys.path:
 PERSON = ("SELECT id, person_code, name, id_cipher, id_hash, sex, birth_date, phone, "
           "hukou_address, hukou_division_code, division_code, base_division_code, status "
           "FROM persons WHERE {} = %s")
-AUDIT = ("INSERT INTO audit_entries (at, account_id, username, role, action, person_code, "
+AUDIT = ("INSERT INTO audit_pending (at, account_id, username, role, action, person_code, "
          "object_type, object_id, purpose, detail{extra}) "
          "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s{marks})")
 ROOM = ("SELECT rooms.id, rooms.capacity, houses.division_code, houses.landlord_person_code "
@@ -76,7 +76,7 @@ class Floor:
         try:
             rows = await (await conn.execute(
                 "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_name = 'audit_entries' AND is_nullable = 'NO' "
+                "WHERE table_name = 'audit_pending' AND is_nullable = 'NO' "
                 "AND column_default IS NULL AND column_name NOT IN ('id', 'at', 'username', "
                 "'role', 'action', 'purpose')")).fetchall()
             await conn.rollback()

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from anju.core import identity
 from anju.core.crypto import id_cipher
 from anju.core.db import Database
-from anju.core.models import Account, AuditEntry
+from anju.core.models import Account, AuditRecord
 from anju.demo import build
 from anju.registry.models import House, Person, Registration
 from anju.web.app import create_app
@@ -102,13 +102,13 @@ def _paths(app, values: dict[str, str], api: bool) -> list[str]:
 
 def _new_entries(db: Database, after: int) -> set[str]:
     with db.unit_of_work() as s:
-        return set(s.execute(select(AuditEntry.person_code).where(
-            AuditEntry.id > after, AuditEntry.person_code.is_not(None))).scalars())
+        return set(s.execute(select(AuditRecord.person_code).where(
+            AuditRecord.id > after, AuditRecord.person_code.is_not(None))).scalars())
 
 
 def _last_id(db: Database) -> int:
     with db.unit_of_work() as s:
-        return s.execute(select(func.coalesce(func.max(AuditEntry.id), 0))).scalar_one()
+        return s.execute(select(func.coalesce(func.max(AuditRecord.id), 0))).scalar_one()
 
 
 @pytest.mark.parametrize("username", [a.username for a in build.ACCOUNTS])

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from anju.core import audit, auditlog
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from anju.web.app import create_app
 from tests.factories import PASSWORD, make_account, make_person, submit, token, valid_id
 
@@ -150,9 +150,9 @@ def test_admin_cannot_disable_themselves_but_can_enable_and_reset_others(client,
     assert client.get("/api/v1/me", headers=token(client, police_name,
                                                   "a-new-password-7")).status_code == 200
     with world.db.unit_of_work() as s:
-        ops = [e.detail["op"] for e in s.execute(select(AuditEntry).where(
-            AuditEntry.action == "account.manage", AuditEntry.object_id == police_name)
-            .order_by(AuditEntry.id)).scalars()]
+        ops = [e.detail["op"] for e in s.execute(select(AuditRecord).where(
+            AuditRecord.action == "account.manage", AuditRecord.object_id == police_name)
+            .order_by(AuditRecord.id)).scalars()]
     assert ops == ["disable", "enable", "reset_password"]
 
 

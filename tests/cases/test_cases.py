@@ -13,7 +13,7 @@ from anju.cases.rules import MACHINE, CaseStatus, Transition
 from anju.cases.service import cases
 from anju.cases.service.shapes import CaseIn
 from anju.core.errors import Conflict, Forbidden, NotFound, ValidationError
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from tests.cases.core_support import act, build_county, open_transfer
 
 
@@ -22,11 +22,11 @@ def county(db):
     return build_county(db)
 
 
-def _entries(db, case_id: int) -> list[AuditEntry]:
+def _entries(db, case_id: int) -> list[AuditRecord]:
     with db.unit_of_work() as s:
-        return list(s.execute(select(AuditEntry).where(
-            AuditEntry.object_type == "case", AuditEntry.object_id == str(case_id))
-            .order_by(AuditEntry.id)).scalars())
+        return list(s.execute(select(AuditRecord).where(
+            AuditRecord.object_type == "case", AuditRecord.object_id == str(case_id))
+            .order_by(AuditRecord.id)).scalars())
 
 
 def test_a_resident_opens_a_case_routed_to_the_department_with_evidence_and_a_notice(county):

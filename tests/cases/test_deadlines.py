@@ -17,7 +17,7 @@ from anju.cases.service.sweep import sweep
 from anju.core import calendars, clock
 from anju.core.errors import Forbidden
 from anju.core.identity import SYSTEM, job_actor
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from tests.cases.core_support import act, build_county, open_transfer
 
 SAMPLE_2027 = (Path(__file__).parents[1] / "core" / "data" / "calendar_2027_sample.csv")
@@ -126,8 +126,8 @@ def test_the_sweep_warns_once_and_escalates_overdue_cases_once(db):
         assert s.get(Case, late).escalated_at is not None
         timeline = s.execute(select(CaseEvent.action).where(CaseEvent.case_id == late)).all()
         assert [a for (a,) in timeline] == ["open", "accept", "escalate"]
-        entries = s.execute(select(AuditEntry.username).where(
-            AuditEntry.action == "case.escalate")).scalars().all()
+        entries = s.execute(select(AuditRecord.username).where(
+            AuditRecord.action == "case.escalate")).scalars().all()
         assert entries == ["job:cases.daily"]
     with db.unit_of_work() as s, pytest.raises(Forbidden):
         sweep(s, county.supervisor, date(2026, 3, 10))

@@ -17,7 +17,7 @@ from anju.core import clock, signing
 from anju.core.access import Access
 from anju.core.auditlog import my_access_log
 from anju.core.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationError
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from anju.core.policy import FIELDS
 from anju.demo import departments
 from anju.exchange.policy import DEPARTMENT_PURPOSES
@@ -102,8 +102,8 @@ def test_what_no_department_holds_is_asked_for(db, county):
 def test_each_pull_is_audited_under_the_case_purpose_on_the_persons_log(db, county):
     case_id, _ = _open(db, county, "residence_permit", {"reason": "work"})
     with db.unit_of_work() as s:
-        entries = s.execute(select(AuditEntry).where(
-            AuditEntry.action == CP.EVIDENCE_PULL.code)).scalars().all()
+        entries = s.execute(select(AuditRecord).where(
+            AuditRecord.action == CP.EVIDENCE_PULL.code)).scalars().all()
         log = my_access_log(s, county.resident)
     assert len(entries) == 3  # residence, employment, identity: one look-up each
     assert {e.purpose for e in entries} == {CP.CASE_EVIDENCE.name}
@@ -205,10 +205,10 @@ def test_the_demo_department_plan_covers_the_demo_resident():
 def test_the_apply_form_preview_reads_the_applicants_own_sources_and_keeps_nothing(db, county):
     service = catalogue.load()["school_enrollment"]
     with db.unit_of_work() as s:
-        before = s.execute(select(AuditEntry.id).order_by(AuditEntry.id.desc())).scalar()
+        before = s.execute(select(AuditRecord.id).order_by(AuditRecord.id.desc())).scalar()
         shown = {e.item: e for e in evidence.preview(s, county.resident, service,
                                                      {"child_name": "王子涵"})}
-        assert s.execute(select(AuditEntry.id).where(AuditEntry.id > before)).first() is None
+        assert s.execute(select(AuditRecord.id).where(AuditRecord.id > before)).first() is None
         assert s.execute(select(CaseEvidence.id)).first() is None
     assert not shown["school_record"].needed and shown["school_record"].obtained_on is None
     assert shown["employment"].value["as_of"] == "2026-02-28"

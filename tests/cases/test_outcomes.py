@@ -14,7 +14,7 @@ from anju.cases.models import Case, CaseApproval
 from anju.cases.service import cases
 from anju.core import signing
 from anju.core.errors import AnjuError, NotFound
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from anju.registry import service as registry
 from anju.registry.models import Permit
 from tests.cases.core_support import act, build_county, open_transfer
@@ -47,7 +47,7 @@ def test_approving_a_residence_permit_case_issues_the_permit(county):
     assert decided.action == "approve" and decided.detail["outcome"] == "registry.permit_issue"
     assert decided.detail["permit_number"] == held.permit_number
     with county.db.unit_of_work() as s:  # the registry's own audit, by the deciding officer
-        entry = s.execute(select(AuditEntry).where(AuditEntry.action == "permit.issue")).scalar()
+        entry = s.execute(select(AuditRecord).where(AuditRecord.action == "permit.issue")).scalar()
         assert (entry.username, entry.person_code) == (
             gongan.username, county.resident.person_code)
 
@@ -56,7 +56,7 @@ def test_an_ineligible_persons_approval_is_refused_with_nothing_written(county):
     # registered since 2025-01-06: not six months of residence on 2025-03-03
     case_id = _permit_case(county, date(2025, 3, 3))
     with county.db.unit_of_work() as s:
-        before = s.execute(select(func.count()).select_from(AuditEntry)).scalar()
+        before = s.execute(select(func.count()).select_from(AuditRecord)).scalar()
     with pytest.raises(AnjuError) as refused:
         act(county, county.world.extra["gongan"], cases.decide, case_id, "approved")
     assert refused.value.message_zh and refused.value.message_en
@@ -67,7 +67,7 @@ def test_an_ineligible_persons_approval_is_refused_with_nothing_written(county):
         assert s.execute(select(CaseApproval.status).where(
             CaseApproval.case_id == case_id)).scalars().all() == ["pending"]
         assert s.execute(select(Permit)).first() is None
-        after = s.execute(select(func.count()).select_from(AuditEntry)).scalar()
+        after = s.execute(select(func.count()).select_from(AuditRecord)).scalar()
         assert after == before  # no decision, no issue on the chain
     # rejecting stays possible: the refusal is only of the outcome
     out = act(county, county.world.extra["gongan"], cases.decide, case_id, "rejected",

@@ -15,7 +15,7 @@ from anju.cases import policy as CP
 from anju.cases.service import permits
 from anju.core import clock, signing
 from anju.core.auditlog import my_access_log
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from anju.registry import epermit
 from anju.registry import service as registry
 from anju.registry.models import Permit
@@ -78,13 +78,13 @@ def test_a_forged_or_altered_payload_fails(db, holder):
         "empty": ("", "malformed"),
     }
     with db.unit_of_work() as s:
-        before = s.execute(select(AuditEntry.id).order_by(AuditEntry.id.desc())).scalar()
+        before = s.execute(select(AuditRecord.id).order_by(AuditRecord.id.desc())).scalar()
         for what, (text, reason) in cases.items():
             result = permits.verify(s, text)
             assert not result.valid and result.reason == reason, what
             assert result.permit_number is None and result.holder is None, what
         # an unsigned text reads nothing, so nothing is recorded
-        assert s.execute(select(AuditEntry.id).where(AuditEntry.id > before)).first() is None
+        assert s.execute(select(AuditRecord.id).where(AuditRecord.id > before)).first() is None
 
 
 def test_lapsed_revoked_and_endorsed_permits(db, holder):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from anju.core import calendars, workdays
 from anju.core.errors import Forbidden
 from anju.core.identity import SYSTEM
-from anju.core.models import AuditEntry, CalendarYear
+from anju.core.models import AuditRecord, CalendarYear
 from tests.factories import make_account, verified
 
 SAMPLE = (Path(__file__).parent / "data" / "calendar_2027_sample.csv").read_bytes()
@@ -122,12 +122,12 @@ def test_loading_replaces_the_provisional_year(db):
 def test_the_same_file_again_changes_nothing(db):
     _load(db, SAMPLE)
     with db.unit_of_work() as session:
-        entries = session.scalar(select(func.count()).select_from(AuditEntry))
+        entries = session.scalar(select(func.count()).select_from(AuditRecord))
         version = session.scalar(select(CalendarYear.version))
     again = _load(db, _chinese(SAMPLE, "gb18030"), name="2027-中文.csv")  # same days, other form
     assert again.outcome == "unchanged"
     with db.unit_of_work() as session:
-        assert session.scalar(select(func.count()).select_from(AuditEntry)) == entries
+        assert session.scalar(select(func.count()).select_from(AuditRecord)) == entries
         row = session.get(CalendarYear, 2027)
         assert (row.version, row.file_name) == (version, "2027.csv")
 
@@ -142,8 +142,8 @@ def test_a_corrected_file_replaces_the_year_on_the_audit_chain(db):
     assert calendar.is_working_day(date(2027, 2, 13)).value is True
     assert calendar.is_working_day(date(2027, 2, 20)).value is False
     with db.unit_of_work() as session:
-        rows = session.execute(select(AuditEntry).where(
-            AuditEntry.action == "calendar.load").order_by(AuditEntry.id)).scalars().all()
+        rows = session.execute(select(AuditRecord).where(
+            AuditRecord.action == "calendar.load").order_by(AuditRecord.id)).scalars().all()
         assert [(r.username, r.object_id, r.detail["op"]) for r in rows] == [
             (admin.username, "2027", "created"), (admin.username, "2027", "replaced")]
         assert rows[1].detail["changed_days"] == ["2027-02-13", "2027-02-20"]
@@ -168,8 +168,8 @@ def test_only_an_administrator_or_the_console_loads(db):
         _load(db, SAMPLE, police)
     with db.unit_of_work() as session:
         assert session.get(CalendarYear, 2027) is None
-        refused = session.execute(select(AuditEntry).where(
-            AuditEntry.username == police.username)).scalar_one()
+        refused = session.execute(select(AuditRecord).where(
+            AuditRecord.username == police.username)).scalar_one()
         assert refused.action == "calendar.load" and refused.purpose == "attempt"
 
 

@@ -11,7 +11,7 @@ from anju.core import audit, clock, divisions, identity, idnumber
 from anju.core.config import reset_settings_cache
 from anju.core.db import Database
 from anju.core.errors import NotFound
-from anju.core.models import Account
+from anju.core.models import Account, AuditRecord
 from anju.demo import build, synth
 from anju.registry import service
 from anju.registry.models import House, Permit, Person, Registration
@@ -157,7 +157,7 @@ def test_every_approved_tenancy_holds_an_e_key_and_no_other_does(demo):
         states = dict(s.execute(select(Registration.id, Registration.status)).all())
         any_key = set(s.execute(select(EKey.registration_id)).scalars())
         issued = s.execute(select(func.count()).where(
-            audit.AuditEntry.action == "key.issue")).scalar_one()
+            AuditRecord.action == "key.issue")).scalar_one()
     approved = {r for r, status in states.items() if status == "approved"}
     assert approved and set(tenant_keys) == approved and set(tenant_keys.values()) == {1}
     assert not {r for r in any_key if states[r] in ("submitted", "rejected")}

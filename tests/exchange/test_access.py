@@ -14,16 +14,16 @@ from tests.factories import make_account, make_person, valid_id
 
 from anju.core import audit
 from anju.core.errors import Forbidden, NotFound
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from anju.exchange import service
 
 NUMBER = valid_id("341221", date(1988, 11, 13), "M")
 
 
-def _attempts(db, username: str) -> list[AuditEntry]:
+def _attempts(db, username: str) -> list[AuditRecord]:
     with db.unit_of_work() as s:
-        return [e for e in s.execute(select(AuditEntry).where(
-            AuditEntry.username == username)).scalars() if audit.is_attempt(e)]
+        return [e for e in s.execute(select(AuditRecord).where(
+            AuditRecord.username == username)).scalars() if audit.is_attempt(e)]
 
 
 @pytest.fixture

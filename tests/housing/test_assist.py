@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from anju.core import auditlog, clock
-from anju.core.audit import AuditEntry
 from anju.core.errors import Forbidden, NotFound
+from anju.core.models import AuditRecord
 from anju.housing import service
 from anju.housing.schemas import ConsentIn
 from anju.registry import service as registry
@@ -72,8 +72,8 @@ def test_a_grid_worker_acts_for_a_landlord_with_consent_audited_with_both_names(
     # ... and in their access log; each audit entry names the worker (actor) and the landlord
     with world.db.unit_of_work() as s:
         log = auditlog.my_access_log(s, world.landlord)
-        entries = s.execute(select(AuditEntry).where(
-            AuditEntry.action.like("housing_assist.%")).order_by(AuditEntry.id)).scalars().all()
+        entries = s.execute(select(AuditRecord).where(
+            AuditRecord.action.like("housing_assist.%")).order_by(AuditRecord.id)).scalars().all()
     assert {e.action for e in log} >= {"housing_assist.consent", "housing_assist.house.create",
                                        "housing_assist.registration.submit",
                                        "housing_assist.key.revoke",
@@ -205,11 +205,11 @@ def test_reading_consents_and_assisted_actions_shows_in_the_landlords_access_log
     consent = _consent(world)
     _run(world, "revoke", world.grid, consent)
 
-    def reads(actor) -> list[AuditEntry]:
+    def reads(actor) -> list[AuditRecord]:
         with world.db.unit_of_work() as s:
-            return list(s.execute(select(AuditEntry).where(
-                AuditEntry.action == "housing_assist.read",
-                AuditEntry.username == actor.username)).scalars())
+            return list(s.execute(select(AuditRecord).where(
+                AuditRecord.action == "housing_assist.read",
+                AuditRecord.username == actor.username)).scalars())
 
     with world.db.unit_of_work() as s:
         assert [c.landlord_name for c in service.list_consents(s, world.grid)] == ["李建国"]

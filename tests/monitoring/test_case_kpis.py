@@ -14,7 +14,7 @@ from anju.cases import eligibility, export
 from anju.cases.models import Case, EligibilityFacts, EligibilityNotice, Rating
 from anju.core import workdays
 from anju.core.identity import SYSTEM, job_actor
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from anju.monitoring import derive, plan
 from anju.monitoring.aggregates import CASES, NOTICES, Aggregates
 from tests.factories import TOWNSHIP, make_account, make_person
@@ -45,10 +45,10 @@ def test_the_cases_export_carries_no_identity_and_counts_working_days(db):
                 s.add(Rating(case_id=case.id, person_code=person, service_code="x",
                              department="gongan", score=score))
     with db.unit_of_work() as s:
-        before = s.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+        before = s.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
         table = export.statistics_snapshot(s, job_actor("monitoring.nightly"),
                                            date(2026, 1, 1))["cases"]
-        after = s.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+        after = s.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
     assert after - before == 1  # one entry for the whole export
     assert table.schema.names == ["division", "decided", "working_days", "on_time", "satisfied"]
     rows = sorted(table.to_pylist(), key=lambda r: r["decided"])
@@ -142,9 +142,9 @@ def test_the_cases_export_counts_eligible_and_notified_per_division_without_iden
                 counts[0] += 1
                 counts[1] += code in told
     with db.unit_of_work() as s:
-        before = s.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+        before = s.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
         table = export.statistics_snapshot(s, job_actor("monitoring.nightly"), AS_OF)["notices"]
-        after = s.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+        after = s.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
     assert after - before == 1
     assert table.schema == export.NOTICE_SCHEMA  # division, service and two counts: no person
     assert {(r["division"], r["service"]): [r["eligible"], r["notified"]]

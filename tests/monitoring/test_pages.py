@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from anju.demo.build import PASSWORD
 from anju.monitoring.models import StatsBuild
 from anju.registry.models import Registration
@@ -104,7 +104,7 @@ def test_the_api_answers_the_contract_and_exports_are_audited(county, client):
         assert (cell["count"] is None) == cell["suppressed"]
         assert cell["count"] is None or cell["count"] == 0 or cell["count"] >= 16
     with db.unit_of_work() as s:
-        before = s.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+        before = s.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
     gbk = client.get("/api/v1/stats/stock?level=township&format=csv&encoding=gbk",
                      headers=headers)
     assert gbk.status_code == 200
@@ -116,7 +116,7 @@ def test_the_api_answers_the_contract_and_exports_are_audited(county, client):
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.max_row > 10
     with db.unit_of_work() as s:
-        after = s.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+        after = s.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
     assert after - before == 2  # one entry per export, none for the JSON read
 
 

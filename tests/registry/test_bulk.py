@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from anju.core import audit, clock
 from anju.core.errors import Forbidden, RowError, ValidationError
 from anju.core.identity import SYSTEM
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from anju.registry import bulk, rules, service
 from anju.registry.bulk import BulkHouse, BulkPerson, BulkRegistration
 from anju.registry.models import House, Permit, PermitSerial, Person, Registration, Room
@@ -38,8 +38,8 @@ def count(db, model) -> int:
 
 def audit_actions(db, action: str) -> int:
     with db.unit_of_work() as s:
-        return s.execute(select(func.count()).select_from(AuditEntry)
-                         .where(AuditEntry.action == action)).scalar_one()
+        return s.execute(select(func.count()).select_from(AuditRecord)
+                         .where(AuditRecord.action == action)).scalar_one()
 
 
 def verify(db):
@@ -253,7 +253,7 @@ def test_bulk_audit_entries_match_the_canonical_form(db):
         assert audit.append_bulk(s, police, events) == 3
         audit.append(s, police, events[:1])  # the ORM path: sealed the same way
     with db.unit_of_work() as s:
-        entries = s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
+        entries = s.execute(select(AuditRecord).order_by(AuditRecord.id)).scalars().all()
         assert [e.detail for e in entries] == [None, {"b": [1, "二"], "a": None}, {}, None]
         assert entries[1].at == entries[0].at and entries[0].account_id == police.account_id
     assert verify(db).ok and verify(db).checked == 4
@@ -314,9 +314,9 @@ def test_a_load_resolves_someone_elses_id_number_only_with_the_matching_name(db)
     assert [(e.row, e.code) for e in result.rejected] == [(2, "name_id_mismatch")]
     assert result.created == 0 and count(db, Person) == 3
     with db.unit_of_work() as s:
-        by_police = dict(s.execute(select(AuditEntry.person_code, AuditEntry.detail).where(
-            AuditEntry.username == police.username,
-            AuditEntry.person_code.in_(list(elsewhere)))).all())
+        by_police = dict(s.execute(select(AuditRecord.person_code, AuditRecord.detail).where(
+            AuditRecord.username == police.username,
+            AuditRecord.person_code.in_(list(elsewhere)))).all())
     assert by_police == {elsewhere[0]: {"resolved": "existing", "proved_by": "name"},
                          elsewhere[1]: {"outcome": "refused", "status": 422,
                                        "reason": "name_id_mismatch"}}

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from anju.core.errors import Conflict, Forbidden, NotFound, ValidationError
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from anju.registry import service
 from anju.registry.models import Person, Registration
 from anju.registry.schemas import HouseIn, HouseUpdateIn, RegistrationIn, RoomIn, RoomUpdateIn
@@ -22,8 +22,8 @@ def _house(world, actor, address: str, division: str = TOWNSHIP, landlord=None) 
 
 def _actions(db, action: str) -> int:
     with db.unit_of_work() as s:
-        return s.execute(select(func.count()).select_from(AuditEntry)
-                         .where(AuditEntry.action == action)).scalar_one()
+        return s.execute(select(func.count()).select_from(AuditRecord)
+                         .where(AuditRecord.action == action)).scalar_one()
 
 
 @pytest.mark.parametrize("written", ["长兴县雉城街道明珠路88号", "长兴县 雉城街道 明珠路８８号",
@@ -64,7 +64,7 @@ def test_house_address_and_division_are_corrected_and_tenants_follow(world):
         person = s.execute(select(Person).where(
             Person.person_code == world.resident.person_code)).scalar_one()
         assert person.division_code == village  # an approved tenant lives where the house is
-        entry = s.execute(select(AuditEntry).where(AuditEntry.action == "house.update")).scalar_one()
+        entry = s.execute(select(AuditRecord).where(AuditRecord.action == "house.update")).scalar_one()
         assert entry.person_code == world.landlord.person_code
         assert entry.detail["before"]["address"] == HOUSE_ADDRESS
     assert verified(db).ok

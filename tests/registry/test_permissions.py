@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from anju.core import audit, auditlog
 from anju.core.errors import Forbidden, NotFound
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from anju.registry import service
 from anju.registry.schemas import HouseIn, HouseUpdateIn, PersonIn, RegistrationIn, RoomIn
 from tests.factories import (
@@ -270,11 +270,11 @@ def test_refused_access_is_an_attempt_on_the_chain_not_a_read(db):
     setup = Setup(db)
     outsider = setup.actor("police", inside=False)
     with db.unit_of_work() as s:
-        before = s.execute(select(func.coalesce(func.max(AuditEntry.id), 0))).scalar_one()
+        before = s.execute(select(func.coalesce(func.max(AuditRecord.id), 0))).scalar_one()
     with pytest.raises(NotFound), db.unit_of_work() as s:
         service.read_person(s, outsider, setup.stranger_code)
     with db.unit_of_work() as s:
-        new = s.execute(select(AuditEntry).where(AuditEntry.id > before)).scalars().all()
+        new = s.execute(select(AuditRecord).where(AuditRecord.id > before)).scalars().all()
         assert [(e.action, e.person_code, e.username, audit.is_attempt(e)) for e in new] == \
             [("person.read", setup.stranger_code, outsider.username, True)]
         assert new[0].detail == {"outcome": "refused", "status": 404}

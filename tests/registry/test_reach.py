@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from anju.core.errors import Conflict, NotFound, ValidationError
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from anju.registry import service
 from anju.registry.models import Person
 from anju.registry.schemas import PersonIn, RegistrationIn
@@ -109,10 +109,10 @@ def test_a_landlord_reaches_a_tenant_only_once_the_police_approved(world):
     assert not _reads(db, world.landlord, tenant)
 
 
-def _entries(db, code: str) -> list[AuditEntry]:
+def _entries(db, code: str) -> list[AuditRecord]:
     with db.unit_of_work() as s:
-        return list(s.execute(select(AuditEntry).where(AuditEntry.person_code == code)
-                              .order_by(AuditEntry.id)).scalars())
+        return list(s.execute(select(AuditRecord).where(AuditRecord.person_code == code)
+                              .order_by(AuditRecord.id)).scalars())
 
 
 def test_an_id_number_hands_a_stranger_the_code_only_with_the_matching_name(world):

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from anju.core.audit import AuditEntry
+from anju.core.models import AuditRecord
 from anju.registry import reads
 from anju.registry import service as registry
 from tests.factories import make_house, make_person, submit, valid_id
@@ -14,7 +14,7 @@ from tests.factories import make_house, make_person, submit, valid_id
 
 def _entries(db) -> int:
     with db.unit_of_work() as s:
-        return s.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+        return s.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
 
 
 def test_places_names_and_tenancies_for_many_ids_in_chunks(world, monkeypatch):

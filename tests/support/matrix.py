@@ -26,7 +26,7 @@ from sqlalchemy import select
 from anju.core import audit
 from anju.core.db import run_failure_hooks
 from anju.core.errors import AnjuError, Forbidden, NotFound
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 
 STANDARD = {"ok", "empty", "403", "404", "-"}
 
@@ -65,9 +65,9 @@ def _records(result) -> list:
     return result if isinstance(result, list) else [result]
 
 
-def _new_entries(session, after_id: int) -> list[AuditEntry]:
+def _new_entries(session, after_id: int) -> list[AuditRecord]:
     session.flush()
-    return list(session.execute(select(AuditEntry).where(AuditEntry.id > after_id)).scalars())
+    return list(session.execute(select(AuditRecord).where(AuditRecord.id > after_id)).scalars())
 
 
 def mismatches(db, matrix: dict[str, tuple[str, ...]], roles: list[str], role: str,
@@ -90,7 +90,7 @@ def mismatches(db, matrix: dict[str, tuple[str, ...]], roles: list[str], role: s
                 continue
             session = db.sessions()
             try:
-                last_id = session.execute(select(AuditEntry.id).order_by(AuditEntry.id.desc())
+                last_id = session.execute(select(AuditRecord.id).order_by(AuditRecord.id.desc())
                                           .limit(1)).scalar() or 0
                 got, result = _attempt(
                     lambda op=op, s=session, a=actor, i=inside: call(op, s, a, i), is_empty, codes,

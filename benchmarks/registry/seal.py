@@ -5,8 +5,9 @@
 
 Starts a throwaway PostgreSQL (tests/support/pgserver.py, fsync off as in the test suite) unless
 --url names an empty one. Steps: (1) `audit.append_bulk` writes N unsealed entries with one COPY
-(as a bulk load does; timed); (2) `sealer.seal_all` seals them — per partition, batches of
-ANJU_AUDIT_SEAL_BATCH, one UPDATE … FROM unnest(…) per 10,000 rows — and records a root (timed,
+into the queue `audit_pending` (as a bulk load does; timed); (2) `sealer.seal_all` seals them —
+per partition, batches of ANJU_AUDIT_SEAL_BATCH claimed with one DELETE … RETURNING and COPied
+into `audit_entries` with their ids — and records a root (timed,
 with this process's CPU and the server's); (3) `verify_chain` checks the result; (4) --requests
 single-entry units of work (`audit.append` + commit, as a request's audit costs now: no lock),
 reporting the mean wall time per unit of work and the CPU time of `append` itself. Writes

@@ -189,6 +189,19 @@ def test_sealing_moves_entries_from_the_queue_into_the_chain_with_their_ids(db):
     _gapless(db)
 
 
+def test_a_batch_takes_the_oldest_entries_up_to_the_limit(db):
+    _append(db, 5)
+    with db.reading() as s:
+        ids = sorted(s.execute(select(AuditPending.id)).scalars())
+    with sealer.claimed(db, PART) as held:
+        assert sealer.seal_partition(held, PART, 3) == 3
+    with db.reading() as s:
+        assert sorted(s.execute(select(AuditEntry.id)).scalars()) == ids[:3]
+        assert sorted(s.execute(select(AuditPending.id)).scalars()) == ids[3:]
+    assert sealer.seal_all(db) == 2
+    assert _seqs(db) == {PART: [1, 2, 3, 4, 5]}
+
+
 def test_the_access_log_shows_an_entry_pending_then_the_same_entry_sealed(db, world):
     from anju.registry import service
 

@@ -230,7 +230,7 @@ def as_attempt(event: AuditEvent, status: int, reason: str | None = None) -> Aud
     return replace(event, purpose=ATTEMPT, detail=detail)
 
 
-def is_attempt(entry: AuditEntry) -> bool:
+def is_attempt(entry: AuditEntry | AuditRecord) -> bool:
     return bool(entry.detail) and entry.detail.get("outcome") == "refused"
 
 

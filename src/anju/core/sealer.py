@@ -83,11 +83,18 @@ def claimed(db: Database, part: int) -> Iterator[Session | None]:
             lock.release()
 
 
+def queued(db: Database) -> dict[int, tuple[int, int]]:
+    """{partition: (entries waiting, the largest id)} of the queue (one scan of a small
+    table: no index to walk)."""
+    with db.reading() as session:
+        return {part: (n, top) for part, n, top in session.execute(
+            select(AuditPending.part, func.count(), func.max(AuditPending.id))
+            .group_by(AuditPending.part))}
+
+
 def pending_partitions(db: Database) -> list[int]:
     """The partitions that have entries waiting in the queue."""
-    with db.reading() as session:
-        return list(session.execute(select(AuditPending.part).distinct()
-                                    .order_by(AuditPending.part)).scalars())
+    return sorted(queued(db))
 
 
 def _head(session: Session, part: int) -> AuditHead:
@@ -167,24 +174,36 @@ class _Batch:
         return seq, prev
 
 
-def _claim(session: Session, parts: list[int], limit: int) -> list:
-    """Up to `limit` queued entries of each partition in `parts`, oldest first, ordered by
-    (partition, id). On PostgreSQL they are deleted from the queue in the same statement
-    (`DELETE … RETURNING`: claimed atomically); on SQLite the transaction holds the write lock
-    and `_write` deletes them."""
-    ranked = select(_P.id, func.row_number().over(partition_by=_P.part, order_by=_P.id)
-                    .label("n")).where(_P.part.in_(parts)).subquery()
-    chosen = select(ranked.c.id).where(ranked.c.n <= limit)
-    if session.get_bind().dialect.name == "postgresql":
-        query = delete(AuditPending.__table__).where(_P.id.in_(chosen)).returning(*_READ)
-    else:
-        query = select(*_READ).where(_P.id.in_(chosen))
-    rows = session.execute(query).all()
+def _claim(session: Session, parts: dict[int, tuple[int, int]], limit: int) -> list:
+    """Up to `limit` queued entries of each partition in `parts` ({partition: (count, largest
+    id)} as `queued` saw them), oldest first, ordered by (partition, id). On PostgreSQL they
+    are deleted from the queue by the same statement (`DELETE … RETURNING`: claimed
+    atomically); on SQLite the transaction holds the write lock and `_write` deletes them.
+    A partition that fits in `limit` is taken whole up to the largest id seen (no ranking to
+    compute — and a bulk load's fresh rows have no statistics for the planner to rank them
+    well); only a bigger one is ranked by id."""
+    pg = session.get_bind().dialect.name == "postgresql"
+    whole = [p for p, (n, _) in parts.items() if n <= limit]
+    ranked = [p for p, (n, _) in parts.items() if n > limit]
+    wheres = []
+    if whole:
+        top = max(parts[p][1] for p in whole)
+        wheres.append(_P.part.in_(whole) & (_P.id <= top))
+    if ranked:
+        rank = select(_P.id, func.row_number().over(partition_by=_P.part, order_by=_P.id)
+                      .label("n")).where(_P.part.in_(ranked)).subquery()
+        wheres.append(_P.id.in_(select(rank.c.id).where(rank.c.n <= limit)))
+    rows = []
+    for where in wheres:
+        query = (delete(AuditPending.__table__).where(where).returning(*_READ) if pg
+                 else select(*_READ).where(where))
+        rows += session.execute(query).all()
     rows.sort(key=lambda r: (r[-1], r[0]))
     return rows
 
 
-def _take(session: Session, parts: list[int], limit: int, batch: _Batch) -> int:
+def _take(session: Session, parts: dict[int, tuple[int, int]], limit: int,
+          batch: _Batch) -> int:
     """Claim up to `limit` queued entries of each partition in `parts` (whose locks the
     transaction holds), seal them in id order into `batch`, and move their heads (flushed with
     the batch's transaction). Returns how many."""
@@ -205,7 +224,9 @@ def seal_partition(session: Session, part: int, limit: int, key: bytes | None = 
     """Seal up to `limit` of one partition's queued entries in the caller's transaction, which
     must hold the partition's lock (`claimed`). Returns how many."""
     batch = _Batch(key)
-    count = _take(session, [part], limit, batch)
+    waiting = session.execute(select(func.count(), func.max(AuditPending.id))
+                              .where(AuditPending.part == part)).one()
+    count = _take(session, {part: tuple(waiting)} if waiting[0] else {}, limit, batch)
     _write(session, batch)
     session.flush()
     return count
@@ -288,14 +309,15 @@ def seal_round(db: Database, settings: Settings | None = None) -> int:
     partition whose lock is free (another sealer holds the others), claimed and written
     together. Returns how many entries were sealed."""
     settings = settings or get_settings()
-    parts = pending_partitions(db)
+    parts = queued(db)
     if not parts:
         return 0
     # the key as `verify` reads it (the process's settings), whatever settings an app was given
     batch, held, total = _Batch(witness.chain_key()), [], 0
     try:
         with db.unit_of_work() as session:  # one transaction: all of it, or none of it
-            mine = [part for part in parts if _try_lock(db, session, part, held)]
+            mine = {part: seen for part, seen in parts.items()
+                    if _try_lock(db, session, part, held)}
             total = _take(session, mine, settings.audit_seal_batch, batch)
             _write(session, batch)
     finally:

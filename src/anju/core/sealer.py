@@ -33,7 +33,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Text, cast, delete, func, select, text
+from sqlalchemy import Text, cast, func, select, text
 from sqlalchemy.orm import Session
 
 from anju.core import audit, witness
@@ -117,6 +117,10 @@ def _head(session: Session, part: int) -> AuditHead:
 _P = AuditPending.__table__.c
 _READ = (_P.id, _P.at, _P.account_id, _P.username, _P.role, _P.action, _P.person_code,
          _P.object_type, _P.object_id, _P.purpose, cast(_P.detail, Text), _P.part)
+_BIG = 50_000
+_ORDERED = "SELECT * FROM claimed ORDER BY part, id"
+_RETURNING = ("id, at, account_id, username, role, action, person_code, object_type, object_id, "
+              "purpose, CAST(detail AS text), part")
 
 
 class _Batch:
@@ -182,24 +186,37 @@ def _claim(session: Session, parts: dict[int, tuple[int, int]], limit: int) -> l
     A partition that fits in `limit` is taken whole up to the largest id seen (no ranking to
     compute — and a bulk load's fresh rows have no statistics for the planner to rank them
     well); only a bigger one is ranked by id."""
-    pg = session.get_bind().dialect.name == "postgresql"
     whole = [p for p, (n, _) in parts.items() if n <= limit]
     ranked = [p for p, (n, _) in parts.items() if n > limit]
-    wheres = []
-    if whole:
-        top = max(parts[p][1] for p in whole)
-        wheres.append(_P.part.in_(whole) & (_P.id <= top))
-    if ranked:
-        rank = select(_P.id, func.row_number().over(partition_by=_P.part, order_by=_P.id)
-                      .label("n")).where(_P.part.in_(ranked)).subquery()
-        wheres.append(_P.id.in_(select(rank.c.id).where(rank.c.n <= limit)))
     rows = []
-    for where in wheres:
-        query = (delete(AuditPending.__table__).where(where).returning(*_READ) if pg
-                 else select(*_READ).where(where))
-        rows += session.execute(query).all()
-    rows.sort(key=lambda r: (r[-1], r[0]))
-    return rows
+    if session.get_bind().dialect.name == "postgresql":  # the driver's tuples: ~2x faster
+        with session.connection().connection.dbapi_connection.cursor() as cur:
+            if sum(n for n, _ in parts.values()) > _BIG:  # a bulk load's: sort in memory
+                cur.execute("SET LOCAL work_mem = '256MB'")
+            if whole:
+                rows += cur.execute(
+                    "WITH claimed AS (DELETE FROM audit_pending WHERE part = ANY(%(parts)s) "
+                    f"AND id <= %(top)s RETURNING {_RETURNING}) {_ORDERED}",
+                    {"parts": whole, "top": max(parts[p][1] for p in whole)}).fetchall()
+            if ranked:
+                rows += cur.execute(
+                    "WITH claimed AS (DELETE FROM audit_pending WHERE id IN (SELECT id FROM "
+                    "(SELECT id, row_number() OVER (PARTITION BY part ORDER BY id) AS n "
+                    "FROM audit_pending WHERE part = ANY(%(parts)s)) AS ranked "
+                    f"WHERE n <= %(limit)s) RETURNING {_RETURNING}) {_ORDERED}",
+                    {"parts": ranked, "limit": limit}).fetchall()
+    else:
+        if whole:
+            rows += session.execute(select(*_READ).where(
+                _P.part.in_(whole), _P.id <= max(parts[p][1] for p in whole))
+                .order_by(_P.part, _P.id)).all()
+        if ranked:
+            rank = select(_P.id, func.row_number().over(partition_by=_P.part, order_by=_P.id)
+                          .label("n")).where(_P.part.in_(ranked)).subquery()
+            rows += session.execute(select(*_READ).where(
+                _P.id.in_(select(rank.c.id).where(rank.c.n <= limit)))
+                .order_by(_P.part, _P.id)).all()
+    return rows  # each statement's partitions in order: disjoint, so grouped
 
 
 def _take(session: Session, parts: dict[int, tuple[int, int]], limit: int,

@@ -8,7 +8,8 @@ Writer threads append `--entries` entries with `audit.append` in units of work o
 entries (as requests do, no lock) while a sealer thread runs `sealer.seal_round` every
 `--interval-ms`, on connections of its own (application_name `sealer`), whose backends' CPU
 time (from /proc) is PostgreSQL's cost of each round. `--bulk N` then appends N entries with
-`audit.append_bulk` (one COPY) and times `sealer.seal_all`. Only uses functions that exist
+`audit.append_bulk` (one COPY) and times `sealer.seal_all`. `--hold-snapshot` keeps a
+transaction open meanwhile (a long report, a backup), so vacuum can remove no dead row. Only uses functions that exist
 before and after the queue, so the same script measures both designs. Prints JSON.
 """
 from __future__ import annotations
@@ -69,7 +70,7 @@ def pct(values: list[float], p: float) -> float:
 def steady(url: str, args) -> dict:
     writers, sealing = Database(url, pool_size=4), Database(url + "?application_name=sealer",
                                                             pool_size=1)
-    monitor = Database(url, pool_size=1)
+    monitor = Database(url, pool_size=2)
     stop, rounds, first = threading.Event(), [], []
     per_writer = args.entries // args.writers
 
@@ -89,6 +90,11 @@ def steady(url: str, args) -> dict:
             rounds.append((n, (time.perf_counter() - t) * 1000, (backend_cpu(pids) - c) * 1000))
             stop.wait(args.interval_ms / 1000)
 
+    held = None
+    if args.hold_snapshot:  # a long report or pg_dump: vacuum cannot remove what it may see
+        held = monitor.engine.connect()
+        held.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        held.exec_driver_sql("SELECT count(*) FROM audit_heads").scalar()
     sealer_thread = threading.Thread(target=seal)
     sealer_thread.start()
     t = time.perf_counter()
@@ -101,6 +107,9 @@ def steady(url: str, args) -> dict:
     time.sleep(2 * args.interval_ms / 1000)
     stop.set()
     sealer_thread.join()
+    if held is not None:
+        held.exec_driver_sql("ROLLBACK")
+        held.close()
     left = sealer.seal_all(sealing)
     for db in (writers, sealing, monitor):
         db.dispose()
@@ -144,6 +153,8 @@ def main() -> None:
     parser.add_argument("--per-uow", type=int, default=10)
     parser.add_argument("--interval-ms", type=int, default=250)
     parser.add_argument("--bulk", type=int, default=0)
+    parser.add_argument("--hold-snapshot", action="store_true",
+                        help="keep a REPEATABLE READ transaction open during the appends")
     args = parser.parse_args()
     from tests.support.pgserver import PgServer
 

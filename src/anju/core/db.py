@@ -88,7 +88,8 @@ class Database:
         session = self.sessions()
         try:
             yield session
-            session.commit()
+            if session.in_transaction() or has_failure_hooks(session):
+                session.commit()  # (an idle session would begin a transaction only to end it)
         except BaseException:
             session.rollback()
             run_failure_hooks(session)
@@ -124,6 +125,10 @@ def on_failure(session: Session, hook: Callable[[Session], int]) -> None:
     hooks = session.info.setdefault(_ON_FAILURE, [])
     if hook not in hooks:
         hooks.append(hook)
+
+
+def has_failure_hooks(session: Session) -> bool:
+    return bool(session.info.get(_ON_FAILURE))
 
 
 def run_failure_hooks(session: Session, commit: bool = True) -> int:

@@ -15,7 +15,7 @@ from fastapi.openapi.docs import (
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju.core import domain, sealer
+from anju.core import domain, lane, sealer
 from anju.core.config import Settings, get_settings
 from anju.core.db import Database
 from anju.core.errors import AnjuError, TooLarge
@@ -149,6 +149,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                                  settings.db_lock_timeout_seconds)
     app.state.jobs = JobRunner(app.state.db)
     install_error_handlers(app)
+    routers = [router for _domain, router in domain.parts("api")]
+    if settings.fast_lane:  # innermost: inside the gate and the body limit
+        app.add_middleware(lane.FastLane, routes=[r for router in routers for r in router.routes])
     app.add_middleware(RequestGate, limit=settings.worker_threads)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)  # outermost: before the gate
     _install_docs(app)
@@ -156,7 +159,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from anju.registry import service as registry_service
 
     app.state.locate_person = registry_service.person_division  # for account binding (core)
-    for _domain, router in domain.parts("api"):
+    for router in routers:
         app.include_router(router)
     pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

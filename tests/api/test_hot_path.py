@@ -181,6 +181,8 @@ def test_a_hot_request_takes_one_thread_pool_hop(client, world, monkeypatch):
     took three (the endpoint, validating the returned model again, the commit)."""
     import anyio.to_thread
 
+    from anju.core import web
+
     _cache_for(monkeypatch, 30)
     number = valid_id("341223")
     code = make_person(world.db, world.police, "周小满", id_number=number)
@@ -193,7 +195,14 @@ def test_a_hot_request_takes_one_thread_pool_hop(client, world, monkeypatch):
         hops.append(func)
         return await run_sync(func, *args, **kwargs)
 
+    in_thread = web.in_thread
+
+    async def counted_too(func):
+        hops.append(func)
+        return await in_thread(func)
+
     monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    monkeypatch.setattr(web, "in_thread", counted_too)
     for path, params in ((f"/api/v1/persons/{code}", None),
                          ("/api/v1/persons", {"id_number": number})):
         hops.clear()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -112,6 +113,47 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --- the hot paths' statements -----------------------------------------------------------------
+class HotStatement:
+    """A Core statement a hot path runs on every request, compiled once. On PostgreSQL it goes
+    to the driver's own cursor in the session's transaction: SQLAlchemy's per-execution work
+    (the ORM execution state, result metadata rebuilt from the cursor's description) cost more
+    than the statement itself. On SQLite it runs through SQLAlchemy, whose result processors
+    turn SQLite's text dates into dates. Only for plain column types (text, numbers, dates):
+    no bind or result processing happens on the PostgreSQL path."""
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+        names = [c.key for c in getattr(statement, "selected_columns", ())]
+        self.row = namedtuple("Row", names, rename=True) if names else None
+        self._sql: str | None = None
+
+    def _driver_cursor(self, session: Session):
+        conn = session.connection()
+        if self._sql is None:
+            self._sql = str(self.statement.compile(dialect=conn.dialect))
+        return conn.connection.dbapi_connection.cursor()
+
+    def first(self, session: Session, params: dict):
+        """The first row (attributes by column name), or None."""
+        if session.get_bind().dialect.name != "postgresql":
+            return session.execute(self.statement, params).first()
+        with self._driver_cursor(session) as cur:
+            found = cur.execute(self._sql, params).fetchone()
+        return None if found is None else self.row._make(found)
+
+    def run(self, session: Session, params: dict | list[dict]) -> None:
+        """Execute a statement that returns nothing (once, or once per dict of a list)."""
+        if session.get_bind().dialect.name != "postgresql":
+            session.execute(self.statement, params)
+            return
+        with self._driver_cursor(session) as cur:
+            if isinstance(params, list):
+                cur.executemany(self._sql, params)
+            else:
+                cur.execute(self._sql, params)
 
 
 # --- what must be written even when the unit of work fails ------------------------------------

@@ -1,6 +1,7 @@
 """The ASGI application factory: API routers, pages, static assets, error handlers."""
 from __future__ import annotations
 
+import inspect
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -122,6 +123,12 @@ def _install_docs(app: FastAPI) -> None:
                               with_google_fonts=False)
 
 
+# FastAPI's OpenTelemetry hooks (newer releases) look up the global providers on every request;
+# Anju exports no telemetry (a county intranet has no collector), so they are switched off.
+_NO_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+                 if "telemetry" in inspect.signature(FastAPI).parameters else {})
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -139,6 +146,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.state.jobs.shutdown(wait=True)  # a running import ends after its current batch
 
     app = FastAPI(title="Anju 安居 API", version="1", lifespan=lifespan, docs_url=None,
+                  **_NO_TELEMETRY,
                   redoc_url=None, dependencies=[Depends(refuse_nul)], responses=ERROR_RESPONSES,
                   description=(
         "Service and management platform for the floating population. Every personal-data "

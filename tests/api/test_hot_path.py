@@ -32,7 +32,7 @@ def statements(db):
 
     # statements sent on the driver's own cursor (HotStatement, PostgreSQL) pass no SQLAlchemy
     # event: counted where they take the cursor
-    taking = HotStatement._driver_cursor
+    taking = HotStatement._cursor
 
     def hot(self, session):
         cursor = taking(self, session)
@@ -42,11 +42,11 @@ def statements(db):
 
     event.listen(db.engine, "before_cursor_execute", note)
     event.listen(db.engine, "begin", begin)
-    HotStatement._driver_cursor = hot
+    HotStatement._cursor = hot
     try:
         yield seen
     finally:
-        HotStatement._driver_cursor = taking
+        HotStatement._cursor = taking
         event.remove(db.engine, "before_cursor_execute", note)
         event.remove(db.engine, "begin", begin)
 

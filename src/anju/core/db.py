@@ -121,35 +121,56 @@ class HotStatement:
     to the driver's own cursor in the session's transaction: SQLAlchemy's per-execution work
     (the ORM execution state, result metadata rebuilt from the cursor's description) cost more
     than the statement itself. On SQLite it runs through SQLAlchemy, whose result processors
-    turn SQLite's text dates into dates. Only for plain column types (text, numbers, dates):
-    no bind or result processing happens on the PostgreSQL path."""
+    turn SQLite's text dates into dates. Only for plain column types (text, numbers, dates,
+    timestamps) and values given in full: on PostgreSQL no bind or result processing happens
+    and no column default is filled in."""
 
     def __init__(self, statement) -> None:
         self.statement = statement
-        names = [c.key for c in getattr(statement, "selected_columns", ())]
+        names = [c.key for c in getattr(statement, "selected_columns", None)
+                 or getattr(statement, "_returning", None) or ()]
         self.row = namedtuple("Row", names, rename=True) if names else None
         self._sql: str | None = None
 
-    def _driver_cursor(self, session: Session):
+    def _cursor(self, session: Session):
+        if session.autoflush:  # as Session.execute does: the statement sees pending changes
+            session.flush()
         conn = session.connection()
         if self._sql is None:
-            self._sql = str(self.statement.compile(dialect=conn.dialect))
+            sql = str(self.statement.compile(dialect=conn.dialect))
+            if "POSTCOMPILE" in sql:  # an IN list's values are expanded per execution
+                raise TypeError("a HotStatement cannot hold an IN list of bound values; write "
+                                "the code's own constants as literal_column()s")
+            self._sql = sql
         return conn.connection.dbapi_connection.cursor()
+
+    def _on_driver(self, session: Session) -> bool:
+        return session.get_bind().dialect.name == "postgresql"
 
     def first(self, session: Session, params: dict):
         """The first row (attributes by column name), or None."""
-        if session.get_bind().dialect.name != "postgresql":
+        if not self._on_driver(session):
             return session.execute(self.statement, params).first()
-        with self._driver_cursor(session) as cur:
+        with self._cursor(session) as cur:
             found = cur.execute(self._sql, params).fetchone()
         return None if found is None else self.row._make(found)
 
+    def scalar(self, session: Session, params: dict):
+        row = self.first(session, params)
+        return None if row is None else row[0]
+
+    def all(self, session: Session, params: dict) -> list:
+        if not self._on_driver(session):
+            return list(session.execute(self.statement, params).all())
+        with self._cursor(session) as cur:
+            return [self.row._make(r) for r in cur.execute(self._sql, params)]
+
     def run(self, session: Session, params: dict | list[dict]) -> None:
         """Execute a statement that returns nothing (once, or once per dict of a list)."""
-        if session.get_bind().dialect.name != "postgresql":
+        if not self._on_driver(session):
             session.execute(self.statement, params)
             return
-        with self._driver_cursor(session) as cur:
+        with self._cursor(session) as cur:
             if isinstance(params, list):
                 cur.executemany(self._sql, params)
             else:

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     worker_threads: int = Field(
         8, ge=1, le=200, description="threads per server process serving requests (fewer threads "
         "contend less for Python's interpreter lock; more wait better on a slow database)")
+    fast_lane: bool = Field(
+        True, description="answer the hottest JSON routes (a person by code or ID number, a "
+        "registration) without FastAPI's per-request machinery when the request is plain "
+        "(anju.core.lane); false sends every request through FastAPI")
     max_upload_bytes: int = Field(
         64 * 1024 * 1024, ge=1024, description="largest request body accepted (department "
         "uploads included); larger ones are refused with 413 while they stream in")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -88,7 +89,8 @@ class Database:
         session = self.sessions()
         try:
             yield session
-            session.commit()
+            if session.in_transaction() or has_failure_hooks(session):
+                session.commit()  # (an idle session would begin a transaction only to end it)
         except BaseException:
             session.rollback()
             run_failure_hooks(session)
@@ -113,6 +115,68 @@ class Database:
         self.engine.dispose()
 
 
+# --- the hot paths' statements -----------------------------------------------------------------
+class HotStatement:
+    """A Core statement a hot path runs on every request, compiled once. On PostgreSQL it goes
+    to the driver's own cursor in the session's transaction: SQLAlchemy's per-execution work
+    (the ORM execution state, result metadata rebuilt from the cursor's description) cost more
+    than the statement itself. On SQLite it runs through SQLAlchemy, whose result processors
+    turn SQLite's text dates into dates. Only for plain column types (text, numbers, dates,
+    timestamps) and values given in full: on PostgreSQL no bind or result processing happens
+    and no column default is filled in."""
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+        names = [c.key for c in getattr(statement, "selected_columns", None)
+                 or getattr(statement, "_returning", None) or ()]
+        self.row = namedtuple("Row", names, rename=True) if names else None
+        self._sql: str | None = None
+
+    def _cursor(self, session: Session):
+        if session.autoflush:  # as Session.execute does: the statement sees pending changes
+            session.flush()
+        conn = session.connection()
+        if self._sql is None:
+            sql = str(self.statement.compile(dialect=conn.dialect))
+            if "POSTCOMPILE" in sql:  # an IN list's values are expanded per execution
+                raise TypeError("a HotStatement cannot hold an IN list of bound values; write "
+                                "the code's own constants as literal_column()s")
+            self._sql = sql
+        return conn.connection.dbapi_connection.cursor()
+
+    def _on_driver(self, session: Session) -> bool:
+        return session.get_bind().dialect.name == "postgresql"
+
+    def first(self, session: Session, params: dict):
+        """The first row (attributes by column name), or None."""
+        if not self._on_driver(session):
+            return session.execute(self.statement, params).first()
+        with self._cursor(session) as cur:
+            found = cur.execute(self._sql, params).fetchone()
+        return None if found is None else self.row._make(found)
+
+    def scalar(self, session: Session, params: dict):
+        row = self.first(session, params)
+        return None if row is None else row[0]
+
+    def all(self, session: Session, params: dict) -> list:
+        if not self._on_driver(session):
+            return list(session.execute(self.statement, params).all())
+        with self._cursor(session) as cur:
+            return [self.row._make(r) for r in cur.execute(self._sql, params)]
+
+    def run(self, session: Session, params: dict | list[dict]) -> None:
+        """Execute a statement that returns nothing (once, or once per dict of a list)."""
+        if not self._on_driver(session):
+            session.execute(self.statement, params)
+            return
+        with self._cursor(session) as cur:
+            if isinstance(params, list):
+                cur.executemany(self._sql, params)
+            else:
+                cur.execute(self._sql, params)
+
+
 # --- what must be written even when the unit of work fails ------------------------------------
 _ON_FAILURE = "anju.on_failure"
 
@@ -124,6 +188,10 @@ def on_failure(session: Session, hook: Callable[[Session], int]) -> None:
     hooks = session.info.setdefault(_ON_FAILURE, [])
     if hook not in hooks:
         hooks.append(hook)
+
+
+def has_failure_hooks(session: Session) -> bool:
+    return bool(session.info.get(_ON_FAILURE))
 
 
 def run_failure_hooks(session: Session, commit: bool = True) -> int:

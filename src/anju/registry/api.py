@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import TypeAdapter
 
+from anju.core.lane import lean
 from anju.core.types import RecordId
 from anju.core.web import ActorDep, SessionDep, committed
 from anju.registry import service
@@ -31,7 +32,8 @@ router = APIRouter(prefix="/api/v1", tags=["registry"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
 IdPath = RecordId  # the shared bound (anju.core.types)
 # The hot routes (a person by code or ID number, a registration) answer through `committed`:
-# service call, commit and JSON in one thread-pool hop (anju.core.web).
+# service call, commit and JSON in one thread-pool hop (anju.core.web); `@lean` lets the fast
+# lane (anju.core.lane) serve their plain requests without FastAPI's per-request work.
 PERSONS = TypeAdapter(list[PersonView])
 
 
@@ -45,6 +47,7 @@ def create_person(body: PersonIn, session: SessionDep, actor: ActorDep, response
 
 @router.get("/persons", response_model=list[PersonView] | PersonView,
             response_model_exclude_none=True)
+@lean
 async def find_persons(session: SessionDep, actor: ActorDep, id_number: str | None = None,
                        q: Annotated[str | None, Query(max_length=64)] = None):
     """`?id_number=` answers the one person with that number; `?q=` searches (masked)."""
@@ -56,6 +59,7 @@ async def find_persons(session: SessionDep, actor: ActorDep, id_number: str | No
 
 
 @router.get("/persons/{person_code}", response_model=PersonView, response_model_exclude_none=True)
+@lean
 async def read_person(person_code: str, session: SessionDep, actor: ActorDep):
     return await committed(session, lambda: service.read_person(session, actor, person_code))
 
@@ -127,6 +131,7 @@ def remove_room(house_id: IdPath, room_id: IdPath, session: SessionDep, actor: A
 
 @router.post("/registrations", status_code=201, response_model=RegistrationOut,
              response_model_exclude_none=True)
+@lean
 async def submit_registration(body: RegistrationIn, session: SessionDep, actor: ActorDep,
                               idempotency_key: IdempotencyKey = None):
     headers: dict[str, str] = {}

@@ -1,6 +1,7 @@
 """The ASGI application factory: API routers, pages, static assets, error handlers."""
 from __future__ import annotations
 
+import inspect
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from fastapi.openapi.docs import (
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anju.core import domain, sealer
+from anju.core import domain, lane, sealer
 from anju.core.config import Settings, get_settings
 from anju.core.db import Database
 from anju.core.errors import AnjuError, TooLarge
@@ -122,6 +123,12 @@ def _install_docs(app: FastAPI) -> None:
                               with_google_fonts=False)
 
 
+# FastAPI's OpenTelemetry hooks (newer releases) look up the global providers on every request;
+# Anju exports no telemetry (a county intranet has no collector), so they are switched off.
+_NO_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+                 if "telemetry" in inspect.signature(FastAPI).parameters else {})
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -139,6 +146,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.state.jobs.shutdown(wait=True)  # a running import ends after its current batch
 
     app = FastAPI(title="Anju 安居 API", version="1", lifespan=lifespan, docs_url=None,
+                  **_NO_TELEMETRY,
                   redoc_url=None, dependencies=[Depends(refuse_nul)], responses=ERROR_RESPONSES,
                   description=(
         "Service and management platform for the floating population. Every personal-data "
@@ -149,6 +157,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                                  settings.db_lock_timeout_seconds)
     app.state.jobs = JobRunner(app.state.db)
     install_error_handlers(app)
+    routers = [router for _domain, router in domain.parts("api")]
+    if settings.fast_lane:  # innermost: inside the gate and the body limit
+        app.add_middleware(lane.FastLane, routes=[r for router in routers for r in router.routes])
     app.add_middleware(RequestGate, limit=settings.worker_threads)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)  # outermost: before the gate
     _install_docs(app)
@@ -156,7 +167,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from anju.registry import service as registry_service
 
     app.state.locate_person = registry_service.person_division  # for account binding (core)
-    for _domain, router in domain.parts("api"):
+    for router in routers:
         app.include_router(router)
     pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

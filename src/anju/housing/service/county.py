@@ -2,10 +2,12 @@
 per county (defaults in `rules.CountyPolicy`)."""
 from __future__ import annotations
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from anju.core.access import Access
 from anju.core.audit import AuditEvent
+from anju.core.db import HotStatement
 from anju.core.policy import Actor
 from anju.housing import policy as P
 from anju.housing import rules
@@ -13,10 +15,14 @@ from anju.housing.models import HousingPolicy
 from anju.housing.schemas import PolicyOut
 from anju.housing.service.common import county_of
 
+# read on every registration submitted (the provisional key): a Core row, not an ORM object
+_POLICY = HotStatement(select(*HousingPolicy.__table__.c).where(
+    HousingPolicy.county_code == bindparam("county")))
+
 
 def county_policy(session: Session, county_code: str | None = None) -> rules.CountyPolicy:
     """The policy in force (for the use cases themselves; an actor reads it by `read_policy`)."""
-    row = session.get(HousingPolicy, county_of(county_code))
+    row = _POLICY.first(session, {"county": county_of(county_code)})
     if row is None:
         return rules.CountyPolicy()
     return rules.CountyPolicy(

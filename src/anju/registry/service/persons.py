@@ -19,6 +19,7 @@ from anju.core import addresses, clock, divisions, idnumber
 from anju.core.access import Access, not_found
 from anju.core.audit import AuditEvent
 from anju.core.crypto import id_cipher
+from anju.core.db import HotStatement
 from anju.core.errors import Conflict, ValidationError
 from anju.core.policy import PERSON_FIELDS, Action, Actor, Purpose, Scope, scopes_for
 from anju.registry import policy as P
@@ -115,14 +116,14 @@ def touch_person(access: Access, action: Action, person: Person, *, what: str = 
 # Built once with bound parameters: a statement made per call costs its construction and its
 # cache key every time.
 _PERSON_ROW = select(*Person.__table__.c)
-_PERSON_BY_CODE = _PERSON_ROW.where(Person.person_code == bindparam("code"))
-_PERSON_BY_HASH = _PERSON_ROW.where(Person.id_hash == bindparam("hash"))
+_PERSON_BY_CODE = HotStatement(_PERSON_ROW.where(Person.person_code == bindparam("code")))
+_PERSON_BY_HASH = HotStatement(_PERSON_ROW.where(Person.id_hash == bindparam("hash")))
 
 
 def read_person(session: Session, actor: Actor, person_code: str) -> PersonView:
     access = Access(session, actor)
     access.scopes(P.PERSON_READ)
-    person = session.execute(_PERSON_BY_CODE, {"code": person_code}).first()
+    person = _PERSON_BY_CODE.first(session, {"code": person_code})
     if person is None:
         raise not_found("人员", "person", "person_code")
     touch_person(access, P.PERSON_READ, person)
@@ -133,7 +134,7 @@ def find_person_by_id_number(session: Session, actor: Actor, id_number: str) -> 
     access = Access(session, actor)
     access.scopes(P.PERSON_READ)
     lookup = cipher().lookup_hash(idnumber.normalize_id_number(id_number))
-    person = session.execute(_PERSON_BY_HASH, {"hash": lookup}).first()
+    person = _PERSON_BY_HASH.first(session, {"hash": lookup})
     if person is None:
         raise not_found("人员", "person", "id_number")
     touch_person(access, P.PERSON_READ, person, detail={"by": "id_number"})

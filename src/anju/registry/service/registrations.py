@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from anju.core import clock, divisions, idnumber
 from anju.core.access import Access, not_found, shown
 from anju.core.audit import AuditEvent
 from anju.core.config import get_settings
-from anju.core.db import utcnow
+from anju.core.db import HotStatement, utcnow
 from anju.core.errors import Conflict
 from anju.core.events import emit
 from anju.core.idempotency import run_once
@@ -99,48 +99,59 @@ def submit_registration(session: Session, actor: Actor, data: RegistrationIn,
 
 # The submission's reads, built once with bound parameters (a statement made per call costs its
 # construction and its cache key every time).
-_ROOM_WITH_HOUSE = (select(Room.id, Room.capacity, House.division_code, House.landlord_person_code)
-                    .join(House, House.id == Room.house_id)
-                    .where(Room.id == bindparam("room"), Room.removed_at.is_(None)))
-_LOCK_PERSON = select(Person.person_code).where(
-    Person.person_code == bindparam("code")).with_for_update()
-_ACTIVE_OF_PERSON = select(
+_ROOM_WITH_HOUSE = HotStatement(
+    select(Room.id, Room.capacity, House.division_code, House.landlord_person_code)
+    .join(House, House.id == Room.house_id)
+    .where(Room.id == bindparam("room"), Room.removed_at.is_(None)))
+_LOCK_PERSON = HotStatement(select(Person.person_code).where(
+    Person.person_code == bindparam("code")).with_for_update())
+# the active states as SQL literals (the code's own constants): a HotStatement holds no IN list
+_ACTIVE_SQL = [literal_column(f"'{state}'") for state in ACTIVE]
+_ACTIVE_OF_PERSON = HotStatement(select(
     Registration.id, Registration.status, Registration.start_date, Registration.end_date,
     Registration.division_code, Registration.person_code, Registration.landlord_person_code,
-).where(Registration.person_code == bindparam("code"), Registration.status.in_(ACTIVE))
-_OCCUPANTS = select(func.count()).select_from(Registration).where(
-    Registration.room_id == bindparam("room"), Registration.status.in_(ACTIVE))
+).where(Registration.person_code == bindparam("code"), Registration.status.in_(_ACTIVE_SQL)))
+_OCCUPANTS = HotStatement(select(func.count()).select_from(Registration).where(
+    Registration.room_id == bindparam("room"), Registration.status.in_(_ACTIVE_SQL)))
+# The new registration as a row (RETURNING every column), not an ORM object: listeners read
+# its facts (anju.registry.reads.RegistrationFacts), and the answer is made from it.
+_SUBMITTED = ("person_code", "room_id", "division_code", "landlord_person_code", "start_date",
+              "reason", "status", "submitted_by", "created_at")
+_INSERT_REGISTRATION = HotStatement(
+    insert(Registration.__table__).values({c: bindparam(f"v_{c}") for c in _SUBMITTED})
+    .returning(*Registration.__table__.c))
 
 
 def _submit_registration(session: Session, actor: Actor, data: RegistrationIn) -> RegistrationOut:
     access = Access(session, actor)
     access.scopes(P.REGISTRATION_SUBMIT)
     # the room and its house in one statement, as plain rows (nothing here changes them)
-    room = house = session.execute(_ROOM_WITH_HOUSE, {"room": data.room_id}).first()
+    room = house = _ROOM_WITH_HOUSE.first(session, {"room": data.room_id})
     if room is None:
         raise not_found("房间", "room", "room_id")
     # Lock the person row: two concurrent submissions for one person must not both pass the
     # overlap check.
-    person = session.execute(_LOCK_PERSON, {"code": data.person_code}).first()
+    person = _LOCK_PERSON.first(session, {"code": data.person_code})
     if person is None:
         raise not_found("人员", "person", "person_code")
     access.check(P.REGISTRATION_SUBMIT, "房间", division_code=house.division_code,
                  person_codes=[person.person_code], landlord_code=house.landlord_person_code)
     rules.check_start_date(data.start_date, clock.today())
-    current = session.execute(_ACTIVE_OF_PERSON, {"code": person.person_code}).all()
+    current = _ACTIVE_OF_PERSON.all(session, {"code": person.person_code})
     for other in current:
         if rules.periods_overlap(other.start_date, other.end_date, data.start_date, None):
             raise overlap_refusal(access, other.status, other.id, **_reach(other))
-    occupants = session.execute(_OCCUPANTS, {"room": room.id}).scalar_one()
+    occupants = _OCCUPANTS.scalar(session, {"room": room.id})
     warnings = rules.room_capacity(room.capacity, occupants,
                                    refuse=not get_settings().room_capacity_warning)
-    reg = Registration(person_code=person.person_code, room_id=room.id,
-                       division_code=house.division_code,
-                       landlord_person_code=house.landlord_person_code,
-                       start_date=data.start_date, reason=data.reason.value,
-                       status=RS.SUBMITTED.value, submitted_by=actor.username)
-    session.add(reg)  # the person stays where they are until the police approve
-    session.flush()
+    # the person stays where they are until the police approve
+    reg = _INSERT_REGISTRATION.first(session, {
+        "v_person_code": person.person_code, "v_room_id": room.id,
+        "v_division_code": house.division_code,
+        "v_landlord_person_code": house.landlord_person_code,
+        "v_start_date": data.start_date, "v_reason": data.reason.value,
+        "v_status": RS.SUBMITTED.value, "v_submitted_by": actor.username,
+        "v_created_at": utcnow()})
     access.record(AuditEvent(P.REGISTRATION_SUBMIT, P.RESIDENCE_REGISTRATION, person.person_code,
                              "registration", str(reg.id)))
     emit(session, actor, "registration.submitted", reg)

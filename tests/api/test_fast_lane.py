@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from anju.core import audit, lane
 from anju.core.config import reset_settings_cache
-from anju.core.models import AuditEntry
+from anju.core.models import AuditRecord
 from tests.factories import make_person, token, valid_id
 
 
@@ -149,8 +149,8 @@ def test_a_refusal_in_the_lane_is_audited_as_anywhere(client, world):
     answer = client.get(f"/api/v1/persons/{code}", headers=headers)
     assert answer.status_code == 404 and _served() == before + 1
     with world.db.unit_of_work() as s:
-        attempts = s.execute(select(AuditEntry).where(
-            AuditEntry.username == stranger.username,
-            AuditEntry.person_code == code)).scalars().all()
+        attempts = s.execute(select(AuditRecord).where(
+            AuditRecord.username == stranger.username,
+            AuditRecord.person_code == code)).scalars().all()
     assert len(attempts) == 1 and audit.is_attempt(attempts[0])
     assert attempts[0].detail == {"outcome": "refused", "status": 404}

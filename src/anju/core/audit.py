@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import witness
 from anju.core.crypto import sm3_hex
-from anju.core.db import bulk_insert, on_failure, sql_timestamp, utcnow
+from anju.core.db import HotStatement, bulk_insert, on_failure, sql_timestamp, utcnow
 from anju.core.models import AuditEntry, AuditHead, AuditPending, AuditRecord
 from anju.core.permissions import ATTEMPT
 from anju.core.policy import Action, Actor, Purpose
@@ -158,13 +158,13 @@ def append(session: Session, actor: Actor, events: Iterable[AuditEvent]) -> int:
             "action": e.action.code, "person_code": e.person_code, "object_type": e.object_type,
             "object_id": e.object_id, "purpose": e.purpose.name, "detail": e.detail})
     if rows:
-        session.execute(_INSERT, rows)
+        _INSERT.run(session, rows if len(rows) > 1 else rows[0])
     return len(rows)
 
 
-_INSERT = insert(AuditPending.__table__)
 _COLUMNS = ("part", "at", "account_id", "username", "role", "action", "person_code",
             "object_type", "object_id", "purpose", "detail")
+_INSERT = HotStatement(insert(AuditPending.__table__), columns=_COLUMNS)
 
 
 def append_bulk(session: Session, actor: Actor, events: Iterable[AuditEvent]) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import JSON, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -125,22 +125,28 @@ class HotStatement:
     timestamps) and values given in full: on PostgreSQL no bind or result processing happens
     and no column default is filled in."""
 
-    def __init__(self, statement) -> None:
-        self.statement = statement
+    def __init__(self, statement, columns: Sequence[str] | None = None) -> None:
+        """`columns`: for an INSERT of the table's statement, the columns given (the others
+        take their server defaults)."""
+        self.statement, self.columns = statement, columns
         names = [c.key for c in getattr(statement, "selected_columns", None)
                  or getattr(statement, "_returning", None) or ()]
         self.row = namedtuple("Row", names, rename=True) if names else None
         self._sql: str | None = None
+        self._json: tuple[str, ...] = ()  # JSON values: encoded here, as SQLAlchemy would
 
     def _cursor(self, session: Session):
         if session.autoflush:  # as Session.execute does: the statement sees pending changes
             session.flush()
         conn = session.connection()
         if self._sql is None:
-            sql = str(self.statement.compile(dialect=conn.dialect))
+            compiled = self.statement.compile(dialect=conn.dialect, column_keys=self.columns)
+            sql = str(compiled)
             if "POSTCOMPILE" in sql:  # an IN list's values are expanded per execution
                 raise TypeError("a HotStatement cannot hold an IN list of bound values; write "
                                 "the code's own constants as literal_column()s")
+            self._json = tuple(name for name, bind in compiled.binds.items()
+                               if isinstance(bind.type, JSON))
             self._sql = sql
         return conn.connection.dbapi_connection.cursor()
 
@@ -172,9 +178,16 @@ class HotStatement:
             return
         with self._cursor(session) as cur:
             if isinstance(params, list):
-                cur.executemany(self._sql, params)
+                cur.executemany(self._sql, [self._encoded(p) for p in params])
             else:
-                cur.execute(self._sql, params)
+                cur.execute(self._sql, self._encoded(params))
+
+    def _encoded(self, params: dict) -> dict:
+        if not self._json:
+            return params
+        from psycopg.types.json import Json
+
+        return {**params, **{k: Json(params[k]) for k in self._json if params.get(k) is not None}}
 
 
 # --- what must be written even when the unit of work fails ------------------------------------

@@ -33,7 +33,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Text, cast, func, select, text
+from sqlalchemy import Text, bindparam, cast, func, select, text, update
 from sqlalchemy.orm import Session
 
 from anju.core import audit, witness
@@ -70,6 +70,17 @@ def _try_lock(db: Database, session: Session, part: int, held: list[threading.Lo
                                 {"c": audit.LOCK_CLASS, "p": part}).scalar())
 
 
+def _try_locks(db: Database, session: Session, parts: list[int],
+               held: list[threading.Lock]) -> list[int]:
+    """`_try_lock` for several partitions (on PostgreSQL in one statement): those now held."""
+    if db.is_sqlite:
+        return [part for part in parts if _try_lock(db, session, part, held)]
+    return list(session.execute(text(
+        "SELECT p FROM unnest(CAST(:parts AS integer[])) AS p "
+        "WHERE pg_try_advisory_xact_lock(:c, p)"), {"parts": parts, "c": audit.LOCK_CLASS})
+        .scalars())
+
+
 @contextmanager
 def claimed(db: Database, part: int) -> Iterator[Session | None]:
     """A unit of work holding partition `part`'s sealing lock, or None when another sealer holds
@@ -97,20 +108,35 @@ def pending_partitions(db: Database) -> list[int]:
     return sorted(queued(db))
 
 
-def _head(session: Session, part: int) -> AuditHead:
-    head = session.execute(select(AuditHead).where(AuditHead.part == part)
-                           .with_for_update()).scalar()
-    if head is None:
-        # Migrations make the rows; if one was deleted, carry on from the partition's real end
-        # (so sealing goes on) and say so — `verify` names what else went with it.
-        seq, last = audit.chain_end(session, part)
-        if seq:
-            log.error("audit chain head of partition %d was missing; rebuilt at entry %d",
-                      part, seq)
-        head = AuditHead(part=part, last_seq=seq, last_hash=last)
-        session.add(head)
-        session.flush()
-    return head
+def _heads(session: Session, parts: list[int]) -> dict[int, tuple[int, str]]:
+    """The heads (last sequence number, last hash) of `parts`, locked for the transaction: one
+    statement for all of them."""
+    heads = {part: (seq, last) for part, seq, last in session.execute(
+        select(AuditHead.part, AuditHead.last_seq, AuditHead.last_hash)
+        .where(AuditHead.part.in_(parts)).with_for_update())}
+    for part in parts:
+        if part not in heads:
+            # Migrations make the rows; if one was deleted, carry on from the partition's real
+            # end (so sealing goes on) and say so — `verify` names what else went with it.
+            seq, last = audit.chain_end(session, part)
+            if seq:
+                log.error("audit chain head of partition %d was missing; rebuilt at entry %d",
+                          part, seq)
+            session.add(AuditHead(part=part, last_seq=seq, last_hash=last))
+            session.flush()
+            heads[part] = (seq, last)
+    return heads
+
+
+def _move_heads(session: Session, moved: dict[int, tuple[int, str]]) -> None:
+    """Write the heads' new ends: one statement for all partitions."""
+    session.connection().execute(_MOVE_HEAD, [{"p": part, "seq": seq, "last": last}
+                                              for part, (seq, last) in moved.items()])
+
+
+_HEADS = AuditHead.__table__
+_MOVE_HEAD = (update(_HEADS).where(_HEADS.c.part == bindparam("p"))
+              .values(last_seq=bindparam("seq"), last_hash=bindparam("last")))
 
 
 # detail as stored text: parsed (and written canonically) once per distinct value
@@ -227,13 +253,16 @@ def _take(session: Session, parts: dict[int, tuple[int, int]], limit: int,
     if not parts:
         return 0
     rows, start = _claim(session, parts, limit), 0
+    heads = _heads(session, sorted({row[-1] for row in rows})) if rows else {}
+    moved = {}
     while start < len(rows):
         part, end = rows[start][-1], start
         while end < len(rows) and rows[end][-1] == part:
             end += 1
-        head = _head(session, part)
-        head.last_seq, head.last_hash = batch.seal(rows[start:end], head.last_seq, head.last_hash)
+        moved[part] = batch.seal(rows[start:end], *heads[part])
         start = end
+    if moved:
+        _move_heads(session, moved)
     return len(rows)
 
 
@@ -333,8 +362,7 @@ def seal_round(db: Database, settings: Settings | None = None) -> int:
     batch, held, total = _Batch(witness.chain_key()), [], 0
     try:
         with db.unit_of_work() as session:  # one transaction: all of it, or none of it
-            mine = {part: seen for part, seen in parts.items()
-                    if _try_lock(db, session, part, held)}
+            mine = {part: parts[part] for part in _try_locks(db, session, sorted(parts), held)}
             total = _take(session, mine, settings.audit_seal_batch, batch)
             _write(session, batch)
     finally:

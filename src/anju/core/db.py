@@ -134,6 +134,9 @@ class HotStatement:
         self.row = namedtuple("Row", names, rename=True) if names else None
         self._sql: str | None = None
         self._json: tuple[str, ...] = ()  # JSON values: encoded here, as SQLAlchemy would
+        if "POSTCOMPILE" in str(statement.compile()):  # an IN list, expanded per execution
+            raise TypeError("a HotStatement cannot hold an IN list of bound values; write the "
+                            "code's own constants as literal_column()s")
 
     def _cursor(self, session: Session):
         if session.autoflush:  # as Session.execute does: the statement sees pending changes
@@ -142,9 +145,6 @@ class HotStatement:
         if self._sql is None:
             compiled = self.statement.compile(dialect=conn.dialect, column_keys=self.columns)
             sql = str(compiled)
-            if "POSTCOMPILE" in sql:  # an IN list's values are expanded per execution
-                raise TypeError("a HotStatement cannot hold an IN list of bound values; write "
-                                "the code's own constants as literal_column()s")
             self._json = tuple(name for name, bind in compiled.binds.items()
                                if isinstance(bind.type, JSON))
             self._sql = sql

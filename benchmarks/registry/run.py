@@ -321,7 +321,8 @@ def vacuum_analyze(server) -> float:
 def table_sizes(server) -> dict:
     import psycopg
 
-    exact = ("persons", "houses", "rooms", "registrations", "audit_entries")
+    # audit entries: sealed (audit_entries) and still queued (audit_pending)
+    exact = ("persons", "houses", "rooms", "registrations", "audit_entries", "audit_pending")
     with psycopg.connect(f"host=127.0.0.1 port={server.port} user=anju dbname=anju") as conn:
         rows = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in exact}
         size = conn.execute("SELECT pg_database_size('anju')").fetchone()[0]

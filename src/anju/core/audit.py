@@ -22,6 +22,7 @@ right after the rollback (`anju.core.db.Database.unit_of_work` runs the session'
 from __future__ import annotations
 
 import json
+import weakref
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -124,12 +125,20 @@ def chain_hash(prev_hash: str, entry: AuditEntry, key: bytes | None = None) -> s
 _PARTITIONS: dict[str, int] = {}  # per database: read once, the migrations fixed it
 
 
+_BY_ENGINE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # the same, per engine:
+# rendering the URL on every request cost more than the lookup
+
+
 def partitions(session: Session) -> int:
-    url = str(session.get_bind().url)
-    count = _PARTITIONS.get(url)
+    bind = session.get_bind()
+    count = _BY_ENGINE.get(bind)
     if count is None:
-        count = session.execute(select(func.count()).select_from(AuditHead)).scalar_one()
-        count = _PARTITIONS[url] = count or DEFAULT_PARTITIONS
+        url = str(bind.url)
+        count = _PARTITIONS.get(url)
+        if count is None:
+            count = session.execute(select(func.count()).select_from(AuditHead)).scalar_one()
+            count = _PARTITIONS[url] = count or DEFAULT_PARTITIONS
+        _BY_ENGINE[bind] = count
     return count
 
 

@@ -77,7 +77,22 @@ class LoginFailure(Base):
     __table_args__ = (Index("ix_login_failures_user_client", "username", "client", "at"),)
 
 
-class AuditEntry(Base):
+class _AuditContent:
+    """What an audit entry says, the same whether it waits in the queue or is sealed."""
+
+    at: Mapped[datetime] = mapped_column(DateTime)
+    account_id: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(48))
+    person_code: Mapped[str | None] = mapped_column(String(16))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(48))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class AuditEntry(_AuditContent, Base):
     """One sealed link of the append-only, keyed-SM3 (HMAC-SM3) hash-chained audit log.
 
     A use case writes its entries to `audit_pending` (`AuditPending`); the sealer moves them
@@ -91,16 +106,6 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     part: Mapped[int] = mapped_column(Integer, server_default="0")
     seq: Mapped[int | None] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(DateTime)
-    account_id: Mapped[int | None] = mapped_column(Integer)
-    username: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(32))
-    action: Mapped[str] = mapped_column(String(48))
-    person_code: Mapped[str | None] = mapped_column(String(16))
-    object_type: Mapped[str | None] = mapped_column(String(32))
-    object_id: Mapped[str | None] = mapped_column(String(64))
-    purpose: Mapped[str] = mapped_column(String(48))
-    detail: Mapped[dict | None] = mapped_column(JSON)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     entry_hash: Mapped[str | None] = mapped_column(String(64))
 
@@ -110,7 +115,7 @@ class AuditEntry(Base):
     )
 
 
-class AuditPending(Base):
+class AuditPending(_AuditContent, Base):
     """An entry written but not sealed yet: the sealer's queue (issue 12). Rows are inserted by
     requests and deleted by the sealer, which moves them into `audit_entries` with the same
     `id`; so ids are unique across both tables: on PostgreSQL this table draws from
@@ -122,16 +127,6 @@ class AuditPending(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     part: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(DateTime)
-    account_id: Mapped[int | None] = mapped_column(Integer)
-    username: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(32))
-    action: Mapped[str] = mapped_column(String(48))
-    person_code: Mapped[str | None] = mapped_column(String(16))
-    object_type: Mapped[str | None] = mapped_column(String(32))
-    object_id: Mapped[str | None] = mapped_column(String(64))
-    purpose: Mapped[str] = mapped_column(String(48))
-    detail: Mapped[dict | None] = mapped_column(JSON)
 
     __table_args__ = {"sqlite_autoincrement": True}
 

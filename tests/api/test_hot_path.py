@@ -7,6 +7,7 @@ import time
 from contextlib import contextmanager
 from datetime import date
 
+import pytest
 from sqlalchemy import event, update
 
 from anju.core.config import reset_settings_cache
@@ -223,3 +224,34 @@ def test_a_hot_request_takes_one_thread_pool_hop(client, world, monkeypatch):
         assert answer.status_code == 200 and answer.json()["person_code"] == code
         assert "id_number_masked" in answer.json() and "existing" not in answer.json()
         assert len(hops) == 1, hops
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)  # SQLite: one write lock anyway
+def test_hot_reads_commit_statement_by_statement_and_writes_keep_their_transaction(
+        client, world, monkeypatch, db):
+    """On PostgreSQL a person lookup's statements commit one by one (no BEGIN and COMMIT round
+    trips: a read needs no transaction, its audit entry commits before the answer); a
+    registration keeps one transaction for all it reads and writes. The pooled connection goes
+    back to transactions after a read."""
+    _cache_for(monkeypatch, 30)
+    code = make_person(world.db, world.police, "吕小渡", id_number=valid_id("341251"))
+    other = make_person(world.db, world.police, "吕小津", id_number=valid_id("341252"))
+    headers = token(client, world.police.username)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    modes: list[tuple[str, bool]] = []
+    taking = HotStatement._cursor
+
+    def noted(self, session):
+        cursor = taking(self, session)
+        modes.append((self._sql.split()[0], cursor.connection.autocommit))
+        return cursor
+
+    monkeypatch.setattr(HotStatement, "_cursor", noted)
+    assert client.get(f"/api/v1/persons/{code}", headers=headers).status_code == 200
+    assert modes and all(autocommit for _, autocommit in modes), modes
+    modes.clear()
+    made = client.post("/api/v1/registrations", headers=headers, json={
+        "person_code": other, "room_id": world.room_id, "start_date": str(date.today()),
+        "reason": "work"})
+    assert made.status_code == 201, made.text
+    assert modes and not any(autocommit for _, autocommit in modes), modes

@@ -106,16 +106,24 @@ async def in_thread(call: Callable[[], T]) -> T:
 
 
 async def committed(session: Session, call: Callable[[], object], *, status_code: int = 200,
-                    headers: dict[str, str] | None = None,
-                    adapter: TypeAdapter | None = None) -> Response:
+                    headers: dict[str, str] | None = None, adapter: TypeAdapter | None = None,
+                    read: bool = False) -> Response:
     """The hot routes' way to answer: run the service call, commit and serialise the model it
     returns in ONE thread-pool hop, and answer its JSON as it is. FastAPI would take three hops
     (the endpoint, validating the returned model again against the response model, the commit)
     for the same bytes. The route still declares its `response_model` (the OpenAPI schema); the
     JSON leaves out None fields as `response_model_exclude_none` does. `headers` may be filled
     by `call` (it runs before the response is made). A failing call or commit raises into
-    `get_session`, which rolls back and writes noted refusals exactly as for any route."""
+    `get_session`, which rolls back and writes noted refusals exactly as for any route.
+
+    `read`: the call only reads, and writes nothing but its audit entry. On PostgreSQL its
+    statements then commit one by one (no BEGIN and COMMIT round trips): a read needs no
+    transaction, and the audit entry's INSERT commits before the answer is made, so "no
+    commit, no answer" holds as before."""
     def run() -> bytes:
+        if read and not session.in_transaction() and \
+                session.get_bind().dialect.name == "postgresql":  # (a token just checked: no)
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         model = call()
         session.commit()  # before the answer: no commit, no 2xx
         if adapter is not None:

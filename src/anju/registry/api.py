@@ -53,15 +53,16 @@ async def find_persons(session: SessionDep, actor: ActorDep, id_number: str | No
     """`?id_number=` answers the one person with that number; `?q=` searches (masked)."""
     if id_number:
         return await committed(session, lambda: service.find_person_by_id_number(
-            session, actor, id_number))
+            session, actor, id_number), read=True)
     return await committed(session, lambda: service.search_persons(session, actor, q or ""),
-                           adapter=PERSONS)
+                           adapter=PERSONS, read=True)
 
 
 @router.get("/persons/{person_code}", response_model=PersonView, response_model_exclude_none=True)
 @lean
 async def read_person(person_code: str, session: SessionDep, actor: ActorDep):
-    return await committed(session, lambda: service.read_person(session, actor, person_code))
+    return await committed(session, lambda: service.read_person(session, actor, person_code),
+                           read=True)
 
 
 @router.get("/persons/{person_code}/permit-eligibility", response_model=EligibilityOut)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import APIRouter
+from sqlalchemy import Table
 
 from anju.core import domain, events
 from anju.core.domain import Domain, domains, resolve
@@ -51,7 +52,9 @@ def test_every_consumer_reads_the_one_list(sqlite_db):
         assert {path for path, _methods in all_routes(router)} <= served
     import_all_models()
     for _described, module in domain.parts("models"):
-        tables = {v.__table__.name for v in vars(module).values() if hasattr(v, "__table__")}
+        # tables, not read models over a query (audit_log: the chain and its queue together)
+        tables = {v.__table__.name for v in vars(module).values()
+                  if isinstance(getattr(v, "__table__", None), Table)}
         assert tables <= set(Base.metadata.tables)
     groups = {group.name for group in cli.registered_groups}
     assert {name for d in domains() for name, _target in d.cli} <= groups

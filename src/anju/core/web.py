@@ -57,21 +57,18 @@ def open_unit(db: Database):
     return unit, unit.__enter__()
 
 
-# The end of a unit goes to a thread outside the bounded request pool (as FastAPI does for a
-# sync dependency), so requests holding every pool thread cannot keep finished ones from
-# committing.
-_END = anyio.CapacityLimiter(64)
-
-
 async def close_unit(unit, session: Session, error: BaseException | None = None) -> None:
     """End a unit opened by `open_unit`: roll back and write the noted refusals after `error`,
     else commit what is still open; a session the route committed already (`committed`) is
-    only closed, on the loop (that does no I/O)."""
+    only closed, on the loop (that does no I/O). The end gets a thread outside the bounded
+    request pool (as FastAPI does for a sync dependency), so requests holding every pool thread
+    cannot keep finished ones from committing."""
     if error is not None:
         await anyio.to_thread.run_sync(unit.__exit__, type(error), error, error.__traceback__,
-                                       limiter=_END)
+                                       limiter=anyio.CapacityLimiter(1))
     elif session.in_transaction() or has_failure_hooks(session):
-        await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=_END)
+        await anyio.to_thread.run_sync(unit.__exit__, None, None, None,
+                                       limiter=anyio.CapacityLimiter(1))
     else:
         unit.__exit__(None, None, None)  # nothing left to commit: no I/O
 

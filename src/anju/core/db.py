@@ -158,7 +158,7 @@ class HotStatement:
         if not self._on_driver(session):
             return session.execute(self.statement, params).first()
         with self._cursor(session) as cur:
-            found = cur.execute(self._sql, params).fetchone()
+            found = cur.execute(self._sql, self._encoded(params)).fetchone()
         return None if found is None else self.row._make(found)
 
     def scalar(self, session: Session, params: dict):
@@ -169,7 +169,7 @@ class HotStatement:
         if not self._on_driver(session):
             return list(session.execute(self.statement, params).all())
         with self._cursor(session) as cur:
-            return [self.row._make(r) for r in cur.execute(self._sql, params)]
+            return [self.row._make(r) for r in cur.execute(self._sql, self._encoded(params))]
 
     def run(self, session: Session, params: dict | list[dict]) -> None:
         """Execute a statement that returns nothing (once, or once per dict of a list)."""

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     audit_seal_interval_ms: int = Field(
         250, ge=0, le=60000, description="how often a running server's sealer chains the "
         "entries requests appended (0: only `anju audit seal`)")
+    audit_sealer_process: bool = Field(
+        True, description="`anju serve` on PostgreSQL runs the sealer (and the witness) as one "
+        "process of its own beside the web workers, so its hashing never holds a web "
+        "process's interpreter lock; false: a thread in every web process (SQLite: always)")
     audit_seal_batch: int = Field(
         100000, ge=1, le=10_000_000, description="most entries of one partition sealed in one "
         "transaction")

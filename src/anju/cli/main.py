@@ -245,14 +245,8 @@ def _follow(chain) -> None:
 
     _log_to_stderr()
     signal.signal(signal.SIGTERM, lambda *_: chain.stopping.set())
-    every = max(chain.settings.audit_seal_interval_ms, 50) / 1000
-    chain.tick()
-    try:
-        while not chain.stopping.wait(every):
-            chain.tick()
-    except KeyboardInterrupt:
-        pass
-    chain.tick(final=True)
+    signal.signal(signal.SIGINT, lambda *_: chain.stopping.set())
+    chain.run()
 
 
 @audit_app.command("roots")

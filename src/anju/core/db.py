@@ -89,8 +89,8 @@ class Database:
         session = self.sessions()
         try:
             yield session
-            if session.in_transaction() or has_failure_hooks(session):
-                session.commit()  # (an idle session would begin a transaction only to end it)
+            if left_to_commit(session):  # an idle session would begin a transaction to end it
+                session.commit()
         except BaseException:
             session.rollback()
             run_failure_hooks(session)
@@ -203,8 +203,10 @@ def on_failure(session: Session, hook: Callable[[Session], int]) -> None:
         hooks.append(hook)
 
 
-def has_failure_hooks(session: Session) -> bool:
-    return bool(session.info.get(_ON_FAILURE))
+def left_to_commit(session: Session) -> bool:
+    """Whether ending the unit of work has anything to commit: an open transaction, or failure
+    hooks (which also run as part of the commit)."""
+    return session.in_transaction() or bool(session.info.get(_ON_FAILURE))
 
 
 def run_failure_hooks(session: Session, commit: bool = True) -> int:

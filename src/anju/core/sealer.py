@@ -448,6 +448,14 @@ class Background:
         while not self.stopping.wait(every):
             self.tick()
 
+    def run(self) -> None:
+        """The whole life in this thread (`anju audit seal --follow`): a tick, the rounds until
+        `stopping` is set, the final tick."""
+        self.tick()
+        if self.active:  # (sealing and witnessing both off: nothing to wait for)
+            self._run()
+        self.tick(final=True)
+
     def start(self) -> None:
         self.tick()
         self.thread = threading.Thread(target=self._run, name="anju-audit-sealer", daemon=True)

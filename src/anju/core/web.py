@@ -33,7 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from anju.core import identity, inputs
 from anju.core.config import Settings, get_settings
-from anju.core.db import Database, has_failure_hooks
+from anju.core.db import Database, left_to_commit
 from anju.core.errors import AnjuError, Forbidden, Unavailable, ValidationError
 from anju.core.identity import AuthError, PersonLocator
 from anju.core.policy import Actor
@@ -66,7 +66,7 @@ async def close_unit(unit, session: Session, error: BaseException | None = None)
     if error is not None:
         await anyio.to_thread.run_sync(unit.__exit__, type(error), error, error.__traceback__,
                                        limiter=anyio.CapacityLimiter(1))
-    elif session.in_transaction() or has_failure_hooks(session):
+    elif left_to_commit(session):
         await anyio.to_thread.run_sync(unit.__exit__, None, None, None,
                                        limiter=anyio.CapacityLimiter(1))
     else:

@@ -145,13 +145,12 @@ def _submit_registration(session: Session, actor: Actor, data: RegistrationIn) -
     warnings = rules.room_capacity(room.capacity, occupants,
                                    refuse=not get_settings().room_capacity_warning)
     # the person stays where they are until the police approve
-    reg = _INSERT_REGISTRATION.first(session, {
-        "v_person_code": person.person_code, "v_room_id": room.id,
-        "v_division_code": house.division_code,
-        "v_landlord_person_code": house.landlord_person_code,
-        "v_start_date": data.start_date, "v_reason": data.reason.value,
-        "v_status": RS.SUBMITTED.value, "v_submitted_by": actor.username,
-        "v_created_at": utcnow()})
+    values = dict(person_code=person.person_code, room_id=room.id,
+                  division_code=house.division_code,
+                  landlord_person_code=house.landlord_person_code, start_date=data.start_date,
+                  reason=data.reason.value, status=RS.SUBMITTED.value,
+                  submitted_by=actor.username, created_at=utcnow())
+    reg = _INSERT_REGISTRATION.first(session, {f"v_{c}": values[c] for c in _SUBMITTED})
     access.record(AuditEvent(P.REGISTRATION_SUBMIT, P.RESIDENCE_REGISTRATION, person.person_code,
                              "registration", str(reg.id)))
     emit(session, actor, "registration.submitted", reg)
